@@ -1,0 +1,1 @@
+"""ledgerlink ledgerlink."""

@@ -1,0 +1,1 @@
+"""ledgerlink reverse_etl."""
