@@ -1,1 +1,1 @@
-"""ledgerlink sandbox."""
+"""Faithful local emulators of the FreshBooks, Infor M3 and shop APIs, with fault injection."""

@@ -1,0 +1,94 @@
+"""What every emulator provides, and the shared context they run in."""
+
+from __future__ import annotations
+
+import json
+from abc import ABC, abstractmethod
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import ClassVar
+
+from fastapi import APIRouter, FastAPI
+
+from sandbox.clock import SandboxClock
+from sandbox.database import Database
+from sandbox.faults import FaultInjector
+from sandbox.generator import World
+
+
+@dataclass
+class SandboxContext:
+    """Shared by the emulators of one sandbox process: data folder, clock, seed and scale."""
+
+    data_dir: Path
+    seed: int = 42
+    scale: float = 1.0
+    clock: SandboxClock = field(default_factory=SandboxClock)
+
+    def world(self) -> World:
+        return World(seed=self.seed, scale=self.scale)
+
+
+class Emulator(ABC):
+    """One emulated API: its own routes and database, plus the shared controls and faults."""
+
+    name: ClassVar[str]
+
+    def __init__(self, ctx: SandboxContext) -> None:
+        self.ctx = ctx
+        self.db = Database(ctx.data_dir / f"{self.name}.sqlite")
+        self.base_url = ""  # known once the server is bound
+        self.faults = FaultInjector(None, seed=ctx.seed, error_body=self.error_body)
+
+    # --- to implement -------------------------------------------------------------------------
+    @abstractmethod
+    def build_app(self) -> FastAPI:
+        """The emulated API's own routes (no `/_sandbox` controls: those are added here)."""
+
+    @abstractmethod
+    def load(self, world: World) -> None:
+        """Create the emulator's tables and fill them from `world`, replacing what was there."""
+
+    @abstractmethod
+    def environment(self) -> dict[str, str]:
+        """Settings (env var names) a ledgerlink process needs to talk to this emulator."""
+
+    def error_body(self, status: int) -> tuple[str, bytes]:
+        """The API's own error body for an injected status (content type, bytes)."""
+        return "application/json", json.dumps({"error": f"HTTP {status}"}).encode()
+
+    def control_routes(self, router: APIRouter) -> None:  # noqa: B027 - optional hook
+        """Add emulator-specific `/_sandbox/...` controls (ship an order, expire tokens, ...)."""
+
+    # --- provided ------------------------------------------------------------------------------
+    def ensure_loaded(self) -> None:
+        """Load the world unless the database already holds this seed and scale."""
+        self.db.execute("create table if not exists sandbox_meta (key text primary key, value text)")
+        stamp = json.dumps({"seed": self.ctx.seed, "scale": self.ctx.scale, "v": self.data_version})
+        if self.db.scalar("select value from sandbox_meta where key = 'world'") != stamp:
+            self.load(self.ctx.world())
+            self.db.execute(
+                "insert or replace into sandbox_meta values ('world', ?)", (stamp,)
+            )
+
+    def reset(self, seed: int | None = None, scale: float | None = None) -> None:
+        if seed is not None:
+            self.ctx.seed = seed
+        if scale is not None:
+            self.ctx.scale = scale
+        self.faults.clear()
+        self.load(self.ctx.world())
+        stamp = json.dumps({"seed": self.ctx.seed, "scale": self.ctx.scale, "v": self.data_version})
+        self.db.execute("insert or replace into sandbox_meta values ('world', ?)", (stamp,))
+
+    data_version: ClassVar[int] = 1  # bump when `load` changes, so stale databases reload
+
+    def asgi_app(self) -> FaultInjector:
+        from sandbox.control import control_router
+
+        app = self.build_app()
+        router = control_router(self)
+        self.control_routes(router)
+        app.include_router(router)
+        self.faults.app = app
+        return self.faults

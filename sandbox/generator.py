@@ -1,0 +1,428 @@
+"""The deterministic world every emulator is seeded from.
+
+One `World(seed, scale)` describes the businesses behind all three systems: companies and their
+contacts, products, sales (invoices with lines and payments), expenses, and which companies the
+ERP knows under other ids and spellings. Emulators project it into their own shapes. Large
+collections are generated lazily, record by record from `(seed, kind, index)`, so 100,000
+invoices never sit in memory at once.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+from functools import cached_property
+
+CENT = Decimal("0.01")
+
+FIRST_NAMES = (
+    "Avery Blake Carmen Dana Elena Farid Grace Hiro Imani Jonas Keiko Liam Maya Nikolai Olivia "
+    "Priya Quinn Rosa Samir Tara Umar Vera Wen Ximena Yusuf Zoe Aaron Beatriz Chen Dmitri"
+).split()
+LAST_NAMES = (
+    "Anderson Brooks Castillo Dubois Eriksen Fischer Garcia Haddad Ito Jensen Kowalski Lopez "
+    "Morales Nakamura Okafor Patel Quintero Rossi Schmidt Tanaka Underwood Vasquez Wagner Xu "
+    "Yamamoto Zimmerman"
+).split()
+NAME_STEMS = (
+    "Maple Harbor Summit Granite Cedar Beacon Riverside Northwind Bluebird Ironwood Lakeshore "
+    "Copper Evergreen Silverline Redwood Prairie Atlas Meridian Keystone Sterling Orchard Falcon "
+    "Harborview Pinecrest Stonebridge Willow Crescent Horizon Pioneer Tidewater"
+).split()
+NAME_KINDS = (
+    "Bakery Logistics Dental Studio Consulting Outfitters Robotics Florals Brewing Architects "
+    "Supply Analytics Print Works Cycles Coffee Roasters Clinic Media Labs Builders"
+).split()
+LEGAL_SUFFIXES = ("Inc.", "LLC", "Ltd.", "Co.", "Corp.", "Group")
+CITIES = (
+    ("Austin", "TX", "US", "787"),
+    ("Portland", "OR", "US", "972"),
+    ("Denver", "CO", "US", "802"),
+    ("Boston", "MA", "US", "021"),
+    ("Chicago", "IL", "US", "606"),
+    ("Toronto", "ON", "CA", "M5V"),
+    ("Vancouver", "BC", "CA", "V6B"),
+    ("Seattle", "WA", "US", "981"),
+    ("Atlanta", "GA", "US", "303"),
+    ("Halifax", "NS", "CA", "B3H"),
+)
+STREETS = "Main Oak Pine Elm King Queen Market Mill Church Water Harbor Lake".split()
+CLIENT_TYPES = ("SMB", "SMB", "SMB", "Enterprise", "Individual", "Nonprofit")
+GATEWAYS = ("stripe", "paypal", "bank_transfer", "check", "cash", "shopify_payments")
+PAYMENT_TYPES = {
+    "stripe": "Credit Card",
+    "paypal": "PayPal",
+    "bank_transfer": "Bank Transfer",
+    "check": "Check",
+    "cash": "Cash",
+    "shopify_payments": "Credit Card",
+}
+EXPENSE_CATEGORIES = (
+    "Advertising",
+    "Car & Truck Expenses",
+    "Contractors",
+    "Education and Training",
+    "Employee Benefits",
+    "Meals & Entertainment",
+    "Office Expenses & Postage",
+    "Other Expenses",
+    "Professional Services",
+    "Rent or Lease",
+    "Supplies",
+    "Travel",
+    "Utilities",
+    "Software & Subscriptions",
+)
+# A category that no mapping seed knows: a planted problem the pipeline must quarantine.
+UNMAPPED_EXPENSE_CATEGORY = "Cryptocurrency Fees"
+VENDORS = (
+    "Staples",
+    "Delta Air Lines",
+    "WeWork",
+    "Comcast Business",
+    "Uber",
+    "Shell",
+    "Adobe",
+    "Google Workspace",
+    "FedEx Office",
+    "Home Depot",
+    "Local Print Shop",
+    "AWS",
+)
+PRODUCT_NOUNS = (
+    "Widget Gadget Bracket Sensor Cable Adapter Panel Valve Bearing Filter Hinge Pump Gasket "
+    "Controller Mount Spool Clamp Lens Switch Module"
+).split()
+PRODUCT_ADJECTIVES = "Standard Deluxe Compact Heavy-Duty Smart Eco Pro Mini Industrial Classic".split()
+SERVICES = (
+    ("SVC-INSTALL", "Installation service", Decimal("150.00")),
+    ("SVC-CONSULT", "Consulting hour", Decimal("120.00")),
+    ("SVC-SUPPORT", "Support plan (monthly)", Decimal("49.00")),
+)
+
+
+def _money(value: float) -> Decimal:
+    return Decimal(str(value)).quantize(CENT)
+
+
+@dataclass(frozen=True)
+class Company:
+    index: int
+    name: str
+    legal_suffix: str
+    first_name: str
+    last_name: str
+    email: str
+    phone: str
+    street: str
+    city: str
+    region: str
+    country: str
+    postal_code: str
+    currency: str
+    client_type: str
+    tax_number: str
+    created_at: datetime
+    in_freshbooks: bool
+    in_infor: bool
+    infor_customer_number: str  # CUNO when the ERP knows the company
+    infor_name: str  # the ERP's spelling: upper case, legal suffix spelled out, at most 36 chars
+
+    @property
+    def organization(self) -> str:
+        return f"{self.name} {self.legal_suffix}"
+
+
+@dataclass(frozen=True)
+class Product:
+    sku: str
+    name: str
+    description: str
+    unit_price: Decimal
+    taxable: bool
+    is_service: bool = False
+
+
+@dataclass(frozen=True)
+class SaleLine:
+    sku: str
+    name: str
+    description: str
+    quantity: Decimal
+    unit_price: Decimal
+
+    @property
+    def amount(self) -> Decimal:
+        return (self.quantity * self.unit_price).quantize(CENT)
+
+
+@dataclass(frozen=True)
+class Payment:
+    index: int
+    paid_on: date
+    amount: Decimal
+    gateway: str
+
+    @property
+    def payment_type(self) -> str:
+        return PAYMENT_TYPES[self.gateway]
+
+
+@dataclass(frozen=True)
+class Sale:
+    """One invoice (FreshBooks) that may also be a customer order (M3)."""
+
+    index: int
+    number: str
+    company_index: int
+    issued_on: date
+    due_on: date
+    currency: str
+    lines: tuple[SaleLine, ...]
+    tax_percent: Decimal
+    sent: bool
+    payments: tuple[Payment, ...]
+    created_at: datetime
+    updated_at: datetime
+    po_number: str
+
+    @property
+    def subtotal(self) -> Decimal:
+        return sum((line.amount for line in self.lines), Decimal("0.00"))
+
+    @property
+    def tax(self) -> Decimal:
+        return (self.subtotal * self.tax_percent / 100).quantize(CENT)
+
+    @property
+    def total(self) -> Decimal:
+        return self.subtotal + self.tax
+
+    @property
+    def paid(self) -> Decimal:
+        return sum((p.amount for p in self.payments), Decimal("0.00"))
+
+
+@dataclass(frozen=True)
+class Expense:
+    index: int
+    spent_on: date
+    vendor: str
+    category: str
+    amount: Decimal
+    tax_amount: Decimal
+    tax_percent: Decimal
+    currency: str
+    company_index: int | None
+    notes: str
+    created_at: datetime
+    updated_at: datetime
+
+
+@dataclass
+class World:
+    """Everything the sandboxes know, derived from `seed` and `scale` alone."""
+
+    seed: int = 42
+    scale: float = 1.0
+    anchor: datetime = field(default=datetime(2026, 1, 5, 14, 0, 0))  # naive UTC
+
+    # --- sizes -------------------------------------------------------------------------------
+    @property
+    def company_count(self) -> int:
+        return max(12, round(30 * self.scale ** 0.75))
+
+    @property
+    def invoice_count(self) -> int:
+        return max(20, round(200 * self.scale))
+
+    @property
+    def expense_count(self) -> int:
+        return max(10, round(60 * self.scale))
+
+    @property
+    def product_count(self) -> int:
+        return min(2000, 24 + round(6 * self.scale))
+
+    def _rng(self, kind: str, index: int = 0) -> random.Random:
+        return random.Random(f"{self.seed}:{kind}:{index}")
+
+    # --- reference data ----------------------------------------------------------------------
+    @cached_property
+    def companies(self) -> tuple[Company, ...]:
+        companies = [self._company(i) for i in range(self.company_count)]
+        # Planted problem: the same business entered twice in FreshBooks (other e-mail case).
+        first = companies[0]
+        companies.append(
+            Company(
+                **{
+                    **first.__dict__,
+                    "index": len(companies),
+                    "email": first.email.upper(),
+                    "name": first.name,
+                    "in_infor": False,
+                    "infor_customer_number": "",
+                }
+            )
+        )
+        return tuple(companies)
+
+    def _company(self, i: int) -> Company:
+        rng = self._rng("company", i)
+        stem, kind = NAME_STEMS[i % len(NAME_STEMS)], NAME_KINDS[(i * 7) % len(NAME_KINDS)]
+        name = f"{stem} {kind}" if i < len(NAME_STEMS) else f"{stem} {kind} {i}"
+        suffix = rng.choice(LEGAL_SUFFIXES)
+        first, last = rng.choice(FIRST_NAMES), rng.choice(LAST_NAMES)
+        city, region, country, postal_prefix = rng.choice(CITIES)
+        domain = name.lower().replace(" ", "") + (".ca" if country == "CA" else ".com")
+        in_freshbooks = i % 7 != 6  # a few companies exist only in the ERP
+        in_infor = i % 3 != 2  # about two thirds are already ERP customers
+        infor_suffix = {"Inc.": "INCORPORATED", "Ltd.": "LIMITED", "Co.": "COMPANY"}.get(
+            suffix, suffix.upper().rstrip(".")
+        )
+        return Company(
+            index=i,
+            name=name,
+            legal_suffix=suffix,
+            first_name=first,
+            last_name=last,
+            email=f"{first.lower()}.{last.lower()}@{domain}",
+            phone=f"+1-555-{rng.randint(100, 999)}-{rng.randint(1000, 9999)}",
+            street=f"{rng.randint(1, 9999)} {rng.choice(STREETS)} St",
+            city=city,
+            region=region,
+            country=country,
+            postal_code=f"{postal_prefix}{rng.randint(10, 99)}"
+            if country == "US"
+            else f"{postal_prefix} {rng.randint(1, 9)}A{rng.randint(1, 9)}",
+            currency="CAD" if country == "CA" else "USD",
+            client_type=rng.choice(CLIENT_TYPES),
+            tax_number=f"{rng.randint(10, 99)}-{rng.randint(1000000, 9999999)}",
+            created_at=self.anchor - timedelta(days=400 - i % 300, minutes=rng.randint(0, 600)),
+            in_freshbooks=in_freshbooks,
+            in_infor=in_infor,
+            infor_customer_number=f"C{100000 + i:06d}" if in_infor else "",
+            infor_name=f"{name} {infor_suffix}".upper()[:36],
+        )
+
+    @cached_property
+    def products(self) -> tuple[Product, ...]:
+        products = [
+            Product(sku=sku, name=name, description=name, unit_price=price, taxable=True, is_service=True)
+            for sku, name, price in SERVICES
+        ]
+        for i in range(self.product_count - len(SERVICES)):
+            rng = self._rng("product", i)
+            noun, adjective = rng.choice(PRODUCT_NOUNS), rng.choice(PRODUCT_ADJECTIVES)
+            products.append(
+                Product(
+                    sku=f"{noun[:3].upper()}-{1000 + i}",
+                    name=f"{adjective} {noun}",
+                    description=f"{adjective} {noun.lower()}, model {1000 + i}",
+                    unit_price=_money(rng.choice((4.5, 9.99, 19.95, 24.0, 49.5, 89.0, 129.0, 249.99))),
+                    taxable=rng.random() > 0.1,
+                )
+            )
+        return tuple(products)
+
+    @property
+    def expense_categories(self) -> tuple[str, ...]:
+        return (*EXPENSE_CATEGORIES, UNMAPPED_EXPENSE_CATEGORY)
+
+    def freshbooks_companies(self) -> list[Company]:
+        return [c for c in self.companies if c.in_freshbooks]
+
+    def infor_companies(self) -> list[Company]:
+        return [c for c in self.companies if c.in_infor]
+
+    # --- transactions ------------------------------------------------------------------------
+    def sale(self, i: int) -> Sale:
+        rng = self._rng("sale", i)
+        customers = self._freshbooks_company_indexes
+        company = self.companies[customers[rng.randrange(len(customers))]]
+        # Spread issue dates over the year before the anchor, oldest first.
+        issued = (self.anchor - timedelta(days=365 * (1 - i / self.invoice_count))).date()
+        lines = []
+        for _ in range(rng.choice((1, 1, 2, 2, 3, 4))):
+            product = self.products[rng.randrange(len(self.products))]
+            qty = Decimal(rng.choice((1, 1, 2, 3, 5, 10, 12)))
+            lines.append(SaleLine(product.sku, product.name, product.description, qty, product.unit_price))
+        if i == self.invoice_count // 2:
+            # Planted problem: an outlier amount, two orders of magnitude above the rest.
+            lines[0] = SaleLine(lines[0].sku, lines[0].name, lines[0].description, Decimal(900), lines[0].unit_price * 10)
+        tax_percent = Decimal("13") if company.country == "CA" else Decimal("8.25")
+        age_days = (self.anchor.date() - issued).days
+        sent = age_days > 3
+        payments: list[Payment] = []
+        sale_total = self._total(lines, tax_percent)
+        if sent and age_days > 20:
+            roll = rng.random()
+            gateway = rng.choice(GATEWAYS)
+            paid_on = issued + timedelta(days=rng.randint(5, 45))
+            if roll < 0.65:
+                payments.append(Payment(i * 4, min(paid_on, self.anchor.date()), sale_total, gateway))
+            elif roll < 0.8:
+                half = (sale_total / 2).quantize(CENT)
+                payments.append(Payment(i * 4, min(paid_on, self.anchor.date()), half, gateway))
+        created = datetime.combine(issued, datetime.min.time()) + timedelta(hours=rng.randint(13, 22))
+        updated = created + timedelta(days=min(age_days, rng.randint(0, 30)), minutes=rng.randint(0, 59))
+        return Sale(
+            index=i,
+            number=f"INV-{10001 + i:06d}",
+            company_index=company.index,
+            issued_on=issued,
+            due_on=issued + timedelta(days=rng.choice((15, 30, 30, 45))),
+            currency=company.currency,
+            lines=tuple(lines),
+            tax_percent=tax_percent,
+            sent=sent,
+            payments=tuple(payments),
+            created_at=created,
+            updated_at=min(updated, self.anchor),
+            po_number=f"PO-{rng.randint(1000, 9999)}" if rng.random() < 0.3 else "",
+        )
+
+    @staticmethod
+    def _total(lines: list[SaleLine], tax_percent: Decimal) -> Decimal:
+        subtotal = sum((line.amount for line in lines), Decimal("0.00"))
+        return subtotal + (subtotal * tax_percent / 100).quantize(CENT)
+
+    @cached_property
+    def _freshbooks_company_indexes(self) -> list[int]:
+        return [c.index for c in self.companies if c.in_freshbooks]
+
+    def iter_sales(self) -> Iterator[Sale]:
+        for i in range(self.invoice_count):
+            yield self.sale(i)
+
+    def expense(self, i: int) -> Expense:
+        rng = self._rng("expense", i)
+        spent = (self.anchor - timedelta(days=rng.randint(1, 365))).date()
+        # Planted problem: one expense in a category no mapping knows.
+        category = UNMAPPED_EXPENSE_CATEGORY if i == 7 else rng.choice(EXPENSE_CATEGORIES)
+        amount = _money(rng.uniform(8, 1800))
+        tax_percent = Decimal(rng.choice(("0", "5", "8.25", "13")))
+        billable = rng.random() < 0.2
+        customers = self._freshbooks_company_indexes
+        created = datetime.combine(spent, datetime.min.time()) + timedelta(hours=rng.randint(13, 23))
+        return Expense(
+            index=i,
+            spent_on=spent,
+            vendor=rng.choice(VENDORS),
+            category=category,
+            amount=amount,
+            tax_amount=(amount * tax_percent / (100 + tax_percent)).quantize(CENT),
+            tax_percent=tax_percent,
+            currency="USD",
+            company_index=customers[rng.randrange(len(customers))] if billable else None,
+            notes=f"{category} - receipt {rng.randint(10000, 99999)}",
+            created_at=created,
+            updated_at=min(created + timedelta(days=rng.randint(0, 3)), self.anchor),
+        )
+
+    def iter_expenses(self) -> Iterator[Expense]:
+        for i in range(self.expense_count):
+            yield self.expense(i)

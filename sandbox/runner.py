@@ -1,0 +1,206 @@
+"""Start, stop and describe the sandbox: every emulator as a real HTTP server on loopback.
+
+`start` launches one background process (`python -m sandbox serve`) that binds a free port per
+emulator, seeds each from the shared world, and reports its addresses in a ready file; `start`
+then writes `<home>/sandbox.env`, which every ledgerlink command reads.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import importlib
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+import uvicorn
+
+from sandbox.emulator import Emulator, SandboxContext
+
+EMULATORS = {
+    "freshbooks": "sandbox.freshbooks:FreshBooksEmulator",
+    "infor": "sandbox.infor:InforEmulator",
+    "shop": "sandbox.shop:ShopEmulator",
+}
+HOST = "127.0.0.1"
+
+
+def emulator_class(name: str) -> type[Emulator]:
+    module, _, attr = EMULATORS[name].partition(":")
+    return getattr(importlib.import_module(module), attr)
+
+
+def available_emulators() -> list[str]:
+    names = []
+    for name in EMULATORS:
+        try:
+            emulator_class(name)
+        except (ImportError, AttributeError):
+            continue
+        names.append(name)
+    return names
+
+
+@dataclass
+class SandboxPaths:
+    home: Path
+
+    @property
+    def folder(self) -> Path:
+        return self.home / "sandbox"
+
+    @property
+    def ready(self) -> Path:
+        return self.folder / "ready.json"
+
+    @property
+    def pid(self) -> Path:
+        return self.folder / "sandbox.pid"
+
+    @property
+    def log(self) -> Path:
+        return self.folder / "sandbox.log"
+
+    @property
+    def env(self) -> Path:
+        return self.home / "sandbox.env"
+
+
+# --- inside the sandbox process ------------------------------------------------------------------
+def serve(data_dir: Path, *, seed: int, scale: float, names: list[str], ready_file: Path) -> None:
+    """Run the emulators until SIGTERM; write `ready_file` once all of them answer."""
+    ctx = SandboxContext(data_dir=data_dir, seed=seed, scale=scale)
+    emulators = [emulator_class(name)(ctx) for name in names]
+    servers, sockets = [], []
+    for emulator in emulators:
+        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind((HOST, 0))
+        emulator.base_url = f"http://{HOST}:{sock.getsockname()[1]}"
+        emulator.ensure_loaded()
+        config = uvicorn.Config(
+            emulator.asgi_app(), log_level="warning", access_log=False, timeout_keep_alive=30
+        )
+        servers.append(uvicorn.Server(config))
+        sockets.append(sock)
+
+    async def run() -> None:
+        tasks = [asyncio.create_task(s.serve(sockets=[sock])) for s, sock in zip(servers, sockets, strict=True)]
+        while not all(s.started for s in servers):
+            if any(t.done() for t in tasks):
+                break
+            await asyncio.sleep(0.05)
+        environment: dict[str, str] = {}
+        for emulator in emulators:
+            environment.update(emulator.environment())
+        tmp = ready_file.with_suffix(".tmp")
+        tmp.write_text(
+            json.dumps(
+                {
+                    "pid": os.getpid(),
+                    "seed": seed,
+                    "scale": scale,
+                    "urls": {e.name: e.base_url for e in emulators},
+                    "environment": environment,
+                }
+            )
+        )
+        tmp.replace(ready_file)
+        await asyncio.gather(*tasks)
+
+    asyncio.run(run())
+
+
+# --- from the command line -------------------------------------------------------------------------
+class SandboxError(RuntimeError):
+    pass
+
+
+def start(
+    home: Path,
+    *,
+    seed: int = 42,
+    scale: float = 1.0,
+    names: list[str] | None = None,
+    timeout: float = 600.0,
+) -> dict:
+    """Start the sandbox in the background (or return the running one) and write sandbox.env."""
+    paths = SandboxPaths(home.resolve())
+    running = status(home)
+    if running is not None:
+        return running
+    paths.folder.mkdir(parents=True, exist_ok=True)
+    paths.ready.unlink(missing_ok=True)
+    names = names or available_emulators()
+    command = [
+        sys.executable, "-m", "sandbox", "serve",
+        "--data-dir", str(paths.folder), "--seed", str(seed), "--scale", str(scale),
+        "--ready-file", str(paths.ready), *[f"--emulator={n}" for n in names],
+    ]  # fmt: skip
+    with open(paths.log, "ab") as log:
+        process = subprocess.Popen(
+            command, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+            start_new_session=True, cwd=Path(__file__).resolve().parent.parent,
+        )  # fmt: skip
+    deadline = time.monotonic() + timeout
+    while not paths.ready.exists():
+        if process.poll() is not None:
+            raise SandboxError(f"sandbox exited with code {process.returncode}; see {paths.log}")
+        if time.monotonic() > deadline:
+            process.terminate()
+            raise SandboxError(f"sandbox did not start within {timeout:.0f}s; see {paths.log}")
+        time.sleep(0.1)
+    info = json.loads(paths.ready.read_text())
+    paths.pid.write_text(str(process.pid))
+    paths.env.write_text(
+        "# written by `ledgerlink sandbox up`; removed by `ledgerlink sandbox down`\n"
+        + "".join(f"{k}={v}\n" for k, v in sorted(info["environment"].items()))
+    )
+    os.chmod(paths.env, 0o600)
+    return info
+
+
+def status(home: Path) -> dict | None:
+    """The running sandbox's ready info, or None when none answers."""
+    paths = SandboxPaths(home.resolve())
+    if not paths.ready.exists() or not paths.pid.exists():
+        return None
+    info = json.loads(paths.ready.read_text())
+    try:
+        os.kill(int(paths.pid.read_text()), 0)
+        for url in info["urls"].values():
+            httpx.get(f"{url}/_sandbox/health", timeout=2).raise_for_status()
+    except (OSError, ValueError, httpx.HTTPError):
+        return None
+    return info
+
+
+def stop(home: Path, timeout: float = 10.0) -> bool:
+    """Stop the sandbox process and forget its settings; True when one was running."""
+    paths = SandboxPaths(home.resolve())
+    paths.env.unlink(missing_ok=True)
+    paths.ready.unlink(missing_ok=True)
+    if not paths.pid.exists():
+        return False
+    pid = int(paths.pid.read_text())
+    paths.pid.unlink(missing_ok=True)
+    try:
+        os.killpg(pid, signal.SIGTERM)
+    except ProcessLookupError:
+        return False
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            return True
+        time.sleep(0.1)
+    os.killpg(pid, signal.SIGKILL)
+    return True

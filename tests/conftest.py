@@ -1,0 +1,64 @@
+"""Shared fixtures: one real sandbox process on loopback for the whole test session."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+from ledgerlink.settings import Settings, load_settings
+from sandbox import runner
+
+SHARED_REFERENCE = Path(__file__).resolve().parents[2] / "shared" / "reference"
+
+
+@pytest.fixture(scope="session")
+def sandbox_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("ledgerlink-home")
+
+
+@pytest.fixture(scope="session")
+def sandbox(sandbox_home: Path) -> Iterator[dict]:
+    """The running sandbox: `urls` per emulator and the `environment` it wrote to sandbox.env."""
+    info = runner.start(sandbox_home, seed=42, scale=1.0)
+    try:
+        yield info
+    finally:
+        runner.stop(sandbox_home)
+
+
+@pytest.fixture
+def settings(sandbox: dict, sandbox_home: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Settings:
+    """Settings pointing at the sandbox, with a fresh home (tokens, warehouse) per test."""
+    monkeypatch.chdir(tmp_path)  # no stray .env from the checkout
+    for key in list(os.environ):
+        if key.startswith(("FRESHBOOKS_", "INFOR_", "SHOP_", "LEDGERLINK_")):
+            monkeypatch.delenv(key)
+    home = tmp_path / ".ledgerlink"
+    home.mkdir()
+    (home / "sandbox.env").write_text((sandbox_home / "sandbox.env").read_text())
+    return load_settings(
+        ledgerlink_home=home,
+        http_backoff_base_seconds=0.01,
+        http_backoff_cap_seconds=0.2,
+        http_max_total_wait_seconds=10,
+    )
+
+
+def reset_emulator(url: str) -> None:
+    """Back to the seeded data with no faults (call in a test that mutates or injects faults)."""
+    httpx.post(f"{url}/_sandbox/reset", timeout=120).raise_for_status()
+
+
+def inject_faults(url: str, *rules: dict, rate_limit_per_second: float | None = None) -> None:
+    body: dict = {"rules": list(rules)}
+    if rate_limit_per_second is not None:
+        body["rate_limit_per_second"] = rate_limit_per_second
+    httpx.post(f"{url}/_sandbox/faults", json=body, timeout=10).raise_for_status()
+
+
+def clear_faults(url: str) -> None:
+    httpx.delete(f"{url}/_sandbox/faults", timeout=10).raise_for_status()
