@@ -19,7 +19,9 @@ class Settings(BaseSettings):
     `ledgerlink sandbox up`, so every command talks to a running sandbox without extra flags).
     """
 
-    model_config = SettingsConfigDict(env_file=".env", extra="ignore", env_file_encoding="utf-8")
+    model_config = SettingsConfigDict(
+        env_file=".env", extra="ignore", env_file_encoding="utf-8", env_ignore_empty=True
+    )
 
     # where ledgerlink keeps its state: warehouse, tokens, inbox, sandbox data
     ledgerlink_home: Path = Path(".ledgerlink")

@@ -1,0 +1,53 @@
+# Two commands do all set-up on a fresh machine with python3 and make: `make demo`, `make test`.
+SHELL := /bin/bash
+UV ?= $(shell command -v uv 2>/dev/null || echo .tools/bin/uv)
+RUN := $(UV) run --locked --no-sync
+
+export UV_PYTHON_DOWNLOADS := never
+export DBT_SEND_ANONYMOUS_USAGE_STATS := false
+export RUNTIME__DLTHUB_TELEMETRY := false
+
+.PHONY: install demo test test-fast bench lint format dev sandbox-up sandbox-down clean
+
+.tools/bin/uv:
+	python3 -m venv .tools
+	.tools/bin/pip install --quiet uv
+
+.venv/.synced: $(if $(filter .tools/bin/uv,$(UV)),.tools/bin/uv) pyproject.toml uv.lock
+	$(UV) sync --locked
+	@touch $@
+
+install: .venv/.synced  ## create .venv from uv.lock
+
+demo: install  ## start the sandbox and run the demo
+	$(RUN) ledgerlink demo
+
+test: install  ## the whole test suite (unit, integration, end to end) on the sandbox
+	$(RUN) pytest -q
+
+test-fast: install  ## unit tests only
+	$(RUN) pytest -q tests/unit
+
+bench: install  ## benchmarks: print figures (never asserted in tests)
+	@for b in bench/bench_*.py; do echo "== $$b"; $(RUN) python $$b || exit 1; done
+
+lint: install
+	$(RUN) ruff check .
+	$(RUN) ruff format --check .
+
+format: install
+	$(RUN) ruff check --fix .
+	$(RUN) ruff format .
+
+dev: install  ## sandbox in the background, then the tools for working on it
+	$(RUN) ledgerlink sandbox up
+
+sandbox-up: install
+	$(RUN) ledgerlink sandbox up
+
+sandbox-down: install
+	$(RUN) ledgerlink sandbox down
+
+clean:
+	-$(RUN) ledgerlink sandbox down
+	rm -rf .ledgerlink .pytest_cache .ruff_cache

@@ -1,0 +1,21 @@
+"""The `ledgerlink` command line: one entry point for every verb."""
+
+from __future__ import annotations
+
+import typer
+
+from ledgerlink.cli import auth, demo, sandbox
+from ledgerlink.cli.common import run_guarded
+
+app = typer.Typer(
+    name="ledgerlink",
+    help="Keep FreshBooks and Infor M3 in step through a DuckDB warehouse.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+app.add_typer(sandbox.app, name="sandbox")
+app.add_typer(auth.app, name="auth")
+app.command("demo")(run_guarded(demo.demo))
+
+__all__ = ["app"]
