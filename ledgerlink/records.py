@@ -1,4 +1,4 @@
-"""Records that could not be read into their typed model, kept with the reason instead of dropped."""
+"""Records that did not fit their typed model, kept with the reason instead of dropped."""
 
 from __future__ import annotations
 
@@ -18,8 +18,11 @@ class Rejected:
     reason: str
 
     @classmethod
-    def from_validation_error(cls, source: str, entity: str, raw: Any, error: ValidationError) -> Rejected:
+    def from_validation_error(
+        cls, source: str, entity: str, raw: Any, error: ValidationError
+    ) -> Rejected:
         problems = "; ".join(
-            f"{'.'.join(str(p) for p in e['loc']) or '<record>'}: {e['msg']}" for e in error.errors()
+            f"{'.'.join(str(p) for p in e['loc']) or '<record>'}: {e['msg']}"
+            for e in error.errors()
         )
         return cls(source=source, entity=entity, raw=raw, reason=problems)

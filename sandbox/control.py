@@ -38,7 +38,12 @@ def control_router(emulator: Emulator) -> APIRouter:
 
     @router.get("/health")
     def health() -> dict:
-        return {"emulator": emulator.name, "ok": True, "seed": emulator.ctx.seed, "scale": emulator.ctx.scale}
+        return {
+            "emulator": emulator.name,
+            "ok": True,
+            "seed": emulator.ctx.seed,
+            "scale": emulator.ctx.scale,
+        }
 
     @router.post("/reset")
     def reset(body: ResetRequest | None = None) -> dict:

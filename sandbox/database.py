@@ -1,4 +1,4 @@
-"""A small SQLite database per emulator, so state survives restarts and large scales stay on disk."""
+"""A small SQLite database per emulator: state survives restarts and large scales stay on disk."""
 
 from __future__ import annotations
 

@@ -63,13 +63,13 @@ class Emulator(ABC):
     # --- provided ------------------------------------------------------------------------------
     def ensure_loaded(self) -> None:
         """Load the world unless the database already holds this seed and scale."""
-        self.db.execute("create table if not exists sandbox_meta (key text primary key, value text)")
+        self.db.execute(
+            "create table if not exists sandbox_meta (key text primary key, value text)"
+        )
         stamp = json.dumps({"seed": self.ctx.seed, "scale": self.ctx.scale, "v": self.data_version})
         if self.db.scalar("select value from sandbox_meta where key = 'world'") != stamp:
             self.load(self.ctx.world())
-            self.db.execute(
-                "insert or replace into sandbox_meta values ('world', ?)", (stamp,)
-            )
+            self.db.execute("insert or replace into sandbox_meta values ('world', ?)", (stamp,))
 
     def reset(self, seed: int | None = None, scale: float | None = None) -> None:
         if seed is not None:

@@ -99,7 +99,9 @@ def default_error_body(status: int) -> tuple[str, bytes]:
 class FaultInjector:
     """ASGI middleware; `rules`, `rate_limit` and `stats` are changed through the control routes."""
 
-    def __init__(self, app: Any, *, seed: int = 0, error_body: ErrorBody = default_error_body) -> None:
+    def __init__(
+        self, app: Any, *, seed: int = 0, error_body: ErrorBody = default_error_body
+    ) -> None:
         self.app = app
         self.error_body = error_body
         self.rate_limit = ServerRateLimit()
@@ -131,7 +133,14 @@ class FaultInjector:
         self.stats["requests"] += 1
         with self._lock:
             wait = self.rate_limit.take()
-            fired = next((a.rule for a in self._rules if a.rule.matches(method, path) and a.should_fire(self._rng)), None)
+            fired = next(
+                (
+                    a.rule
+                    for a in self._rules
+                    if a.rule.matches(method, path) and a.should_fire(self._rng)
+                ),
+                None,
+            )
         if wait:
             self.stats["rate_limited"] += 1
             await self._answer(send, 429, retry_after=max(1, round(wait + 0.5)))
@@ -150,9 +159,19 @@ class FaultInjector:
 
     async def _answer(self, send: Send, status: int, *, retry_after: float | None = None) -> None:
         content_type, body = self.error_body(status)
-        headers = [(b"content-type", content_type.encode()), (b"content-length", str(len(body)).encode())]
+        headers = [
+            (b"content-type", content_type.encode()),
+            (b"content-length", str(len(body)).encode()),
+        ]
         if retry_after is not None:
-            headers.append((b"retry-after", str(int(retry_after) if float(retry_after).is_integer() else retry_after).encode()))
+            headers.append(
+                (
+                    b"retry-after",
+                    str(
+                        int(retry_after) if float(retry_after).is_integer() else retry_after
+                    ).encode(),
+                )
+            )
         await send({"type": "http.response.start", "status": status, "headers": headers})
         await send({"type": "http.response.body", "body": body})
 

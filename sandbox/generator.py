@@ -18,24 +18,121 @@ from functools import cached_property
 
 CENT = Decimal("0.01")
 
-FIRST_NAMES = (
-    "Avery Blake Carmen Dana Elena Farid Grace Hiro Imani Jonas Keiko Liam Maya Nikolai Olivia "
-    "Priya Quinn Rosa Samir Tara Umar Vera Wen Ximena Yusuf Zoe Aaron Beatriz Chen Dmitri"
-).split()
-LAST_NAMES = (
-    "Anderson Brooks Castillo Dubois Eriksen Fischer Garcia Haddad Ito Jensen Kowalski Lopez "
-    "Morales Nakamura Okafor Patel Quintero Rossi Schmidt Tanaka Underwood Vasquez Wagner Xu "
-    "Yamamoto Zimmerman"
-).split()
-NAME_STEMS = (
-    "Maple Harbor Summit Granite Cedar Beacon Riverside Northwind Bluebird Ironwood Lakeshore "
-    "Copper Evergreen Silverline Redwood Prairie Atlas Meridian Keystone Sterling Orchard Falcon "
-    "Harborview Pinecrest Stonebridge Willow Crescent Horizon Pioneer Tidewater"
-).split()
-NAME_KINDS = (
-    "Bakery Logistics Dental Studio Consulting Outfitters Robotics Florals Brewing Architects "
-    "Supply Analytics Print Works Cycles Coffee Roasters Clinic Media Labs Builders"
-).split()
+FIRST_NAMES = [
+    "Avery",
+    "Blake",
+    "Carmen",
+    "Dana",
+    "Elena",
+    "Farid",
+    "Grace",
+    "Hiro",
+    "Imani",
+    "Jonas",
+    "Keiko",
+    "Liam",
+    "Maya",
+    "Nikolai",
+    "Olivia",
+    "Priya",
+    "Quinn",
+    "Rosa",
+    "Samir",
+    "Tara",
+    "Umar",
+    "Vera",
+    "Wen",
+    "Ximena",
+    "Yusuf",
+    "Zoe",
+    "Aaron",
+    "Beatriz",
+    "Chen",
+    "Dmitri",
+]
+LAST_NAMES = [
+    "Anderson",
+    "Brooks",
+    "Castillo",
+    "Dubois",
+    "Eriksen",
+    "Fischer",
+    "Garcia",
+    "Haddad",
+    "Ito",
+    "Jensen",
+    "Kowalski",
+    "Lopez",
+    "Morales",
+    "Nakamura",
+    "Okafor",
+    "Patel",
+    "Quintero",
+    "Rossi",
+    "Schmidt",
+    "Tanaka",
+    "Underwood",
+    "Vasquez",
+    "Wagner",
+    "Xu",
+    "Yamamoto",
+    "Zimmerman",
+]
+NAME_STEMS = [
+    "Maple",
+    "Harbor",
+    "Summit",
+    "Granite",
+    "Cedar",
+    "Beacon",
+    "Riverside",
+    "Northwind",
+    "Bluebird",
+    "Ironwood",
+    "Lakeshore",
+    "Copper",
+    "Evergreen",
+    "Silverline",
+    "Redwood",
+    "Prairie",
+    "Atlas",
+    "Meridian",
+    "Keystone",
+    "Sterling",
+    "Orchard",
+    "Falcon",
+    "Harborview",
+    "Pinecrest",
+    "Stonebridge",
+    "Willow",
+    "Crescent",
+    "Horizon",
+    "Pioneer",
+    "Tidewater",
+]
+NAME_KINDS = [
+    "Bakery",
+    "Logistics",
+    "Dental",
+    "Studio",
+    "Consulting",
+    "Outfitters",
+    "Robotics",
+    "Florals",
+    "Brewing",
+    "Architects",
+    "Supply",
+    "Analytics",
+    "Print",
+    "Works",
+    "Cycles",
+    "Coffee",
+    "Roasters",
+    "Clinic",
+    "Media",
+    "Labs",
+    "Builders",
+]
 LEGAL_SUFFIXES = ("Inc.", "LLC", "Ltd.", "Co.", "Corp.", "Group")
 CITIES = (
     ("Austin", "TX", "US", "787"),
@@ -49,7 +146,20 @@ CITIES = (
     ("Atlanta", "GA", "US", "303"),
     ("Halifax", "NS", "CA", "B3H"),
 )
-STREETS = "Main Oak Pine Elm King Queen Market Mill Church Water Harbor Lake".split()
+STREETS = [
+    "Main",
+    "Oak",
+    "Pine",
+    "Elm",
+    "King",
+    "Queen",
+    "Market",
+    "Mill",
+    "Church",
+    "Water",
+    "Harbor",
+    "Lake",
+]
 CLIENT_TYPES = ("SMB", "SMB", "SMB", "Enterprise", "Individual", "Nonprofit")
 GATEWAYS = ("stripe", "paypal", "bank_transfer", "check", "cash", "shopify_payments")
 PAYMENT_TYPES = {
@@ -92,11 +202,40 @@ VENDORS = (
     "Local Print Shop",
     "AWS",
 )
-PRODUCT_NOUNS = (
-    "Widget Gadget Bracket Sensor Cable Adapter Panel Valve Bearing Filter Hinge Pump Gasket "
-    "Controller Mount Spool Clamp Lens Switch Module"
-).split()
-PRODUCT_ADJECTIVES = "Standard Deluxe Compact Heavy-Duty Smart Eco Pro Mini Industrial Classic".split()
+PRODUCT_NOUNS = [
+    "Widget",
+    "Gadget",
+    "Bracket",
+    "Sensor",
+    "Cable",
+    "Adapter",
+    "Panel",
+    "Valve",
+    "Bearing",
+    "Filter",
+    "Hinge",
+    "Pump",
+    "Gasket",
+    "Controller",
+    "Mount",
+    "Spool",
+    "Clamp",
+    "Lens",
+    "Switch",
+    "Module",
+]
+PRODUCT_ADJECTIVES = [
+    "Standard",
+    "Deluxe",
+    "Compact",
+    "Heavy-Duty",
+    "Smart",
+    "Eco",
+    "Pro",
+    "Mini",
+    "Industrial",
+    "Classic",
+]
 SERVICES = (
     ("SVC-INSTALL", "Installation service", Decimal("150.00")),
     ("SVC-CONSULT", "Consulting hour", Decimal("120.00")),
@@ -233,7 +372,7 @@ class World:
     # --- sizes -------------------------------------------------------------------------------
     @property
     def company_count(self) -> int:
-        return max(12, round(30 * self.scale ** 0.75))
+        return max(12, round(30 * self.scale**0.75))
 
     @property
     def invoice_count(self) -> int:
@@ -311,7 +450,14 @@ class World:
     @cached_property
     def products(self) -> tuple[Product, ...]:
         products = [
-            Product(sku=sku, name=name, description=name, unit_price=price, taxable=True, is_service=True)
+            Product(
+                sku=sku,
+                name=name,
+                description=name,
+                unit_price=price,
+                taxable=True,
+                is_service=True,
+            )
             for sku, name, price in SERVICES
         ]
         for i in range(self.product_count - len(SERVICES)):
@@ -322,7 +468,9 @@ class World:
                     sku=f"{noun[:3].upper()}-{1000 + i}",
                     name=f"{adjective} {noun}",
                     description=f"{adjective} {noun.lower()}, model {1000 + i}",
-                    unit_price=_money(rng.choice((4.5, 9.99, 19.95, 24.0, 49.5, 89.0, 129.0, 249.99))),
+                    unit_price=_money(
+                        rng.choice((4.5, 9.99, 19.95, 24.0, 49.5, 89.0, 129.0, 249.99))
+                    ),
                     taxable=rng.random() > 0.1,
                 )
             )
@@ -349,10 +497,18 @@ class World:
         for _ in range(rng.choice((1, 1, 2, 2, 3, 4))):
             product = self.products[rng.randrange(len(self.products))]
             qty = Decimal(rng.choice((1, 1, 2, 3, 5, 10, 12)))
-            lines.append(SaleLine(product.sku, product.name, product.description, qty, product.unit_price))
+            lines.append(
+                SaleLine(product.sku, product.name, product.description, qty, product.unit_price)
+            )
         if i == self.invoice_count // 2:
             # Planted problem: an outlier amount, two orders of magnitude above the rest.
-            lines[0] = SaleLine(lines[0].sku, lines[0].name, lines[0].description, Decimal(900), lines[0].unit_price * 10)
+            lines[0] = SaleLine(
+                lines[0].sku,
+                lines[0].name,
+                lines[0].description,
+                Decimal(900),
+                lines[0].unit_price * 10,
+            )
         tax_percent = Decimal("13") if company.country == "CA" else Decimal("8.25")
         age_days = (self.anchor.date() - issued).days
         sent = age_days > 3
@@ -363,12 +519,18 @@ class World:
             gateway = rng.choice(GATEWAYS)
             paid_on = issued + timedelta(days=rng.randint(5, 45))
             if roll < 0.65:
-                payments.append(Payment(i * 4, min(paid_on, self.anchor.date()), sale_total, gateway))
+                payments.append(
+                    Payment(i * 4, min(paid_on, self.anchor.date()), sale_total, gateway)
+                )
             elif roll < 0.8:
                 half = (sale_total / 2).quantize(CENT)
                 payments.append(Payment(i * 4, min(paid_on, self.anchor.date()), half, gateway))
-        created = datetime.combine(issued, datetime.min.time()) + timedelta(hours=rng.randint(13, 22))
-        updated = created + timedelta(days=min(age_days, rng.randint(0, 30)), minutes=rng.randint(0, 59))
+        created = datetime.combine(issued, datetime.min.time()) + timedelta(
+            hours=rng.randint(13, 22)
+        )
+        updated = created + timedelta(
+            days=min(age_days, rng.randint(0, 30)), minutes=rng.randint(0, 59)
+        )
         return Sale(
             index=i,
             number=f"INV-{10001 + i:06d}",
@@ -407,7 +569,9 @@ class World:
         tax_percent = Decimal(rng.choice(("0", "5", "8.25", "13")))
         billable = rng.random() < 0.2
         customers = self._freshbooks_company_indexes
-        created = datetime.combine(spent, datetime.min.time()) + timedelta(hours=rng.randint(13, 23))
+        created = datetime.combine(spent, datetime.min.time()) + timedelta(
+            hours=rng.randint(13, 23)
+        )
         return Expense(
             index=i,
             spent_on=spent,

@@ -92,7 +92,10 @@ def serve(data_dir: Path, *, seed: int, scale: float, names: list[str], ready_fi
         sockets.append(sock)
 
     async def run() -> None:
-        tasks = [asyncio.create_task(s.serve(sockets=[sock])) for s, sock in zip(servers, sockets, strict=True)]
+        tasks = [
+            asyncio.create_task(s.serve(sockets=[sock]))
+            for s, sock in zip(servers, sockets, strict=True)
+        ]
         while not all(s.started for s in servers):
             if any(t.done() for t in tasks):
                 break
@@ -118,7 +121,7 @@ def serve(data_dir: Path, *, seed: int, scale: float, names: list[str], ready_fi
     asyncio.run(run())
 
 
-# --- from the command line -------------------------------------------------------------------------
+# --- from the command line ----------------------------------------------------------------------
 class SandboxError(RuntimeError):
     pass
 

@@ -31,7 +31,9 @@ def sandbox(sandbox_home: Path) -> Iterator[dict]:
 
 
 @pytest.fixture
-def settings(sandbox: dict, sandbox_home: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Settings:
+def settings(
+    sandbox: dict, sandbox_home: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> Settings:
     """Settings pointing at the sandbox, with a fresh home (tokens, warehouse) per test."""
     monkeypatch.chdir(tmp_path)  # no stray .env from the checkout
     for key in list(os.environ):

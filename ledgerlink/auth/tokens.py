@@ -38,7 +38,7 @@ class TokenSet(BaseModel):
 
     @classmethod
     def from_token_response(cls, body: dict, *, now: datetime | None = None) -> TokenSet:
-        """Build from an OAuth token response (`created_at` epoch seconds when the server sends it)."""
+        """Build from an OAuth token response (with `created_at` in epoch seconds when sent)."""
         issued = (
             datetime.fromtimestamp(int(body["created_at"]), UTC)
             if body.get("created_at")
@@ -128,10 +128,13 @@ class TokenManager(ABC):
             return tokens.access_token.get_secret_value()
 
     def after_unauthorized(self, rejected_access_token: str) -> str:
-        """A 401 came back for `rejected_access_token`: refresh unless another thread already did."""
+        """A 401 came back for this token: refresh, unless another thread already did."""
         with self._lock:
             tokens = self._current()
-            if tokens is not None and tokens.access_token.get_secret_value() != rejected_access_token:
+            if (
+                tokens is not None
+                and tokens.access_token.get_secret_value() != rejected_access_token
+            ):
                 return tokens.access_token.get_secret_value()
             return self._renew(tokens).access_token.get_secret_value()
 
@@ -145,5 +148,7 @@ class TokenManager(ABC):
         if self.store is not None:
             self.store.save(tokens)  # before first use: a rotated refresh token must never be lost
         self._tokens = tokens
-        log.info("token renewed", extra={"service": self.service, "expires_at": str(tokens.expires_at)})
+        log.info(
+            "token renewed", extra={"service": self.service, "expires_at": str(tokens.expires_at)}
+        )
         return tokens

@@ -5,12 +5,17 @@ from __future__ import annotations
 import threading
 import webbrowser
 from http.server import BaseHTTPRequestHandler, HTTPServer
+from typing import ClassVar
 from urllib.parse import parse_qs, urlparse
 
 import typer
 
 from ledgerlink.cli.common import run_guarded, settings
-from ledgerlink.connectors.freshbooks import FreshBooksClient, FreshBooksTokenManager, authorization_url
+from ledgerlink.connectors.freshbooks import (
+    FreshBooksClient,
+    FreshBooksTokenManager,
+    authorization_url,
+)
 from ledgerlink.connectors.freshbooks.oauth import authorize_headless
 from ledgerlink.errors import AuthError
 
@@ -20,10 +25,10 @@ app = typer.Typer(help="Authorize ledgerlink against the APIs.", no_args_is_help
 class _RedirectCatcher(BaseHTTPRequestHandler):
     """Receives the browser's redirect and keeps the query for the waiting command."""
 
-    received: dict[str, list[str]] = {}
+    received: ClassVar[dict[str, list[str]]] = {}
     done = threading.Event()
 
-    def do_GET(self) -> None:  # noqa: N802 - http.server's name
+    def do_GET(self) -> None:
         type(self).received = parse_qs(urlparse(self.path).query)
         type(self).done.set()
         self.send_response(200)
@@ -39,7 +44,8 @@ class _RedirectCatcher(BaseHTTPRequestHandler):
 @run_guarded
 def freshbooks(
     headless: bool = typer.Option(
-        False, help="Follow the authorize redirect without a browser (the sandbox approves by itself)."
+        False,
+        help="Follow the authorize redirect without a browser (the sandbox approves by itself).",
     ),
     timeout: int = typer.Option(300, help="Seconds to wait for the browser's redirect."),
 ) -> None:
@@ -51,7 +57,9 @@ def freshbooks(
     else:
         redirect = urlparse(config.freshbooks_redirect_uri)
         url, state = authorization_url(config)
-        server = HTTPServer((redirect.hostname or "127.0.0.1", redirect.port or 80), _RedirectCatcher)
+        server = HTTPServer(
+            (redirect.hostname or "127.0.0.1", redirect.port or 80), _RedirectCatcher
+        )
         threading.Thread(target=server.serve_forever, daemon=True).start()
         typer.echo(f"Open this page to authorize ledgerlink:\n  {url}")
         webbrowser.open(url)

@@ -39,10 +39,15 @@ def table(rows: list[tuple[Any, ...]], headers: tuple[str, ...]) -> str:
     """Rows aligned in columns, numbers right-aligned."""
     cells = [tuple(str(c) for c in headers), *[tuple(str(c) for c in row) for row in rows]]
     widths = [max(len(row[i]) for row in cells) for i in range(len(headers))]
-    numeric = [all(str(row[i]).replace(".", "").isdigit() for row in rows) for i in range(len(headers))]
+    numeric = [
+        all(str(row[i]).replace(".", "").isdigit() for row in rows) for i in range(len(headers))
+    ]
     lines = []
     for n, row in enumerate(cells):
-        parts = [c.rjust(w) if numeric[i] and n else c.ljust(w) for i, (c, w) in enumerate(zip(row, widths, strict=True))]
+        parts = [
+            c.rjust(w) if numeric[i] and n else c.ljust(w)
+            for i, (c, w) in enumerate(zip(row, widths, strict=True))
+        ]
         lines.append("  ".join(parts).rstrip())
         if n == 0:
             lines.append("  ".join("-" * w for w in widths))

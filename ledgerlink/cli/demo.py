@@ -42,12 +42,16 @@ def demo(
             rows.append(("freshbooks", name, active, deleted))
     typer.echo("")
     typer.echo(table(rows, ("source", "entity", "active+archived", "deleted")))
-    typer.echo(f"\nread in {time.perf_counter() - started:.1f}s; {len(rejects)} records quarantined")
+    typer.echo(
+        f"\nread in {time.perf_counter() - started:.1f}s; {len(rejects)} records quarantined"
+    )
     for rejected in rejects[:5]:
         typer.echo(f"  quarantined {rejected.entity}: {rejected.reason}")
     typer.echo(f"\nsandbox settings: {runner.SandboxPaths(home).env}")
     typer.echo("stop the sandbox with `ledgerlink sandbox down`")
 
 
-def _count(client: FreshBooksClient, name: str, vis_state: int | None, rejects: list[Rejected]) -> int:
+def _count(
+    client: FreshBooksClient, name: str, vis_state: int | None, rejects: list[Rejected]
+) -> int:
     return sum(1 for _ in client.list(name, search=Search(vis_state=vis_state), rejects=rejects))

@@ -8,7 +8,9 @@ from ledgerlink.cli.common import run_guarded, settings
 from ledgerlink.errors import LedgerlinkError
 from sandbox import runner
 
-app = typer.Typer(help="Run the local FreshBooks, Infor M3 and shop emulators.", no_args_is_help=True)
+app = typer.Typer(
+    help="Run the local FreshBooks, Infor M3 and shop emulators.", no_args_is_help=True
+)
 
 
 @app.command()

@@ -114,7 +114,8 @@ def build_client(
     )
     host = httpx.URL(base_url).host or base_url
     limiter = limiter_for_host(
-        f"{service}:{host}:{httpx.URL(base_url).port}", rate_limit or settings.rate_limit_for(service)
+        f"{service}:{host}:{httpx.URL(base_url).port}",
+        rate_limit or settings.rate_limit_for(service),
     )
     transport = PolicyTransport(
         inner_transport or httpx.HTTPTransport(limits=httpx.Limits(max_connections=16)),
@@ -131,7 +132,9 @@ def build_client(
     )
 
 
-def send(client: httpx.Client, request: httpx.Request, *, service: str, what: str) -> httpx.Response:
+def send(
+    client: httpx.Client, request: httpx.Request, *, service: str, what: str
+) -> httpx.Response:
     """Send through the policy and turn transport failures into typed errors.
 
     A non-idempotent request that failed after it may have reached the server raises

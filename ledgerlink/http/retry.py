@@ -58,7 +58,7 @@ class RetryPolicy:
         return max(jittered, asked) if asked is not None else jittered
 
     def retrying(self, *, idempotent: bool) -> tenacity.Retrying:
-        """A tenacity loop; a non-idempotent request is repeated only when it was never processed."""
+        """A tenacity loop; a non-idempotent request is repeated only if it was never processed."""
 
         def should_retry(exc: BaseException) -> bool:
             if isinstance(exc, RetryableStatus):

@@ -39,7 +39,9 @@ class Server:
         sock.bind(("127.0.0.1", 0))
         self.url = f"http://127.0.0.1:{sock.getsockname()[1]}"
         self._server = uvicorn.Server(uvicorn.Config(self.faults, log_level="error"))
-        self._thread = threading.Thread(target=self._server.run, kwargs={"sockets": [sock]}, daemon=True)
+        self._thread = threading.Thread(
+            target=self._server.run, kwargs={"sockets": [sock]}, daemon=True
+        )
         self._thread.start()
         while not self._server.started:
             time.sleep(0.01)
@@ -65,7 +67,11 @@ def fresh(server: Server) -> Server:
 
 
 def client_for(server: Server, **overrides: object) -> httpx.Client:
-    options = {"http_backoff_base_seconds": 0.01, "http_backoff_cap_seconds": 0.05, "http_max_attempts": 5}
+    options = {
+        "http_backoff_base_seconds": 0.01,
+        "http_backoff_cap_seconds": 0.05,
+        "http_max_attempts": 5,
+    }
     settings = Settings(**{**options, **overrides})
     # A service name per client: a Retry-After pause in one test must not hold the next one.
     return build_client(f"test-{uuid.uuid4().hex[:8]}", server.url, settings, rate_limit=1000)
@@ -118,7 +124,9 @@ def test_total_wait_is_bounded(fresh: Server):
 def test_a_write_is_not_repeated_after_a_5xx(fresh: Server):
     fresh.faults.add([FaultRule(kind="status", status=503, count=1, method="POST")])
     with client_for(fresh) as client:
-        response = send(client, client.build_request("POST", "/orders"), service="test", what="create")
+        response = send(
+            client, client.build_request("POST", "/orders"), service="test", what="create"
+        )
     assert response.status_code == 503
     assert fresh.faults.stats["requests"] == 1
 
@@ -126,7 +134,9 @@ def test_a_write_is_not_repeated_after_a_5xx(fresh: Server):
 def test_a_write_is_repeated_after_429_because_it_was_not_processed(fresh: Server):
     fresh.faults.add([FaultRule(kind="status", status=429, count=1, method="POST")])
     with client_for(fresh) as client:
-        response = send(client, client.build_request("POST", "/orders"), service="test", what="create")
+        response = send(
+            client, client.build_request("POST", "/orders"), service="test", what="create"
+        )
     assert response.json() == {"order": 1}
 
 
@@ -143,7 +153,10 @@ def test_call_logs_are_redacted(fresh: Server, caplog: pytest.LogCaptureFixture)
     logging.getLogger("ledgerlink").propagate = True
     with client_for(fresh) as client:
         request = client.build_request(
-            "GET", "/items", params={"access_token": "sekrit-token-42"}, headers={"Authorization": "Bearer abc.def"}
+            "GET",
+            "/items",
+            params={"access_token": "sekrit-token-42"},
+            headers={"Authorization": "Bearer abc.def"},
         )
         send(client, request, service="test", what="read")
     text = caplog.text + " ".join(str(vars(r)) for r in caplog.records)

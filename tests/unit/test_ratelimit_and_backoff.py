@@ -35,5 +35,10 @@ def test_backoff_is_full_jitter_and_capped():
 
 def test_retry_after_reads_seconds_and_http_dates():
     assert retry_after_seconds(httpx.Response(429, headers={"Retry-After": "3"})) == 3
-    assert retry_after_seconds(httpx.Response(429, headers={"Retry-After": "Wed, 21 Oct 2015 07:28:00 GMT"})) == 0
+    assert (
+        retry_after_seconds(
+            httpx.Response(429, headers={"Retry-After": "Wed, 21 Oct 2015 07:28:00 GMT"})
+        )
+        == 0
+    )
     assert retry_after_seconds(httpx.Response(429)) is None

@@ -33,7 +33,9 @@ def test_errors_carry_no_registered_secret():
 
 def test_log_records_are_redacted_in_message_args_and_extras():
     register_secret("extra-secret-value-1")
-    record = logging.LogRecord("ledgerlink.test", logging.INFO, __file__, 1, "sent %s", ("access_token=abc",), None)
+    record = logging.LogRecord(
+        "ledgerlink.test", logging.INFO, __file__, 1, "sent %s", ("access_token=abc",), None
+    )
     record.url = "https://x/?token=extra-secret-value-1"
     RedactingFilter().filter(record)
     line = TextFormatter().format(record)

@@ -152,7 +152,9 @@ class FreshBooksClient:
             params = [("page", str(number)), ("per_page", str(per_page))]
             params += [("include[]", name) for name in includes]
             params += (search or Search()).params()
-            body = self._call("GET", self._path(res), f"list {res.name} page {number}", params=params)
+            body = self._call(
+                "GET", self._path(res), f"list {res.name} page {number}", params=params
+            )
             try:
                 result = body["response"]["result"]
                 page = Page(
@@ -162,7 +164,9 @@ class FreshBooksClient:
                     records=list(result[res.plural]),
                 )
             except (KeyError, TypeError, ValueError) as exc:
-                raise MalformedResponse(SERVICE, f"list {res.name}: unexpected envelope ({exc})") from exc
+                raise MalformedResponse(
+                    SERVICE, f"list {res.name}: unexpected envelope ({exc})"
+                ) from exc
             yield page
             if not page.records or page.number >= page.pages:
                 return
@@ -194,14 +198,18 @@ class FreshBooksClient:
         except ValidationError as exc:
             rejected = Rejected.from_validation_error(SERVICE, res.name, raw, exc)
             if rejects is None:
-                raise MalformedResponse(SERVICE, f"{res.name} record rejected: {rejected.reason}") from exc
+                raise MalformedResponse(
+                    SERVICE, f"{res.name} record rejected: {rejected.reason}"
+                ) from exc
             rejects.append(rejected)
             return None
 
     def get(self, resource: str, record_id: int) -> BaseModel:
         res = RESOURCES[resource]
         params = [("include[]", name) for name in res.includes]
-        body = self._call("GET", self._path(res, record_id), f"get {res.single} {record_id}", params=params)
+        body = self._call(
+            "GET", self._path(res, record_id), f"get {res.single} {record_id}", params=params
+        )
         return self._single(res, body)
 
     def count(self, resource: str, *, search: Search | None = None) -> int:
@@ -222,7 +230,13 @@ class FreshBooksClient:
         """POST a new record. Not retried blindly: an unknown outcome raises `OutcomeUnknown`."""
         res = RESOURCES[resource]
         params = [("include[]", name) for name in res.includes]
-        body = self._call("POST", self._path(res), f"create {res.single}", params=params, json={res.single: dict(data)})
+        body = self._call(
+            "POST",
+            self._path(res),
+            f"create {res.single}",
+            params=params,
+            json={res.single: dict(data)},
+        )
         return self._single(res, body)
 
     def update(self, resource: str, record_id: int, data: Mapping[str, Any]) -> BaseModel:
@@ -268,7 +282,10 @@ class FreshBooksClient:
 
     def register_callback(self, event: str, uri: str) -> Callback:
         body = self._call(
-            "POST", self._callbacks_path(), "register callback", json={"callback": {"event": event, "uri": uri}}
+            "POST",
+            self._callbacks_path(),
+            "register callback",
+            json={"callback": {"event": event, "uri": uri}},
         )
         return Callback.model_validate(body["response"]["result"]["callback"])
 

@@ -25,16 +25,30 @@ def _first_error(body: Any) -> tuple[str, str | None, str | None, Any]:
     if not isinstance(body, dict):
         return str(body)[:200], None, None, body
     response = body.get("response")
-    if isinstance(response, dict) and isinstance(response.get("errors"), list) and response["errors"]:
+    if (
+        isinstance(response, dict)
+        and isinstance(response.get("errors"), list)
+        and response["errors"]
+    ):
         # legacy accounting: {"response": {"errors": [{"errno", "field", "message", ...}]}}
         first = response["errors"][0]
-        return str(first.get("message")), _str(first.get("errno")), first.get("field"), response["errors"]
+        return (
+            str(first.get("message")),
+            _str(first.get("errno")),
+            first.get("field"),
+            response["errors"],
+        )
     if isinstance(body.get("details"), list) and "code" in body:
         # google.rpc style: {"code", "message", "details": [{"reason", "metadata": {...}}]}
         detail = next((d for d in body["details"] if isinstance(d, dict)), {})
         meta = detail.get("metadata") or {}
         message = meta.get("message") or body.get("message")
-        return str(message), _str(detail.get("reason") or body.get("code")), meta.get("field"), body["details"]
+        return (
+            str(message),
+            _str(detail.get("reason") or body.get("code")),
+            meta.get("field"),
+            body["details"],
+        )
     if "error" in body and isinstance(body["error"], str):
         # OAuth / identity: {"error", "error_description"}
         return str(body.get("error_description") or body["error"]), body["error"], None, None
@@ -55,7 +69,8 @@ def parse_json(response: httpx.Response, what: str) -> Any:
         return response.json()
     except ValueError as exc:
         raise MalformedResponse(
-            SERVICE, f"{what}: expected JSON, got {response.headers.get('content-type', 'no content type')}",
+            SERVICE,
+            f"{what}: expected JSON, got {response.headers.get('content-type', 'no content type')}",
             status=response.status_code,
         ) from exc
 

@@ -21,10 +21,7 @@ def eastern_to_utc(value: Any) -> datetime | None:
     """Read FreshBooks' naive US/Eastern timestamp; DST is resolved by the zone rules."""
     if value in (None, ""):
         return None
-    if isinstance(value, datetime):
-        parsed = value
-    else:
-        parsed = datetime.fromisoformat(str(value))
+    parsed = value if isinstance(value, datetime) else datetime.fromisoformat(str(value))
     if parsed.tzinfo is None:
         parsed = parsed.replace(tzinfo=EASTERN)
     return parsed.astimezone(UTC)
@@ -33,7 +30,11 @@ def eastern_to_utc(value: Any) -> datetime | None:
 def naive_utc(value: Any) -> datetime | None:
     if value in (None, ""):
         return None
-    parsed = value if isinstance(value, datetime) else datetime.fromisoformat(str(value).replace("Z", "+00:00"))
+    parsed = (
+        value
+        if isinstance(value, datetime)
+        else datetime.fromisoformat(str(value).replace("Z", "+00:00"))
+    )
     return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)
 
 

@@ -35,7 +35,10 @@ def authorization_url(settings: Settings, state: str | None = None) -> tuple[str
 
 
 def _require_app(settings: Settings) -> None:
-    if not settings.freshbooks_client_id or not settings.freshbooks_client_secret.get_secret_value():
+    if (
+        not settings.freshbooks_client_id
+        or not settings.freshbooks_client_secret.get_secret_value()
+    ):
         raise ConfigurationError(
             "FRESHBOOKS_CLIENT_ID and FRESHBOOKS_CLIENT_SECRET are not set: add your FreshBooks "
             "app's credentials to .env (or start the sandbox with `ledgerlink sandbox up`)"
@@ -74,7 +77,9 @@ class FreshBooksTokenManager(TokenManager):
                     "once, so it was used already, revoked, or lost",
                     AUTH_COMMAND,
                 )
-            raise AuthError(f"{SERVICE}: {what} failed (HTTP {response.status_code}, {error}: {description})")
+            raise AuthError(
+                f"{SERVICE}: {what} failed (HTTP {response.status_code}, {error}: {description})"
+            )
         return TokenSet.from_token_response(payload)
 
     def exchange_code(self, code: str) -> TokenSet:
@@ -90,9 +95,14 @@ class FreshBooksTokenManager(TokenManager):
 
     def _obtain(self, current: TokenSet | None) -> TokenSet:
         if current is None or current.refresh_token is None:
-            raise ReauthorizationRequired(SERVICE, "no stored FreshBooks authorization", AUTH_COMMAND)
+            raise ReauthorizationRequired(
+                SERVICE, "no stored FreshBooks authorization", AUTH_COMMAND
+            )
         return self._token_request(
-            {"grant_type": "refresh_token", "refresh_token": current.refresh_token.get_secret_value()},
+            {
+                "grant_type": "refresh_token",
+                "refresh_token": current.refresh_token.get_secret_value(),
+            },
             "token refresh",
         )
 
@@ -113,8 +123,8 @@ def authorize_headless(settings: Settings, manager: FreshBooksTokenManager) -> T
     query = httpx.URL(location).params if location else httpx.QueryParams()
     if response.status_code not in (301, 302, 303, 307) or "code" not in query:
         raise AuthError(
-            f"{SERVICE}: the authorize page did not approve by itself (HTTP {response.status_code}); "
-            f"run `{AUTH_COMMAND}` and approve in a browser"
+            f"{SERVICE}: the authorize page did not approve by itself "
+            f"(HTTP {response.status_code}); run `{AUTH_COMMAND}` and approve in a browser"
         )
     if query.get("state") != state:
         raise AuthError(f"{SERVICE}: authorization state mismatch; run `{AUTH_COMMAND}` again")

@@ -29,7 +29,12 @@ RESOURCES: dict[str, Resource] = {
     for r in (
         Resource("clients", "users/clients", "client", models.Client, writable=True),
         Resource(
-            "invoices", "invoices/invoices", "invoice", models.Invoice, writable=True, includes=("lines",)
+            "invoices",
+            "invoices/invoices",
+            "invoice",
+            models.Invoice,
+            writable=True,
+            includes=("lines",),
         ),
         Resource("payments", "payments/payments", "payment", models.Payment, writable=True),
         Resource("expenses", "expenses/expenses", "expense", models.Expense, writable=True),

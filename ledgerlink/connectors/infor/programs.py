@@ -1,0 +1,462 @@
+"""Typed wrappers for the M3 programs the flows use: one class per business area."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Mapping
+from datetime import date, datetime
+from typing import TypeVar
+
+from ledgerlink.connectors.infor.errors import M3NotFound
+from ledgerlink.connectors.infor.inputs import (
+    BatchOrderHead,
+    BatchOrderLine,
+    CustomerBasicData,
+    CustomerFinancial,
+    CustomerOrderInfo,
+    JournalLine,
+    M3Input,
+    NewCustomer,
+    StatementDetail,
+    StatementHead,
+    StatementLine,
+)
+from ledgerlink.connectors.infor.m3 import M3Client, M3Result
+from ledgerlink.connectors.infor.records import (
+    BatchLineAdded,
+    ConfirmedOrder,
+    Customer,
+    DeliveryHead,
+    DeliveryLine,
+    GlAccount,
+    InvoiceHead,
+    Item,
+    M3Record,
+    OrderHead,
+    OrderInvoice,
+    OrderLine,
+    PurchaseOrderHead,
+    PurchaseOrderLine,
+    ReceivableItem,
+    ServerTime,
+    StatementJob,
+    Supplier,
+    VoucherLine,
+)
+from ledgerlink.connectors.infor.values import format_date, format_timestamp
+
+R = TypeVar("R", bound=M3Record)
+
+# Lists that page by start key: (program, transaction) -> the key field, unique in list order.
+# Extractors use these with `M3Client.list_all`.
+PAGED_LISTS: dict[tuple[str, str], str] = {
+    ("CRS610MI", "LstByNumber"): "CUNO",
+    ("MMS200MI", "LstItmByItm"): "ITNO",
+    ("CRS630MI", "LstAccountID"): "AITM",
+    ("OIS350MI", "LstInvHead"): "IVNO",
+}
+# Reference order category of a customer order in MWS410MI/MWS411MI.
+CUSTOMER_ORDER_CATEGORY = 3
+# Lists without a start key are read whole: maxrecs 0 is "unlimited" in M3.
+UNLIMITED = 0
+
+
+def lmts_filter(since: datetime | int | str | None) -> str | None:
+    """An `LMTS` input: an aware datetime is converted, a value read from M3 is passed through."""
+    if since is None:
+        return None
+    if isinstance(since, datetime):
+        return format_timestamp(since)
+    return str(since)
+
+
+class _Program:
+    program: str
+
+    def __init__(self, m3: M3Client) -> None:
+        self.m3 = m3
+
+    def server_time(self) -> ServerTime:
+        """M3's clock (GetServerTime): read it *before* a list to get the next `LMTS` cursor."""
+        result = self._run("GetServerTime")
+        return ServerTime.from_m3(result.record, source=f"{self.program}/GetServerTime")
+
+    def _run(self, transaction: str, record: Mapping[str, object] | None = None, **kw) -> M3Result:
+        return self.m3.execute(self.program, transaction, record, **kw)
+
+    def _get(self, model: type[R], transaction: str, record: Mapping[str, object]) -> R | None:
+        """A Get transaction's record, or None when M3 says it does not exist."""
+        try:
+            result = self._run(transaction, record)
+        except M3NotFound:
+            return None
+        first = result.first()
+        return model.from_m3(first, source=f"{self.program}/{transaction}") if first else None
+
+    def _list(
+        self,
+        model: type[R],
+        transaction: str,
+        record: Mapping[str, object],
+        maxrecs: int = UNLIMITED,
+    ) -> list[R]:
+        result = self._run(transaction, record, maxrecs=maxrecs)
+        return _typed(model, result.records, f"{self.program}/{transaction}")
+
+    def _write(self, data: M3Input, extra: Mapping[str, object] | None = None) -> M3Result:
+        program, transaction = data.transaction
+        return self.m3.execute(program, transaction, {**(extra or {}), **data.to_record()})
+
+
+def _typed(model: type[R], records: Iterable[Mapping[str, str]], source: str) -> list[R]:
+    return [model.from_m3(r, source=source) for r in records]
+
+
+class Customers(_Program):
+    """CRS610MI customer master."""
+
+    program = "CRS610MI"
+
+    def get(self, customer_number: str) -> Customer | None:
+        return self._get(Customer, "GetBasicData", {"CUNO": customer_number})
+
+    def records(
+        self,
+        *,
+        changed_since: datetime | int | str | None = None,
+        start: str | None = None,
+        page_size: int = 100,
+    ) -> Iterator[dict[str, str]]:
+        """Raw LstByNumber records in customer-number order, changed since `LMTS` when given."""
+        record = {"CUNO": start, "LMTS": lmts_filter(changed_since)}
+        return self.m3.list_all(self.program, "LstByNumber", "CUNO", record, page_size)
+
+    def list_customers(self, **kw) -> Iterator[Customer]:
+        """Typed `records(...)`."""
+        for record in self.records(**kw):
+            yield Customer.from_m3(record, source="CRS610MI/LstByNumber")
+
+    def add(self, customer: NewCustomer) -> str:
+        """Create the customer; returns its number. An existing CUNO raises `M3AlreadyExists`."""
+        return self._write(customer).record.get("CUNO") or customer.customer_number or ""
+
+    def change_basic_data(self, change: CustomerBasicData) -> None:
+        self._write(change)
+
+    def change_financial(self, change: CustomerFinancial) -> None:
+        self._write(change)
+
+    def change_order_info(self, change: CustomerOrderInfo) -> None:
+        self._write(change)
+
+
+class CustomerOrders(_Program):
+    """OIS100MI customer orders: batch entry (head, lines, confirm) and reads."""
+
+    program = "OIS100MI"
+
+    def add_batch_head(self, head: BatchOrderHead) -> str:
+        """Returns the *temporary* batch order number; `confirm` turns it into a real order."""
+        return self._write(head).record["ORNO"]
+
+    def add_batch_line(self, batch_order_number: str, line: BatchOrderLine) -> BatchLineAdded:
+        result = self._write(line, {"ORNO": batch_order_number})
+        return BatchLineAdded.from_m3(result.record, source="OIS100MI/AddBatchLine")
+
+    def confirm(
+        self, batch_order_number: str, confirmation_type: str | None = None
+    ) -> ConfirmedOrder:
+        result = self._run("Confirm", {"ORNO": batch_order_number, "CTYP": confirmation_type})
+        return ConfirmedOrder.from_m3(result.record, source="OIS100MI/Confirm")
+
+    def get_order_number(self, batch_order_number: str) -> str | None:
+        """The real order number of a confirmed batch order (GetOrderNo → ORNR)."""
+        try:
+            record = self._run("GetOrderNo", {"ORNO": batch_order_number}).record
+        except M3NotFound:
+            return None
+        return record.get("ORNR") or None
+
+    def create(self, head: BatchOrderHead, lines: Iterable[BatchOrderLine]) -> ConfirmedOrder:
+        """Head, every line, then confirm: the whole batch entry for one order."""
+        batch = self.add_batch_head(head)
+        for line in lines:
+            self.add_batch_line(batch, line)
+        return self.confirm(batch)
+
+    def get_head(self, order_number: str) -> OrderHead | None:
+        return self._get(OrderHead, "GetHead", {"ORNO": order_number})
+
+    def list_heads(
+        self, customer_number: str, *, status_from: str | None = None, status_to: str | None = None
+    ) -> list[OrderHead]:
+        record = {"CUNO": customer_number, "ORSL": status_from, "ORST": status_to}
+        return self._list(OrderHead, "LstHead", record)
+
+    def list_lines(self, order_number: str) -> list[OrderLine]:
+        lines = self._list(OrderLine, "LstLine", {"ORNO": order_number})
+        return [line.model_copy(update={"order_number": order_number}) for line in lines]
+
+    def find_by_customer_order_number(
+        self, customer_number: str, customer_order_number: str
+    ) -> OrderHead | None:
+        """The customer's order whose CUOR is `customer_order_number`: the natural-key lookup
+        to run before creating an order again after an unknown outcome."""
+        wanted = customer_order_number.strip()
+        for head in self.list_heads(customer_number):
+            if head.customer_order_number == wanted:
+                return head
+        return None
+
+
+class Deliveries(_Program):
+    """MWS411MI delivery lines and MWS410MI delivery heads of customer orders."""
+
+    program = "MWS411MI"
+
+    def lines_for_order(
+        self, order_number: str, *, category: int = CUSTOMER_ORDER_CATEGORY
+    ) -> list[DeliveryLine]:
+        return self._list(DeliveryLine, "LstDelLnByOrd", {"RORC": category, "RIDN": order_number})
+
+    def get_head(self, delivery_number: str) -> DeliveryHead | None:
+        try:
+            result = self.m3.execute("MWS410MI", "GetHead", {"DLIX": delivery_number})
+        except M3NotFound:
+            return None
+        first = result.first()
+        return DeliveryHead.from_m3(first, source="MWS410MI/GetHead") if first else None
+
+
+class CustomerInvoices(_Program):
+    """OIS350MI invoices of customer orders."""
+
+    program = "OIS350MI"
+
+    def list_heads(
+        self, year: int, *, start: int | None = None, page_size: int = 100
+    ) -> Iterator[InvoiceHead]:
+        record = {"YEA4": year, "IVNO": start}
+        for raw in self.m3.list_all(self.program, "LstInvHead", "IVNO", record, page_size):
+            yield InvoiceHead.from_m3({"YEA4": str(year), **raw}, source="OIS350MI/LstInvHead")
+
+    def get_head(self, year: int, invoice_number: str) -> InvoiceHead | None:
+        try:
+            result = self._run("GetInvHead", {"YEA4": year, "IVNO": invoice_number})
+        except M3NotFound:
+            return None
+        if not result.records:
+            return None
+        # GetInvHead does not echo its keys: put them back so the record stands alone.
+        record = {"YEA4": str(year), "IVNO": str(invoice_number), **result.record}
+        return InvoiceHead.from_m3(record, source="OIS350MI/GetInvHead")
+
+    def for_order(self, order_number: str) -> list[OrderInvoice]:
+        """Invoices per delivery of the order (LstInvHeadByCo: DLIX, IVNO, YEA4, amounts)."""
+        return self._list(OrderInvoice, "LstInvHeadByCo", {"ORNO": order_number})
+
+    def all_for_order(self, order_number: str) -> list[OrderInvoice]:
+        """Every invoice of the order with amount incl. VAT and remaining (LstAllInvByCO)."""
+        return self._list(OrderInvoice, "LstAllInvByCO", {"ORNO": order_number})
+
+
+class Receivables(_Program):
+    """ARS200MI customer open items (AR ledger); paid when reconciled (RECO 9)."""
+
+    program = "ARS200MI"
+
+    def list_for_customer(
+        self, customer_number: str, *, open_only: bool = False, invoice_date: date | None = None
+    ) -> list[ReceivableItem]:
+        record = {
+            "CUNO": customer_number,
+            "AAC0": 1 if open_only else None,
+            "IVDT": invoice_date,
+        }
+        items = self._list(ReceivableItem, "LstInvoices", record)
+        return [
+            i.model_copy(update={"customer_number": i.customer_number or customer_number})
+            for i in items
+        ]
+
+    def get(self, year: int, journal_number: int, journal_sequence: int) -> ReceivableItem | None:
+        record = {"YEA4": year, "JRNO": journal_number, "JSNO": journal_sequence}
+        return self._get(ReceivableItem, "GetInvoice", record)
+
+    def find_invoice(self, customer_number: str, invoice_number: str) -> list[ReceivableItem]:
+        """The open items of one invoice (CINO) of the customer."""
+        wanted = invoice_number.strip()
+        return [i for i in self.list_for_customer(customer_number) if i.invoice_number == wanted]
+
+
+class CashReceipts(_Program):
+    """ABS100MI bank statements: Infor's recommended way in for customer payments."""
+
+    program = "ABS100MI"
+
+    def add_head(self, head: StatementHead) -> StatementJob:
+        result = self._write(head, self._company())
+        return StatementJob.from_m3(result.record, source="ABS100MI/AddStatmtHead")
+
+    def add_line(self, job: StatementJob, line: StatementLine) -> None:
+        self._write(line, {**self._company(), **job.key()})
+
+    def add_detail(self, job: StatementJob, detail: StatementDetail) -> None:
+        self._write(detail, {**self._company(), **job.key()})
+
+    def validate(self, job: StatementJob) -> None:
+        self._run("ValidateStatmt", {**self._company(), **job.key()})
+
+    def record_receipt(
+        self,
+        head: StatementHead,
+        lines: Iterable[StatementLine],
+        details: Iterable[StatementDetail],
+    ) -> StatementJob:
+        """Head, lines, details (which invoices are settled), then validate."""
+        job = self.add_head(head)
+        for line in lines:
+            self.add_line(job, line)
+        for detail in details:
+            self.add_detail(job, detail)
+        self.validate(job)
+        return job
+
+    def _company(self) -> dict[str, object]:
+        return {"CONO": self.m3.cono, "DIVI": self.m3.divi}
+
+
+class GeneralLedger(_Program):
+    """GLS840MI journal batches (field-based) and GLS200MI read-back."""
+
+    program = "GLS840MI"
+
+    def add_batch_head(
+        self, batch_key: str, interface: str, description: str, *, division: str | None = None
+    ) -> None:
+        record = {
+            "CONO": self.m3.cono,
+            "KEY1": batch_key,
+            "INTN": interface,
+            "DESC": description,
+            "DIVI": division,
+        }
+        self._run("AddBatchHead", record)
+
+    def add_batch_line(self, batch_key: str, line: JournalLine) -> None:
+        self._write(line, {"KEY1": batch_key})
+
+    def control_batch(self, batch_key: str) -> None:
+        """Run option 6: M3 validates the batch (balance, accounts) without posting."""
+        self._run("CtrlBatch", {"CONO": self.m3.cono, "KEY1": batch_key})
+
+    def update_batch(self, batch_key: str) -> None:
+        """Run option 9: post the batch to the general ledger."""
+        self._run("UpdBatch", {"CONO": self.m3.cono, "KEY1": batch_key})
+
+    def post_journal(
+        self, batch_key: str, interface: str, description: str, lines: Iterable[JournalLine]
+    ) -> None:
+        """Head, lines, control, update; the unique `batch_key` (KEY1) is the idempotency key."""
+        self.add_batch_head(batch_key, interface, description)
+        for line in lines:
+            self.add_batch_line(batch_key, line)
+        self.control_batch(batch_key)
+        self.update_batch(batch_key)
+
+    def vouchers_between(
+        self, from_date: date, to_date: date, *, division: str | None = None
+    ) -> list[VoucherLine]:
+        record = {"FRDT": format_date(from_date), "TODT": format_date(to_date), "DIVI": division}
+        return _typed(
+            VoucherLine,
+            self.m3.execute("GLS200MI", "LstVouchersByDt", record, maxrecs=UNLIMITED).records,
+            "GLS200MI/LstVouchersByDt",
+        )
+
+    def voucher_lines(
+        self,
+        year: int,
+        voucher_number: int,
+        *,
+        division: str | None = None,
+        series: str | None = None,
+        journal_number: int | None = None,
+    ) -> list[VoucherLine]:
+        record = {
+            "DIVI": division or self.m3.divi,
+            "YEA4": year,
+            "VONO": voucher_number,
+            "VSER": series,
+            "JRNO": journal_number,
+        }
+        result = self.m3.execute("GLS200MI", "LstVoucherLines", record, maxrecs=UNLIMITED)
+        return _typed(VoucherLine, result.records, "GLS200MI/LstVoucherLines")
+
+
+class ChartOfAccounts(_Program):
+    """CRS630MI accounting identities; dimension 1 is the GL account."""
+
+    program = "CRS630MI"
+
+    def list_accounts(self, *, dimension: int = 1, page_size: int = 100) -> Iterator[GlAccount]:
+        record = {"AITP": dimension}
+        for raw in self.m3.list_all(self.program, "LstAccountID", "AITM", record, page_size):
+            yield GlAccount.from_m3(raw, source="CRS630MI/LstAccountID")
+
+    def get(self, account: str, *, dimension: int = 1) -> GlAccount | None:
+        return self._get(GlAccount, "GetAccountID", {"AITP": dimension, "AITM": account})
+
+
+class Items(_Program):
+    """MMS200MI item master."""
+
+    program = "MMS200MI"
+
+    def get(self, item_number: str) -> Item | None:
+        return self._get(Item, "GetItmBasic", {"ITNO": item_number})
+
+    def records(
+        self, *, start: str | None = None, page_size: int = 100
+    ) -> Iterator[dict[str, str]]:
+        """Raw LstItmByItm records in item-number order (ITNO is the required start key)."""
+        record = {"ITNO": start or "0"}
+        return self.m3.list_all(self.program, "LstItmByItm", "ITNO", record, page_size)
+
+    def list_items(self, **kw) -> Iterator[Item]:
+        for record in self.records(**kw):
+            yield Item.from_m3(record, source="MMS200MI/LstItmByItm")
+
+    def changed_between(self, from_date: date, to_date: date) -> list[Item]:
+        record = {"FLMD": format_date(from_date), "TLMD": format_date(to_date)}
+        return self._list(Item, "LstItmByChgDate", record)
+
+
+class Suppliers(_Program):
+    """CRS620MI supplier master."""
+
+    program = "CRS620MI"
+
+    def get(self, supplier_number: str) -> Supplier | None:
+        return self._get(Supplier, "GetBasicData", {"SUNO": supplier_number})
+
+    def list_suppliers(
+        self,
+        *,
+        changed_since: datetime | int | str | None = None,
+        from_supplier: str | None = None,
+        to_supplier: str | None = None,
+    ) -> list[Supplier]:
+        record = {"FRSU": from_supplier, "TOSU": to_supplier, "LMTS": lmts_filter(changed_since)}
+        return self._list(Supplier, "LstSuppliers", record)
+
+
+class PurchaseOrders(_Program):
+    """PPS200MI purchase-order reads."""
+
+    program = "PPS200MI"
+
+    def get_head(self, order_number: str) -> PurchaseOrderHead | None:
+        return self._get(PurchaseOrderHead, "GetHead", {"PUNO": order_number})
+
+    def list_lines(self, order_number: str) -> list[PurchaseOrderLine]:
+        return self._list(PurchaseOrderLine, "LstLine", {"PUNO": order_number})

@@ -1,0 +1,402 @@
+"""Fill the FreshBooks tables from the shared `World`, in batches, without holding it in memory.
+
+Ids are deterministic (a fixed base per kind plus the world's index), so the same seed always
+gives the same ids; a few records are archived or deleted, chosen from the seed as well.
+"""
+
+from __future__ import annotations
+
+import random
+import uuid
+from collections.abc import Iterator
+from datetime import datetime, time, timedelta
+from decimal import Decimal
+from typing import Any
+
+from sandbox.database import Database
+from sandbox.freshbooks import invoicing, records
+from sandbox.freshbooks.money import ZERO, cents, money, number_text
+from sandbox.freshbooks.resources import (
+    CATEGORIES,
+    CLIENTS,
+    CREDIT_NOTES,
+    EXPENSES,
+    INVOICES,
+    ITEMS,
+    PAYMENTS,
+    TAXES,
+    Resource,
+)
+from sandbox.freshbooks.store import Record, dumps, index_sql, insert_row, insert_sql, schema_sql
+from sandbox.freshbooks.timestamps import stored
+from sandbox.generator import Company, Sale, World
+
+CLIENT_BASE = 40_000
+ITEM_BASE = 30_000
+INVOICE_BASE = 200_000
+PAYMENT_BASE = 500_000
+EXPENSE_BASE = 700_000
+CREDIT_NOTE_BASE = 60_000
+CATEGORY_BASE = 5_000_000
+TAX_BASE = 9_000
+BATCH = 1_000  # sales per transaction: bounded memory at any scale
+
+COUNTRY_NAMES = {"US": "United States", "CA": "Canada"}
+ONLINE_GATEWAYS = {"stripe", "paypal", "shopify_payments"}
+
+
+class Tax:
+    """The account's taxes: HST for Canadian clients, sales tax for US ones, GST on expenses."""
+
+    TABLE = (("HST", Decimal("13"), "RT0001"), ("GST", Decimal("5"), "RT0001"),
+             ("Sales Tax", Decimal("8.25"), None))  # fmt: skip
+
+    @classmethod
+    def id_of(cls, name: str) -> int:
+        return TAX_BASE + 1 + [t[0] for t in cls.TABLE].index(name)
+
+    @classmethod
+    def for_percent(cls, percent: Decimal) -> tuple[str, Decimal, str | None] | None:
+        return next((t for t in cls.TABLE if t[1] == percent), None)
+
+
+def client_id(company_index: int) -> int:
+    return CLIENT_BASE + 1 + company_index
+
+
+def _uuid(rng: random.Random) -> str:
+    return str(uuid.UUID(int=rng.getrandbits(128), version=4))
+
+
+def _vis_state(seed: int, kind: str, index: int, archived: float, deleted: float) -> int:
+    roll = random.Random(f"{seed}:freshbooks:vis:{kind}:{index}").random()
+    if roll < deleted:
+        return 1
+    if roll < deleted + archived:
+        return 2
+    return 0
+
+
+class Loader:
+    def __init__(self, db: Database, world: World) -> None:
+        self.db = db
+        self.world = world
+        self.seed = world.seed
+        self.anchor = world.anchor
+        self.clients: dict[int, dict[str, Any]] = {}
+        self.categories: dict[str, int] = {}
+
+    def run(self) -> None:
+        self.db.script(schema_sql())
+        with self.db.transaction():
+            self._taxes()
+            self._categories()
+            self._clients()
+            self._items()
+        self._sales()
+        self._expenses()
+        self.db.script(index_sql() + "analyze;")
+
+    # --- helpers -------------------------------------------------------------------------------
+    def _insert(self, resource: Resource, rows: list[Record]) -> None:
+        self.db.executemany(insert_sql(resource), [insert_row(resource, r) for r in rows])
+
+    def _clamp(self, moment: datetime) -> datetime:
+        return min(moment, self.anchor)
+
+    # --- reference data ------------------------------------------------------------------------
+    def _taxes(self) -> None:
+        created = stored(self.anchor - timedelta(days=700))
+        rows = [
+            Record(
+                Tax.id_of(name),
+                0,
+                created,
+                created,
+                {"name": name, "amount": number_text(percent), "compound": False, "number": number},
+            )
+            for name, percent, number in Tax.TABLE
+        ]
+        self._insert(TAXES, rows)
+
+    def _categories(self) -> None:
+        created = stored(self.anchor - timedelta(days=700))
+        rows = []
+        for i, name in enumerate(self.world.expense_categories):
+            self.categories[name] = CATEGORY_BASE + 1 + i
+            data = {"category": name, "parentid": None, "is_cogs": False}
+            rows.append(Record(CATEGORY_BASE + 1 + i, 0, created, created, data))
+        self._insert(CATEGORIES, rows)
+
+    def _clients(self) -> None:
+        companies = self.world.freshbooks_companies()
+        states = self._client_states(companies)
+        rows = []
+        for company in companies:
+            rng = random.Random(f"{self.seed}:freshbooks:client:{company.index}")
+            data = records.client_data(self._client_fields(company, rng))
+            self.clients[company.index] = data
+            state = states.get(company.index, 0)
+            created = company.created_at
+            updated = self._clamp(
+                created + timedelta(days=rng.randint(0, 60), minutes=rng.randint(0, 900))
+            )
+            rows.append(
+                Record(client_id(company.index), state, stored(updated), stored(created), data)
+            )
+        self._insert(CLIENTS, rows)
+
+    def _client_states(self, companies: list[Company]) -> dict[int, int]:
+        """At least one deleted and two archived clients at any scale (never the planted
+        duplicate pair, which must stay visible)."""
+        candidates = [c.index for c in companies[1:-1]]
+        rng = random.Random(f"{self.seed}:freshbooks:client-states")
+        chosen = rng.sample(
+            candidates, max(1, len(candidates) // 25) + max(2, len(candidates) // 12)
+        )
+        deleted = max(1, len(candidates) // 25)
+        return {index: 1 if n < deleted else 2 for n, index in enumerate(chosen)}
+
+    @staticmethod
+    def _client_fields(company: Company, rng: random.Random) -> dict[str, Any]:
+        return {
+            "fname": company.first_name,
+            "lname": company.last_name,
+            "organization": company.organization,
+            "email": company.email,
+            "username": records.username(rng),
+            "uuid": _uuid(rng),
+            "currency_code": company.currency,
+            "bus_phone": company.phone,
+            "p_street": company.street,
+            "p_city": company.city,
+            "p_province": company.region,
+            "p_code": company.postal_code,
+            "p_country": COUNTRY_NAMES[company.country],
+            "vat_name": "Tax ID",
+            "vat_number": company.tax_number,
+        }
+
+    def _items(self) -> None:
+        rows = []
+        sales_tax = Tax.id_of("Sales Tax")
+        for i, product in enumerate(self.world.products):
+            rng = random.Random(f"{self.seed}:freshbooks:item:{i}")
+            data = records.item_data(
+                {
+                    "name": product.name,
+                    "description": product.description,
+                    "sku": product.sku,
+                    "qty": "0" if product.is_service else str(rng.randint(0, 400)),
+                    "unit_cost": money(product.unit_price, records.BASE_CURRENCY),
+                    "tax1": sales_tax if product.taxable else 0,
+                }
+            )
+            state = 0 if product.is_service else _vis_state(self.seed, "item", i, 0.05, 0.03)
+            created = self.anchor - timedelta(days=500 - i % 400, minutes=rng.randint(0, 900))
+            updated = self._clamp(created + timedelta(days=rng.randint(0, 90)))
+            rows.append(Record(ITEM_BASE + 1 + i, state, stored(updated), stored(created), data))
+        self._insert(ITEMS, rows)
+
+    # --- sales ---------------------------------------------------------------------------------
+    def _sales(self) -> None:
+        payment_id = PAYMENT_BASE
+        credit_id = CREDIT_NOTE_BASE
+        for batch in _batches(self.world.iter_sales(), BATCH):
+            invoices, lines, payments, credits = [], [], [], []
+            for sale in batch:
+                invoice, invoice_lines, sale_payments = self._invoice(sale, payment_id)
+                payment_id += len(sale_payments)
+                invoices.append(invoice)
+                lines.extend((invoice.id, line["lineid"], dumps(line)) for line in invoice_lines)
+                payments.extend(sale_payments)
+                if sale.index % 50 == 7 and sale.payments:
+                    credit_id += 1
+                    credits.append(self._credit_note(credit_id, sale, invoice))
+            with self.db.transaction():
+                self._insert(INVOICES, invoices)
+                self._insert(PAYMENTS, payments)
+                self._insert(CREDIT_NOTES, credits)
+                self.db.executemany(
+                    "insert into invoice_lines (invoiceid, lineid, data) values (?, ?, ?)", lines
+                )
+
+    def _invoice(self, sale: Sale, next_payment_id: int) -> tuple[Record, list[dict], list[Record]]:
+        rng = random.Random(f"{self.seed}:freshbooks:invoice:{sale.index}")
+        invoice_id = INVOICE_BASE + 1 + sale.index
+        created = sale.created_at
+        fields = {
+            "customerid": client_id(sale.company_index),
+            "create_date": sale.issued_on.isoformat(),
+            "due_offset_days": (sale.due_on - sale.issued_on).days,
+            "currency_code": sale.currency,
+            "po_number": sale.po_number or None,
+        }
+        data = invoicing.new_invoice_data(self.clients[sale.company_index], fields)
+        data["invoice_number"] = sale.number
+        data["uuid"] = _uuid(rng)
+        # HST (13) for Canadian clients, sales tax (8.25) for US ones, as the world prices them.
+        tax = Tax.for_percent(sale.tax_percent)
+        if tax is None:
+            raise ValueError(f"no FreshBooks tax for {sale.tax_percent}% (sale {sale.index})")
+        lines = [
+            invoicing.make_line(
+                invoice_id, n, name=line.name, description=line.description, qty=line.quantity,
+                unit_cost=line.unit_price, currency=sale.currency, updated=stored(created),
+                taxes=(tax,),
+            )
+            for n, line in enumerate(sale.lines, start=1)
+        ]  # fmt: skip
+        invoicing.apply_totals(data, lines)
+        if sale.sent:
+            invoicing.mark_sent(data)
+
+        payments: list[Record] = []
+        last_change = sale.updated_at
+        for payment in sale.payments:
+            paid_at = self._clamp(
+                datetime.combine(payment.paid_on, time(rng.randint(13, 22), rng.randint(0, 59)))
+            )
+            online = payment.gateway in ONLINE_GATEWAYS
+            payment_data = records.payment_data(
+                {
+                    "invoiceid": invoice_id,
+                    "clientid": fields["customerid"],
+                    "amount": money(payment.amount, sale.currency),
+                    "date": payment.paid_on.isoformat(),
+                    "type": payment.payment_type,
+                    "gateway": payment.gateway if online else None,
+                    "transactionid": f"txn_{rng.getrandbits(48):012x}" if online else None,
+                }
+            )
+            payments.append(
+                Record(
+                    next_payment_id + len(payments) + 1,
+                    0,
+                    stored(paid_at),
+                    stored(paid_at),
+                    payment_data,
+                )
+            )
+            last_change = max(last_change, paid_at)
+            if random.Random(f"{self.seed}:freshbooks:dup-payment:{sale.index}").random() < 0.03:
+                # A payment entered twice and then deleted: visible only with vis_state=1.
+                duplicate = {**payment_data, "note": "Entered twice", "transactionid": None}
+                removed_at = paid_at + timedelta(minutes=rng.randint(5, 600))
+                payments.append(
+                    Record(
+                        next_payment_id + len(payments) + 1,
+                        1,
+                        stored(removed_at),
+                        stored(paid_at),
+                        duplicate,
+                    )
+                )
+        paid = sum((p.amount for p in sale.payments), ZERO)
+        last_date = max((p.paid_on.isoformat() for p in sale.payments), default=None)
+        invoicing.settle(data, paid, last_date)
+
+        state = 0
+        if sale.index != self.world.invoice_count // 2:  # the planted outlier stays visible
+            if data["payment_status"] == "paid":
+                state = 2 if _vis_state(self.seed, "invoice", sale.index, 0.06, 0) == 2 else 0
+            elif not sale.payments:
+                state = 1 if _vis_state(self.seed, "invoice", sale.index, 0, 0.03) == 1 else 0
+        updated = stored(last_change)
+        return Record(invoice_id, state, updated, stored(created), data), lines, payments
+
+    def _credit_note(self, credit_id: int, sale: Sale, invoice: Record) -> Record:
+        data = invoice.data
+        amount = cents(sale.subtotal / 10)
+        created = self._clamp(sale.created_at + timedelta(days=12))
+        line = {
+            "lineid": 1,
+            "type": 0,
+            "name": "Goodwill credit",
+            "description": f"10% goodwill credit on invoice {data['invoice_number']}",
+            "qty": "1",
+            "unit_cost": money(amount, sale.currency),
+            "amount": money(amount, sale.currency),
+            "taxName1": "",
+            "taxAmount1": "0",
+            "taxName2": "",
+            "taxAmount2": "0",
+            "updated": stored(created),
+        }
+        note = {
+            "credit_number": f"CN-{credit_id - CREDIT_NOTE_BASE:05d}",
+            "credit_type": "goodwill",
+            "clientid": data["customerid"],
+            "create_date": created.date().isoformat(),
+            "currency_code": sale.currency,
+            "amount": money(amount, sale.currency),
+            "paid": money(ZERO, sale.currency),
+            "status": "created",
+            "display_status": "created",
+            "payment_status": "unpaid",
+            "payment_type": "",
+            "description": line["description"],
+            "notes": "",
+            "terms": None,
+            "language": "en",
+            **{k: data[k] for k in ("fname", "lname", "organization", "street", "street2",
+                                     "city", "province", "code", "country")},
+            "lines": [line],
+        }  # fmt: skip
+        return Record(credit_id, 0, stored(created), stored(created), note)
+
+    # --- expenses ------------------------------------------------------------------------------
+    def _expenses(self) -> None:
+        for batch in _batches(self.world.iter_expenses(), BATCH):
+            rows = []
+            for expense in batch:
+                tax = Tax.for_percent(expense.tax_percent) if expense.tax_percent else None
+                client = (
+                    client_id(expense.company_index) if expense.company_index is not None else 0
+                )
+                data = records.expense_data(
+                    {
+                        "categoryid": self.categories[expense.category],
+                        "clientid": client,
+                        "billable": bool(client),
+                        "date": expense.spent_on.isoformat(),
+                        "amount": money(expense.amount, expense.currency),
+                        "vendor": expense.vendor,
+                        "notes": expense.notes,
+                        "taxName1": tax[0] if tax else None,
+                        "taxAmount1": money(expense.tax_amount, expense.currency) if tax else None,
+                        "taxPercent1": number_text(expense.tax_percent) if tax else None,
+                    }
+                )
+                planted = expense.index == 7  # the expense in the unmapped category stays visible
+                state = (
+                    0 if planted else _vis_state(self.seed, "expense", expense.index, 0.05, 0.03)
+                )
+                record_id = EXPENSE_BASE + 1 + expense.index
+                rows.append(
+                    Record(
+                        record_id,
+                        state,
+                        stored(expense.updated_at),
+                        stored(expense.created_at),
+                        data,
+                    )
+                )
+            with self.db.transaction():
+                self._insert(EXPENSES, rows)
+
+
+def _batches(items: Iterator, size: int) -> Iterator[list]:
+    batch: list = []
+    for item in items:
+        batch.append(item)
+        if len(batch) == size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
+
+
+def load_world(db: Database, world: World) -> None:
+    """Replace every accounting table with the world's records."""
+    Loader(db, world).run()

@@ -1,0 +1,15 @@
+"""The MI programs the sandbox serves, one module per family; importing them registers them."""
+
+from sandbox.infor.programs import (  # noqa: F401 - imported for their registrations
+    accounts,
+    cash,
+    customers,
+    deliveries,
+    invoices,
+    items,
+    ledger,
+    orders,
+    purchasing,
+    suppliers,
+    toolbox,
+)

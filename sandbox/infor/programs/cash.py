@@ -1,0 +1,246 @@
+"""ABS100MI bank statements: cash receipts whose details name AR invoices (CINO) to settle.
+
+A statement is a head (job key JBNO/JBDT/JBTM), lines (an amount received, a payer) and details
+(how a line's amount splits over invoices). `ValidateStatmt` checks that every line's details add
+up to the line, then books each detail as a payment on its invoice's open item: partial payments
+leave the invoice open with a smaller remaining amount, a full one reconciles it (RECO 9).
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from sandbox.infor import errors, receivables
+from sandbox.infor.company import (
+    API_USER,
+    CONO,
+    CURRENCIES,
+    DIVI,
+    RECO_PAID,
+    STATEMENT_ENTERED,
+    STATEMENT_PROCESSED,
+)
+from sandbox.infor.errors import MIError
+from sandbox.infor.programs import customers
+from sandbox.infor.registry import Call, Record, handles
+from sandbox.infor.store import touch
+from sandbox.infor.values import amount, parse_decimal
+
+PROGRAM = "ABS100MI"
+
+
+def _bank(call: Call) -> Record:
+    bank = call.store.doc("select doc from bank_ids where bsid = ?", (call.get("BSID"),))
+    if bank is None:
+        raise call.not_found("BSID")
+    return bank
+
+
+@handles(PROGRAM, "GetBankIdent", "GetBankIdent2")
+def get_bank_identifier(call: Call) -> list[Record]:
+    return [_bank(call)]
+
+
+def _statement(call: Call, *, open_only: bool = True) -> Record:
+    jbno = call.integer("JBNO")
+    statement = call.store.doc("select doc from statements where jbno = ?", (jbno,))
+    same_job = statement is not None and (statement["JBDT"], statement["JBTM"]) == (
+        str(call.integer("JBDT")),
+        str(call.integer("JBTM")),
+    )
+    if not same_job:
+        raise errors.not_found("JBNO", "Job number", f"{call.get('JBNO')}/{call.get('JBDT')}/{call.get('JBTM')}")
+    if open_only and statement["BSHS"] == STATEMENT_PROCESSED:
+        raise MIError(errors.WRONG_STATUS, f"Bank statement {statement['STMN']} is already processed", "JBNO")
+    return statement
+
+
+def _save_statement(call: Call, statement: Record) -> None:
+    touch(statement, call.stamp)
+    call.store.save("statements", {"jbno": int(statement["JBNO"])}, statement)
+
+
+@handles(PROGRAM, "AddStatmtHead")
+def add_head(call: Call) -> list[Record]:
+    bank = _bank(call)
+    currency = call.get("CUCD")
+    if currency not in CURRENCIES:
+        raise call.not_found("CUCD")
+    if currency != bank["_CUCD"]:
+        raise errors.invalid("CUCD", call.label("CUCD"), currency, f"is not the currency of bank {bank['BSID']}")
+    duplicate = call.store.db.scalar(
+        "select jbno from statements where bsid = ? and stmn = ?", (bank["BSID"], call.get("STMN"))
+    )
+    if duplicate is not None:
+        raise errors.duplicate("STMN", call.label("STMN"), call.get("STMN"))
+    jbno = call.store.next_number("bank_job", 1)
+    stamp = call.stamp
+    statement = {
+        **{name: value for name, value in call.fields.items() if name not in ("CONO", "DIVI")},
+        "CONO": CONO,
+        "DIVI": DIVI,
+        "JBNO": str(jbno),
+        "JBDT": str(int(stamp.lmdt[2:])),  # the job date is a YYMMDD number
+        "JBTM": str(int(stamp.time)),
+        "BSHS": STATEMENT_ENTERED,
+        "BSHB": "0",
+    }
+    for name in ("BSOT", "BSCT"):
+        if name in statement:
+            statement[name] = call.date(name) or ""
+    touch(statement, stamp, new=True)
+    call.store.insert("statements", {"jbno": jbno, "bsid": bank["BSID"], "stmn": call.get("STMN")}, statement)
+    return [{key: statement[key] for key in ("CONO", "DIVI", "JBNO", "JBDT", "JBTM")}]
+
+
+@handles(PROGRAM, "UpdStatmtHead")
+def update_head(call: Call) -> list[Record]:
+    statement = _statement(call)
+    for name, value in call.fields.items():
+        if name not in ("CONO", "DIVI", "JBNO", "JBDT", "JBTM"):
+            statement[name] = call.date(name) or "" if name in ("BSOT", "BSCT") else value
+    _save_statement(call, statement)
+    return []
+
+
+@handles(PROGRAM, "UpdStatmtStatus")
+def update_status(call: Call) -> list[Record]:
+    statement = _statement(call, open_only=False)
+    status, blocked = str(call.integer("BSHS")), str(call.integer("BSHB"))
+    if status not in ("1", "2", "3") or blocked not in ("0", "1"):
+        raise errors.invalid("BSHS", call.label("BSHS"), f"{status}/{blocked}")
+    statement["BSHS"], statement["BSHB"] = status, blocked
+    _save_statement(call, statement)
+    return []
+
+
+def _line(call: Call, jbno: int) -> Record | None:
+    return call.store.doc(
+        "select doc from statement_lines where jbno = ? and blsn = ?", (jbno, call.integer("BLSN"))
+    )
+
+
+@handles(PROGRAM, "AddStatmtLine")
+def add_line(call: Call) -> list[Record]:
+    statement = _statement(call)
+    jbno = int(statement["JBNO"])
+    if _line(call, jbno) is not None:
+        raise errors.duplicate("BLSN", call.label("BLSN"), call.get("BLSN"))
+    if call.get("PYNO"):
+        customers.existing(call, "PYNO")
+    line = {
+        **call.fields,
+        "CONO": CONO,
+        "DIVI": DIVI,
+        "BLSN": str(call.integer("BLSN")),
+        "BLLF": amount(call.decimal("BLLF") or Decimal("0")),
+        "CUCD": call.get("CUCD") or statement["CUCD"],
+    }
+    for name in ("CURD", "ACDT"):
+        if name in line:
+            line[name] = call.date(name) or ""
+    call.store.insert("statement_lines", {"jbno": jbno, "blsn": int(line["BLSN"])}, line)
+    return [{"CONO": CONO, "DIVI": DIVI, "BLSN": line["BLSN"]}]
+
+
+def _details(call: Call, jbno: int, blsn: int | None = None) -> list[Record]:
+    if blsn is None:
+        return call.store.docs(
+            "select doc from statement_details where jbno = ? order by blsn, blss", (jbno,)
+        )
+    return call.store.docs(
+        "select doc from statement_details where jbno = ? and blsn = ? order by blss", (jbno, blsn)
+    )
+
+
+def _open_invoice(call: Call, cino: str, inyr: int | None, payer: str) -> Record:
+    invoice = receivables.invoice_item(call.store, cino, inyr)
+    if invoice is None:
+        raise errors.not_found("CINO", "Invoice no AR", cino)
+    if payer and payer not in (invoice["PYNO"], invoice["CUNO"]):
+        raise errors.invalid("CINO", "Invoice no AR", cino, f"does not belong to payer {payer}")
+    if invoice["RECO"] == RECO_PAID:
+        raise MIError(errors.WRONG_STATUS, f"Invoice no AR {cino} is already paid", "CINO")
+    return invoice
+
+
+@handles(PROGRAM, "AddStatmtDetail")
+def add_detail(call: Call) -> list[Record]:
+    statement = _statement(call)
+    jbno = int(statement["JBNO"])
+    line = _line(call, jbno)
+    if line is None:
+        raise call.not_found("BLSN")
+    blsn, blss = int(line["BLSN"]), call.integer("BLSS")
+    siblings = _details(call, jbno, blsn)
+    if any(int(detail["BLSS"]) == blss for detail in siblings):
+        raise errors.duplicate("BLSS", call.label("BLSS"), call.get("BLSS"))
+    cino = call.require("CINO")
+    invoice = _open_invoice(call, cino, call.integer("INYR"), line.get("PYNO", ""))
+    already = sum((parse_decimal(d["BLNF"]) for d in siblings), Decimal("0"))
+    net = call.decimal("BLNF", parse_decimal(line["BLLF"]) - already)
+    if net is None or net <= 0:
+        raise errors.invalid("BLNF", call.label("BLNF"), call.get("BLNF") or amount(net or Decimal(0)), "must be positive")
+    left = receivables.remaining(call.store, invoice["CINO"], int(invoice["INYR"]))
+    if net > left:
+        raise errors.invalid("BLNF", call.label("BLNF"), amount(net), f"exceeds the remaining amount {amount(left)}")
+    detail = {
+        **call.fields,
+        "CONO": CONO,
+        "DIVI": DIVI,
+        "BLSN": str(blsn),
+        "BLSS": str(blss),
+        "CINO": invoice["CINO"],
+        "INYR": invoice["INYR"],
+        "BLNF": amount(net),
+    }
+    call.store.insert("statement_details", {"jbno": jbno, "blsn": blsn, "blss": blss}, detail)
+    return [{"CONO": CONO, "DIVI": DIVI, "BLSN": str(blsn), "BLSS": str(blss)}]
+
+
+@handles(PROGRAM, "ValidateStatmt")
+def validate(call: Call) -> list[Record]:
+    statement = _statement(call)
+    if statement.get("BSHB") == "1":
+        raise MIError(errors.BLOCKED, f"Bank statement {statement['STMN']} is blocked", "JBNO")
+    jbno = int(statement["JBNO"])
+    lines = call.store.docs("select doc from statement_lines where jbno = ? order by blsn", (jbno,))
+    if not lines:
+        raise MIError(errors.NOT_BALANCED, f"Bank statement {statement['STMN']} has no lines", "JBNO")
+    details = _details(call, jbno)
+    for line in lines:
+        mine = [d for d in details if d["BLSN"] == line["BLSN"]]
+        total = sum((parse_decimal(d["BLNF"]) for d in mine), Decimal("0"))
+        if total != parse_decimal(line["BLLF"]):
+            raise MIError(
+                errors.NOT_BALANCED,
+                f"Statement line {line['BLSN']}: details {amount(total)} do not match the line amount {line['BLLF']}",
+                "BLSN",
+            )
+    # Check every invoice before booking any payment, so a statement posts whole or not at all.
+    for detail in details:
+        line = next(line for line in lines if line["BLSN"] == detail["BLSN"])
+        invoice = _open_invoice(call, detail["CINO"], int(detail["INYR"]), line.get("PYNO", ""))
+        left = receivables.remaining(call.store, invoice["CINO"], int(invoice["INYR"]))
+        pending = sum(
+            (parse_decimal(d["BLNF"]) for d in details if (d["CINO"], d["INYR"]) == (detail["CINO"], detail["INYR"])),
+            Decimal("0"),
+        )
+        if pending > left:
+            raise errors.invalid("BLNF", "Net amount Cur", amount(pending), f"exceeds the remaining amount {amount(left)} of invoice {detail['CINO']}")
+    for detail in details:
+        line = next(line for line in lines if line["BLSN"] == detail["BLSN"])
+        invoice = receivables.invoice_item(call.store, detail["CINO"], int(detail["INYR"]))
+        paid_on = line.get("ACDT") or line.get("CURD") or call.stamp.lmdt
+        receivables.apply_payment(
+            call.store,
+            invoice=invoice,
+            amount_paid=parse_decimal(detail["BLNF"]),
+            payment_date=paid_on,
+            stamp=call.stamp,
+            user=API_USER,
+            reference=statement["STMN"],
+        )
+    statement["BSHS"] = STATEMENT_PROCESSED
+    _save_statement(call, statement)
+    return []
