@@ -69,6 +69,8 @@ def configure_logging(level: str = "INFO", fmt: str = "text") -> None:
     handler.addFilter(RedactingFilter())
     root.addHandler(handler)
     root.propagate = False
+    # dlt warns about every all-null column it cannot type; our summaries say what matters.
+    logging.getLogger("dlt").setLevel(logging.ERROR)
 
 
 def get_logger(name: str) -> logging.Logger:

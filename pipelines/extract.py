@@ -49,7 +49,8 @@ def pipeline_for(settings: Settings, source: str, progress: Any = None) -> dlt.P
         pipelines_dir=str(settings.home / "dlt"),
         destination=dlt.destinations.duckdb(str(settings.warehouse)),
         dataset_name=f"raw_{source}",
-        progress=progress or LogCollector(log_period=5, logger=None),
+        progress=progress
+        or LogCollector(log_period=5, logger="dlt_logger", dump_system_stats=False),
     )
 
 

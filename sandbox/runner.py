@@ -200,10 +200,23 @@ def stop(home: Path, timeout: float = 10.0) -> bool:
         return False
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        try:
-            os.kill(pid, 0)
-        except ProcessLookupError:
+        if _exited(pid):
             return True
         time.sleep(0.1)
     os.killpg(pid, signal.SIGKILL)
     return True
+
+
+def _exited(pid: int) -> bool:
+    # When this process started the sandbox, the exited child stays a zombie (and `kill 0`
+    # keeps succeeding) until it is reaped here.
+    try:
+        if os.waitpid(pid, os.WNOHANG)[0] == pid:
+            return True
+    except ChildProcessError:
+        pass  # not our child: its own parent reaps it
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return True
+    return False

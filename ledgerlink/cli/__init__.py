@@ -5,6 +5,7 @@ from __future__ import annotations
 import typer
 
 from ledgerlink.cli import auth, demo, sandbox
+from ledgerlink.cli.extract import extract_command
 from ledgerlink.cli.common import run_guarded
 
 app = typer.Typer(
@@ -16,6 +17,7 @@ app = typer.Typer(
 )
 app.add_typer(sandbox.app, name="sandbox")
 app.add_typer(auth.app, name="auth")
+app.command("extract")(extract_command)
 app.command("demo")(run_guarded(demo.demo))
 
 __all__ = ["app"]

@@ -104,7 +104,6 @@ def ship(store: Store, order: Order, stamp: Stamp, user: str) -> dict[str, str]:
         columns = (dlix, int(line["PONR"]), int(line["POSX"]), order.orno, stamp.lmts)
         store.insert("delivery_lines", dict(zip(DELIVERY_LINE_COLUMNS, columns, strict=True)), delivery_line)
         line["DLQT"], line["ALQT"] = line["ORQT"], "0"
-    head["DLIX"] = str(dlix)
     orderbook.set_status(order, STATUS_DELIVERED)
     orderbook.save(store, order, stamp, user, orst=STATUS_DELIVERED, delivered_ms=stamp.lmts)
     return delivery

@@ -1,4 +1,4 @@
-"""The shop emulator over real HTTP: auth, shapes, money, paging rules, filters, controls, webhooks."""
+"""The shop emulator over real HTTP: auth, shapes, money, paging, filters, controls, webhooks."""
 
 from __future__ import annotations
 

@@ -1,0 +1,424 @@
+"""Fill the emulated M3 company from the shared `World`: what the ERP already knows before a sync.
+
+Customers are the world's ERP companies (CUNO = `infor_customer_number`, CUNM = the ERP's own
+spelling) plus a few customers only the ERP has; items are the world's products. The history is
+ERP-native: customer orders with the ERP's own customer PO numbers (never FreshBooks invoice
+numbers), shipped, invoiced and partly paid by age; a chart of accounts with one blocked account;
+monthly GL vouchers; suppliers named after the world's expense vendors, with a few purchase orders.
+Everything is derived from (seed, scale), stamped with its historical time.
+"""
+
+from __future__ import annotations
+
+import random
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+
+from sandbox.generator import VENDORS, World
+from sandbox.infor import lifecycle, receivables
+from sandbox.infor.company import (
+    CONO,
+    CUSTOMER_GROUPS,
+    CUSTOMER_TEMPLATES,
+    DIVI,
+    FACI,
+    LOCAL_CURRENCY,
+    SEED_USER,
+    WHLO,
+)
+from sandbox.infor.orderbook import Order, totals
+from sandbox.infor.programs import customers as customer_program
+from sandbox.infor.programs import ledger, purchasing
+from sandbox.infor.programs.orders import confirm, insert_order, new_head, new_line
+from sandbox.infor.store import Store, stamp_at, touch
+from sandbox.infor.values import CENT, amount, quantity, ymd
+
+# (account, name, group, kind): kind B = balance sheet, P = profit and loss; AR/AP flags follow.
+CHART_OF_ACCOUNTS = (
+    ("1010", "Operating bank account USD", "ASSETS", "B"),
+    ("1020", "Operating bank account CAD", "ASSETS", "B"),
+    ("1100", "Cash clearing", "ASSETS", "B"),
+    ("1200", "Accounts receivable", "ASSETS", "AR"),
+    ("1300", "Inventory", "ASSETS", "B"),
+    ("1400", "Prepaid expenses", "ASSETS", "B"),
+    ("1500", "Equipment", "ASSETS", "B"),
+    ("2000", "Accounts payable", "LIABIL", "AP"),
+    ("2100", "Accrued liabilities", "LIABIL", "B"),
+    ("2200", "Sales tax payable", "LIABIL", "B"),
+    ("2300", "Credit card payable", "LIABIL", "B"),
+    ("3000", "Owner's equity", "EQUITY", "B"),
+    ("3100", "Retained earnings", "EQUITY", "B"),
+    ("4000", "Product sales", "REVENUE", "P"),
+    ("4100", "Service revenue", "REVENUE", "P"),
+    ("4900", "Sales discounts", "REVENUE", "P"),
+    ("5000", "Cost of goods sold", "COGS", "P"),
+    ("6000", "Advertising", "EXPENSE", "P"),
+    ("6100", "Car and truck expenses", "EXPENSE", "P"),
+    ("6150", "Contractors", "EXPENSE", "P"),
+    ("6200", "Education and training", "EXPENSE", "P"),
+    ("6250", "Employee benefits", "EXPENSE", "P"),
+    ("6300", "Meals and entertainment", "EXPENSE", "P"),
+    ("6350", "Office expenses and postage", "EXPENSE", "P"),
+    ("6400", "Other expenses", "EXPENSE", "P"),
+    ("6450", "Professional services", "EXPENSE", "P"),
+    ("6500", "Rent or lease", "EXPENSE", "P"),
+    ("6550", "Supplies", "EXPENSE", "P"),
+    ("6600", "Travel", "EXPENSE", "P"),
+    ("6650", "Utilities", "EXPENSE", "P"),
+    ("6700", "Software and subscriptions", "EXPENSE", "P"),
+    ("6800", "Bank fees", "EXPENSE", "P"),
+    ("6900", "Payroll expenses", "EXPENSE", "P"),
+    ("6990", "Miscellaneous expenses (closed)", "EXPENSE", "P"),
+)
+BLOCKED_ACCOUNTS = frozenset({"6990"})  # closed account: postings to it are refused
+COST_CENTERS = (("100", "Administration"), ("200", "Sales"), ("300", "Operations"))
+BANKS = (("US-OPERATING", "BNK01", "USD", "1010"), ("CA-OPERATING", "BNK02", "CAD", "1020"))
+ERP_ONLY_CUSTOMERS = (
+    ("NORTHWIND DISTRIBUTION INCORPORATED", "Chicago", "IL", "US", "60601"),
+    ("CONTOSO WHOLESALE LIMITED", "Toronto", "ON", "CA", "M5V 2A1"),
+    ("FABRIKAM INDUSTRIAL SUPPLY LLC", "Denver", "CO", "US", "80202"),
+    ("TAILSPIN TOYS CORP", "Seattle", "WA", "US", "98101"),
+    ("ADVENTURE WORKS CYCLES GROUP", "Portland", "OR", "US", "97201"),
+    ("WINGTIP RETAIL COMPANY", "Boston", "MA", "US", "02110"),
+)
+MONTHLY_JOURNALS = (
+    ("6500", "Office rent", Decimal("4200"), "1010"),
+    ("6900", "Payroll", Decimal("38000"), "1010"),
+    ("6650", "Utilities", Decimal("900"), "2000"),
+    ("6700", "Software subscriptions", Decimal("1250"), "2300"),
+    ("6450", "Accounting services", Decimal("1800"), "2000"),
+)
+
+
+def load_world(store: Store, world: World) -> None:
+    store.create()
+    anchor = world.anchor.replace(tzinfo=UTC)
+    with store.db.transaction():
+        _accounts(store, anchor)
+        _banks(store, anchor)
+        items = _items(store, world, anchor)
+        customers = _customers(store, world, anchor)
+        suppliers = _suppliers(store, world, anchor)
+        _purchase_orders(store, world, anchor, suppliers, items)
+        _orders(store, world, anchor, customers, items)
+        _journals(store, world, anchor)
+
+
+def _accounts(store: Store, anchor: datetime) -> None:
+    stamp = stamp_at(anchor - timedelta(days=720))
+    rows = []
+    for code, name, group, kind in CHART_OF_ACCOUNTS:
+        doc = {
+            "CONO": CONO,
+            "DIVI": "",
+            "AITP": "1",
+            "AITM": code,
+            "TX40": name,
+            "TX15": name[:15],
+            "AICL": group,
+            "AT01": "1" if kind in ("B", "AR", "AP") else "0",
+            "AT02": "1" if kind == "P" else "0",
+            "AT03": "1" if kind == "AR" else "0",
+            "AT11": "1" if kind == "AP" else "0",
+            "LCCD": "1" if code in BLOCKED_ACCOUNTS else "0",
+            "VFDT": "20200101",
+            "VTDT": "",
+            "CUCD": "",
+        }
+        touch(doc, stamp, SEED_USER, new=True)
+        rows.append((1, code, doc))
+    for code, name in COST_CENTERS:
+        doc = {"CONO": CONO, "DIVI": "", "AITP": "2", "AITM": code, "TX40": name, "TX15": name[:15]}
+        doc.update(AICL="COSTCTR", LCCD="0", VFDT="20200101", AT01="0", AT02="0", AT03="0", AT11="0")
+        touch(doc, stamp, SEED_USER, new=True)
+        rows.append((2, code, doc))
+    store.insert_many("accounts", ("aitp", "aitm"), rows)
+
+
+def _banks(store: Store, anchor: datetime) -> None:
+    stamp = stamp_at(anchor - timedelta(days=720))
+    for bsid, bkid, currency, account in BANKS:
+        doc = {"CONO": CONO, "DIVI": DIVI, "BSID": bsid, "BKID": bkid, "STAT": "20", "BSTY": "1"}
+        doc.update(_CUCD=currency, _AIT1=account)
+        touch(doc, stamp, SEED_USER, new=True)
+        store.insert("bank_ids", {"bsid": bsid}, doc)
+
+
+def _items(store: Store, world: World, anchor: datetime) -> dict[str, dict[str, str]]:
+    items: dict[str, dict[str, str]] = {}
+    rows, balances = [], []
+    for index, product in enumerate(world.products):
+        rng = random.Random(f"{world.seed}:infor-item:{index}")
+        created = anchor - timedelta(days=600 - index % 200, minutes=rng.randint(0, 900))
+        doc = {
+            "CONO": CONO,
+            "STAT": "20",
+            "ITNO": product.sku,
+            "ITDS": product.name[:30],
+            "FUDS": product.description[:60],
+            "UNMS": "HR" if product.sku == "SVC-CONSULT" else "EA",
+            "ITTY": "SRV" if product.is_service else "FIN",
+            "ITGR": "SERVICE" if product.is_service else product.sku.split("-")[0],
+            "ITCL": "SRV" if product.is_service else "GDS",
+            "RESP": SEED_USER,
+            "MABU": "2" if product.is_service else "1",
+            "CUCD": LOCAL_CURRENCY,
+            "SPUN": "EA",
+            "PUUN": "EA",
+            "_SAPR": amount(product.unit_price),
+            "_PUPR": amount(product.unit_price * Decimal("0.6")),
+        }
+        touch(doc, stamp_at(created), SEED_USER, new=True)
+        if rng.random() < 0.3:  # some items were maintained since
+            touch(doc, stamp_at(anchor - timedelta(days=rng.randint(1, 120))), SEED_USER)
+        items[product.sku] = doc
+        rows.append((product.sku, doc["LMDT"], int(doc["LMTS"]), doc))
+        if not product.is_service:
+            on_hand = rng.randint(20, 500)
+            balance = {"CONO": CONO, "WHLO": WHLO, "ITNO": product.sku, "FACI": FACI}
+            balance.update(STQT=str(on_hand), ALQT="0", AV01=str(on_hand), AVAL=str(on_hand), ORQT="0")
+            balances.append((WHLO, product.sku, balance))
+    store.insert_many("items", ("itno", "lmdt", "lmts"), rows)
+    store.insert_many("item_balances", ("whlo", "itno"), balances)
+    return items
+
+
+def _customers(store: Store, world: World, anchor: datetime) -> list[dict[str, str]]:
+    seeded = []
+    for company in world.infor_companies():
+        rng = random.Random(f"{world.seed}:infor-customer:{company.index}")
+        fields = {
+            "CUNM": company.infor_name[:36],
+            "CUA1": company.street[:36],
+            "TOWN": company.city[:20],
+            "ECAR": company.region[:2],
+            "PONO": company.postal_code[:10],
+            "CSCD": company.country,
+            "PHNO": company.phone[:16],
+            "MAIL": company.email[:50],
+            "YREF": f"{company.first_name} {company.last_name}"[:30],
+            "ALCU": company.name.upper().replace(" ", "")[:10],
+            "CUCD": company.currency,
+            "VRNO": company.tax_number[:16],
+            "CUCL": CUSTOMER_GROUPS.get(company.client_type, "SMB"),
+            "CRLM": str(rng.choice((5000, 10000, 25000, 50000))),
+        }
+        created = company.created_at.replace(tzinfo=UTC)
+        changed = created + timedelta(days=rng.randint(0, 200)) if rng.random() < 0.4 else None
+        seeded.append(_customer(company.infor_customer_number, fields, created, changed, anchor))
+    scale_extra = max(3, round(3 * world.scale**0.5))
+    for index in range(scale_extra):
+        name, city, region, country, postal = ERP_ONLY_CUSTOMERS[index % len(ERP_ONLY_CUSTOMERS)]
+        rng = random.Random(f"{world.seed}:infor-erp-customer:{index}")
+        suffix = "" if index < len(ERP_ONLY_CUSTOMERS) else f" {index // len(ERP_ONLY_CUSTOMERS) + 1}"
+        fields = {
+            "CUNM": (name[: 36 - len(suffix)] + suffix),
+            "CUA1": f"{rng.randint(100, 9999)} Commerce Way",
+            "TOWN": city,
+            "ECAR": region,
+            "PONO": postal,
+            "CSCD": country,
+            "PHNO": f"+1-555-{rng.randint(100, 999)}-{rng.randint(1000, 9999)}",
+            "MAIL": f"ap{index}@{name.split()[0].lower()}.example",
+            "CUCD": "CAD" if country == "CA" else "USD",
+            "CUCL": "ENT",
+            "CRLM": "100000",
+        }
+        created = anchor - timedelta(days=700 - index)
+        seeded.append(_customer(f"C9{index:05d}", fields, created, None, anchor))
+    rows = [(doc["CUNO"], doc["CUNM"], int(doc["LMTS"]), doc) for doc in seeded]
+    store.insert_many("customers", ("cuno", "cunm", "lmts"), rows)
+    return seeded
+
+
+def _customer(
+    cuno: str, fields: dict[str, str], created: datetime, changed: datetime | None, anchor: datetime
+) -> dict[str, str]:
+    template = CUSTOMER_TEMPLATES["TPLCAD" if fields["CUCD"] == "CAD" else "TPLUSD"]
+    doc = customer_program.customer_doc(cuno, fields, template)
+    touch(doc, stamp_at(created), SEED_USER, new=True)
+    if changed is not None:
+        touch(doc, stamp_at(min(changed, anchor)), SEED_USER)
+    return doc
+
+
+def _suppliers(store: Store, world: World, anchor: datetime) -> list[dict[str, str]]:
+    suppliers, rows = [], []
+    for index, vendor in enumerate(VENDORS):
+        rng = random.Random(f"{world.seed}:infor-supplier:{index}")
+        suno = f"S{1001 + index}"
+        doc = {
+            "CONO": CONO,
+            "SUNO": suno,
+            "SUNM": vendor[:36],
+            "SUTY": "0",
+            "ALSU": vendor.upper().replace(" ", "")[:10],
+            "STAT": "20",
+            "LNCD": "GB",
+            "CSCD": "US",
+            "PHNO": f"+1-800-{rng.randint(100, 999)}-{rng.randint(1000, 9999)}",
+            "CUCD": LOCAL_CURRENCY,
+            "CRTP": "1",
+            "TEPY": rng.choice(("15", "30", "45")),
+            "PYME": "BT",
+            "ORTY": "PP1",
+            "SUCL": "EXP",
+            "VRNO": f"{rng.randint(10, 99)}-{rng.randint(1000000, 9999999)}",
+            "DTFM": "YMD",
+        }
+        touch(doc, stamp_at(anchor - timedelta(days=500 - index * 7)), SEED_USER, new=True)
+        if rng.random() < 0.3:
+            touch(doc, stamp_at(anchor - timedelta(days=rng.randint(1, 90))), SEED_USER)
+        suppliers.append(doc)
+        rows.append((suno, int(doc["LMTS"]), doc))
+    store.insert_many("suppliers", ("suno", "lmts"), rows)
+    return suppliers
+
+
+def _purchase_orders(
+    store: Store,
+    world: World,
+    anchor: datetime,
+    suppliers: list[dict[str, str]],
+    items: dict[str, dict[str, str]],
+) -> None:
+    goods = [item for item in items.values() if item["ITTY"] != "SRV"]
+    for index in range(max(3, round(6 * world.scale**0.5))):
+        rng = random.Random(f"{world.seed}:infor-po:{index}")
+        supplier = rng.choice(suppliers)
+        ordered = anchor - timedelta(days=rng.randint(1, 300), hours=rng.randint(0, 8))
+        puno = str(store.next_number("purchase_order", 2000000001))
+        received = (anchor - ordered).days > 20
+        status = "85" if received else "20"
+        head = {
+            "CONO": CONO,
+            "DIVI": DIVI,
+            "PUNO": puno,
+            "SUNO": supplier["SUNO"],
+            "FACI": FACI,
+            "WHLO": WHLO,
+            "ORTY": "PP1",
+            "PUDT": ymd(ordered),
+            "DATE": ymd(ordered),
+            "DWDT": ymd(ordered + timedelta(days=14)),
+            "CUCD": supplier["CUCD"],
+            "TEPY": supplier["TEPY"],
+            "BUYE": SEED_USER,
+            "LNCD": "GB",
+        }
+        lines = []
+        for pnli in range(1, rng.randint(1, 3) + 1):
+            item = rng.choice(goods)
+            qty = Decimal(rng.choice((10, 20, 50, 100)))
+            price = Decimal(item["_PUPR"])
+            line = {
+                "CONO": CONO,
+                "PUNO": puno,
+                "PNLI": str(pnli),
+                "PNLS": "0",
+                "ITNO": item["ITNO"],
+                "ITDS": item["ITDS"],
+                "SUNO": supplier["SUNO"],
+                "FACI": FACI,
+                "WHLO": WHLO,
+                "ORQA": quantity(qty),
+                "ORQT": quantity(qty),
+                "PUPR": amount(price),
+                "LNAM": amount(qty * price),
+                "PUUN": "EA",
+                "PPUN": "EA",
+                "DWDT": head["DWDT"],
+                "CODT": head["DWDT"],
+                "PUSL": status,
+                "PUST": status,
+                "RVQA": quantity(qty) if received else "0",
+                "IVQA": "0",
+                "RCDT": head["DWDT"] if received else "",
+            }
+            touch(line, stamp_at(ordered), SEED_USER, new=True)
+            lines.append(line)
+        purchasing.po_totals(head, lines)
+        touch(head, stamp_at(ordered), SEED_USER, new=True)
+        purchasing.insert_purchase_order(store, head, lines)
+
+
+def _orders(
+    store: Store,
+    world: World,
+    anchor: datetime,
+    customers: list[dict[str, str]],
+    items: dict[str, dict[str, str]],
+) -> None:
+    """ERP-native order history, moved along the lifecycle according to its age."""
+    products = list(items.values())
+    count = max(12, round(40 * world.scale))
+    for index in range(count):
+        rng = random.Random(f"{world.seed}:infor-order:{index}")
+        customer = customers[rng.randrange(len(customers))]
+        # Older orders thin out: the last few are days old, so every lifecycle stage is present.
+        ordered = anchor - timedelta(days=365 * (1 - index / count) ** 1.5, hours=rng.randint(0, 10))
+        head = new_head(
+            customer,
+            {"CUOR": f"PO-{rng.randint(10000, 99999)}", "RLDT": ymd(ordered + timedelta(days=7))},
+            ymd(ordered),
+        )
+        lines = []
+        for ponr in range(1, rng.choice((1, 1, 2, 2, 3, 4)) + 1):
+            item = products[rng.randrange(len(products))]
+            qty = Decimal(rng.choice((1, 2, 3, 5, 10, 12)))
+            lines.append(new_line(head, item, ponr, qty, Decimal(item["_SAPR"]), {}))
+        head.update(totals(lines, head["VTCD"]))
+        head["_BSTAT"] = "10"
+        touch(head, stamp_at(ordered), SEED_USER, new=True)
+        batch_no = str(store.next_number("batch_order", 9000000001))
+        insert_order(store, batch_no, head, lines)
+        order = Order(batch_no, head, lines)
+        confirm(store, order, stamp_at(ordered + timedelta(minutes=30)), SEED_USER)
+        age_days = (anchor - ordered).days
+        if age_days <= 3:
+            continue
+        shipped = ordered + timedelta(days=rng.randint(1, 3), hours=rng.randint(1, 6))
+        lifecycle.ship(store, order, stamp_at(shipped), SEED_USER)
+        if age_days <= 7:
+            continue
+        invoiced = shipped + timedelta(hours=rng.randint(2, 30))
+        invoice = lifecycle.invoice(store, order, stamp_at(invoiced), SEED_USER)
+        if age_days <= 30:
+            continue
+        roll = rng.random()
+        if roll >= 0.8:
+            continue  # still open, some of it overdue
+        gross = Decimal(invoice["AMT1"])
+        paid = gross if roll < 0.7 else (gross / 2).quantize(CENT)
+        paid_at = min(invoiced + timedelta(days=rng.randint(5, 40)), anchor)
+        open_item = receivables.invoice_item(store, invoice["IVNO"], int(invoice["YEA4"]))
+        if open_item is not None:
+            receivables.apply_payment(
+                store,
+                invoice=open_item,
+                amount_paid=paid,
+                payment_date=ymd(paid_at),
+                stamp=stamp_at(paid_at),
+                user=SEED_USER,
+                reference="LOCKBOX",
+            )
+
+
+def _journals(store: Store, world: World, anchor: datetime) -> None:
+    """Monthly accruals and payments the finance team keyed in M3 (GLS840 vouchers)."""
+    per_month = max(1, round(world.scale**0.5))
+    for month in range(12, 0, -1):
+        first = (anchor.replace(day=1) - timedelta(days=30 * month)).replace(day=1)
+        for copy in range(per_month):
+            for index, (expense, text, base, credit) in enumerate(MONTHLY_JOURNALS):
+                rng = random.Random(f"{world.seed}:infor-journal:{month}:{copy}:{index}")
+                value = (base * Decimal(str(rng.uniform(0.85, 1.15)))).quantize(CENT)
+                booked = first + timedelta(days=rng.randint(0, 27), hours=9)
+                date = ymd(booked)
+                lines = [
+                    {"AIT1": expense, "ACAM": amount(value), "DBCR": "D", "ACDT": date, "VTXT": text},
+                    {"AIT1": credit, "ACAM": amount(-value), "DBCR": "C", "ACDT": date, "VTXT": text},
+                ]
+                ledger.post_voucher(
+                    store, lines, stamp=stamp_at(booked), user=SEED_USER, description=text
+                )
