@@ -5,8 +5,8 @@ from __future__ import annotations
 import typer
 
 from ledgerlink.cli import auth, demo, sandbox
-from ledgerlink.cli.extract import extract_command
 from ledgerlink.cli.common import run_guarded
+from ledgerlink.cli.extract import extract_command
 
 app = typer.Typer(
     name="ledgerlink",

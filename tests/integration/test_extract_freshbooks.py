@@ -7,8 +7,8 @@ from decimal import Decimal
 import duckdb
 import httpx
 import pytest
-
 from conftest import clear_faults, inject_faults, reset_emulator
+
 from ledgerlink.connectors.freshbooks import FreshBooksClient, FreshBooksTokenManager
 from ledgerlink.connectors.freshbooks.client import Search
 from ledgerlink.connectors.freshbooks.oauth import authorize_headless
