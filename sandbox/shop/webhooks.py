@@ -17,7 +17,6 @@ import json
 import threading
 import time
 import uuid
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -142,19 +141,17 @@ class _Job:
 class Dispatcher:
     """Queues deliveries and sends them from one daemon thread, retrying failures."""
 
-    def __init__(
-        self, db: Database, subscriptions: Subscriptions, secret: str, now: Callable[[], datetime]
-    ) -> None:
+    def __init__(self, db: Database, subscriptions: Subscriptions, secret: str) -> None:
         self.db = db
         self.subscriptions = subscriptions
         self.secret = secret
-        self.now = now
         self._jobs: list[_Job] = []
         self._seq = itertools.count()
         self._generation = 0
         self._wake = threading.Condition()
         self._thread: threading.Thread | None = None
-        self._http = httpx.Client(timeout=DELIVERY_TIMEOUT, follow_redirects=False)
+        # Deliver directly, never through a proxy from the environment, as Shopify would.
+        self._http = httpx.Client(timeout=DELIVERY_TIMEOUT, follow_redirects=False, trust_env=False)
 
     def publish(self, topic: str, payload: dict[str, Any]) -> list[str]:
         """Queue one delivery per subscription to `topic`; returns their webhook ids."""
@@ -163,7 +160,9 @@ class Dispatcher:
             return []
         body = json.dumps(payload, separators=(",", ":")).encode()
         event_id = str(uuid.uuid4())
-        fired_at = triggered_at(self.now())
+        # Transport metadata in wall-clock time, as receivers check it against their own clock
+        # (the sandbox clock may be moved to simulate business time).
+        fired_at = triggered_at(datetime.now(UTC))
         webhook_ids = []
         with self._wake:
             for sub in subscribers:

@@ -328,7 +328,10 @@ def test_update_control_changes_state_and_updated_at(
     fetched = api.get(f"/orders/{order['id']}.json").json()["order"]
     assert fetched["financial_status"] == "paid" and fetched["fulfillment_status"] == "fulfilled"
     assert fetched["total_outstanding"] == "0.00"
-    assert fetched["updated_at"] > order["updated_at"]  # the sandbox clock is past the seed data
+    # the sandbox clock runs past the seeded data
+    assert datetime.fromisoformat(fetched["updated_at"]) > datetime.fromisoformat(
+        order["updated_at"]
+    )
     missing = httpx.post(f"{shop['url']}/_sandbox/shop/orders/1/update", json={}, timeout=10)
     assert missing.status_code == 404
 
