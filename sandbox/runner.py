@@ -82,6 +82,9 @@ def serve(data_dir: Path, *, seed: int, scale: float, names: list[str], ready_fi
     for emulator in emulators:
         sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        # Accepted connections inherit this: without it, Nagle holds each response body until the
+        # client's delayed ACK (~40 ms per keep-alive request on Linux).
+        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         sock.bind((HOST, 0))
         emulator.base_url = f"http://{HOST}:{sock.getsockname()[1]}"
         emulator.ensure_loaded()

@@ -27,7 +27,14 @@ from sandbox.freshbooks.resources import (
 )
 from sandbox.freshbooks.store import Record, Store
 from sandbox.freshbooks.timestamps import stored
-from sandbox.freshbooks.validation import coerce, to_decimal, to_money, to_text, to_vis_state
+from sandbox.freshbooks.validation import (
+    coerce,
+    to_decimal,
+    to_int,
+    to_money,
+    to_text,
+    to_vis_state,
+)
 
 Notify = Callable[[str, int], None]
 INVOICE_ACTIONS = ("action_mark_as_sent", "action_email")
@@ -179,8 +186,7 @@ class Accounting:
         data["username"] = data["username"] or records.username(self._rng)
         data["uuid"] = str(uuid.uuid4())
         now = self._now()
-        record = Record(0, 0, now, now, data)
-        record.id = Store.next_id(conn, CLIENTS)
+        record = Record(Store.next_id(conn, CLIENTS), 0, now, now, data)
         Store.insert(conn, CLIENTS, record)
         return record
 
@@ -230,7 +236,7 @@ class Accounting:
                 if name or percent:
                     number = to_text("line", f"taxNumber{n}", raw.get(f"taxNumber{n}"))
                     taxes.append((name, percent, number))
-            line_type = raw.get("type", 0)
+            line_type = to_int("line", "type", raw.get("type", 0))
             if line_type not in (0, 1):
                 raise errors.invalid("line", "type", "Line type must be 0 or 1.", line_type)
             lines.append(
@@ -245,7 +251,7 @@ class Accounting:
                     updated=now,
                     taxes=tuple(taxes),
                     line_type=line_type,
-                    expenseid=int(raw.get("expenseid") or 0),
+                    expenseid=to_int("line", "expenseid", raw.get("expenseid") or 0),
                 )
             )
         return lines

@@ -21,7 +21,7 @@ from sandbox.generator import World
 
 class FreshBooksEmulator(Emulator):
     name = "freshbooks"
-    data_version: ClassVar[int] = 1
+    data_version: ClassVar[int] = 2  # bump when the seed or schema changes
 
     def __init__(self, ctx: SandboxContext) -> None:
         super().__init__(ctx)
@@ -35,10 +35,8 @@ class FreshBooksEmulator(Emulator):
         return build_app(self)
 
     def load(self, world: World) -> None:
-        if world.seed != self.account.seed:
-            # A reset to another seed is another account and app registration.
-            self.account = Account.from_seed(world.seed)
-            self.oauth.account = self.webhooks.account = self.account
+        # The account and app registration stay those of the starting seed even when a reset
+        # picks another one: sandbox.env (client id and secret) was written at start.
         load_world(self.db, world)
         self.webhooks.clear()
         self.oauth.reset_controls()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, time, timedelta
+from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 EASTERN = ZoneInfo("America/New_York")
@@ -18,14 +19,17 @@ def stored(moment: datetime) -> str:
 
 
 def parse_stored(value: str) -> datetime:
-    return datetime.strptime(value, STORED).replace(tzinfo=UTC)
+    return datetime.fromisoformat(value).replace(tzinfo=UTC)
+
+
+@lru_cache(maxsize=65_536)  # list pages render the same few instants many times (lines)
+def _eastern(value: str) -> str:
+    return parse_stored(value).astimezone(EASTERN).strftime(SECONDS)
 
 
 def eastern(value: str | None) -> str | None:
     """Accounting `updated` / `created_at`: naive America/New_York wall time, to the second."""
-    if value is None:
-        return None
-    return parse_stored(value).astimezone(EASTERN).strftime(SECONDS)
+    return None if value is None else _eastern(value)
 
 
 def eastern_micro(value: str) -> str:

@@ -2,8 +2,8 @@
 
 Deliveries are form-encoded POSTs with ids only, signed with `X-FreshBooks-Hmac-SHA256` =
 base64(HMAC-SHA256(verifier, json.dumps(fields))) using Python's default JSON separators, as the
-FreshBooks docs describe. They run on a small thread pool so API responses are not delayed, and a
-failed delivery is retried a few times with a short backoff.
+FreshBooks docs describe. They run on a few background threads so API responses are not delayed,
+and a failed delivery is retried a few times with a short backoff.
 """
 
 from __future__ import annotations
@@ -12,11 +12,12 @@ import base64
 import hashlib
 import hmac
 import json
+import queue
 import secrets
 import string
+import threading
 import time
 from collections import deque
-from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 from urllib.parse import urlencode, urlsplit
 
@@ -44,6 +45,7 @@ EVENT_VERBS = frozenset({"create", "update", "delete"})
 EXTRA_EVENTS = frozenset({"invoice.sendByEmail", "estimate.sendByEmail"})
 RETRY_DELAYS = (0.5, 1.0, 2.0)  # seconds before the 2nd, 3rd and 4th attempt
 DELIVERY_TIMEOUT = 10.0
+DELIVERY_WORKERS = 4
 
 
 def signature(verifier: str, fields: list[tuple[str, str]]) -> str:
@@ -80,7 +82,9 @@ class Webhooks:
         self.account = account
         self.clock = clock
         self.deliveries: deque[dict[str, Any]] = deque(maxlen=1000)
-        self._pool = ThreadPoolExecutor(max_workers=4, thread_name_prefix="freshbooks-webhooks")
+        self._queue: queue.Queue[tuple[str, list[tuple[str, str]], str]] = queue.Queue()
+        self._workers: list[threading.Thread] = []
+        self._workers_lock = threading.Lock()
         db.script(SCHEMA)
 
     def clear(self) -> None:
@@ -180,7 +184,7 @@ class Webhooks:
             ("verifier", row["verifier"]),
             ("account_id", self.account.account_id),
         ]
-        self._pool.submit(self._deliver, row["uri"], fields, row["verifier"])
+        self._submit(row["uri"], fields, row["verifier"])
 
     def emit(self, name: str, object_id: int) -> None:
         """Queue `name` (`invoice.create`, ...) for every verified callback that wants it."""
@@ -194,7 +198,27 @@ class Webhooks:
         ]
         for row in self.db.all("select * from callbacks where verified = 1 order by callbackid"):
             if event_matches(row["event"], name):
-                self._pool.submit(self._deliver, row["uri"], fields, row["verifier"])
+                self._submit(row["uri"], fields, row["verifier"])
+
+    def _submit(self, uri: str, fields: list[tuple[str, str]], verifier: str) -> None:
+        with self._workers_lock:
+            if not self._workers:
+                # Daemon threads: a pending retry never holds up the sandbox's shutdown.
+                for n in range(DELIVERY_WORKERS):
+                    worker = threading.Thread(
+                        target=self._work, name=f"freshbooks-webhooks-{n}", daemon=True
+                    )
+                    worker.start()
+                    self._workers.append(worker)
+        self._queue.put((uri, fields, verifier))
+
+    def _work(self) -> None:
+        while True:
+            uri, fields, verifier = self._queue.get()
+            try:
+                self._deliver(uri, fields, verifier)
+            except Exception:  # a delivery bug must not kill the worker
+                self.deliveries.append({"uri": uri, "name": fields[0][1], "delivered": False})
 
     def _deliver(self, uri: str, fields: list[tuple[str, str]], verifier: str) -> None:
         headers = {
@@ -218,9 +242,6 @@ class Webhooks:
                 break
         log["delivered"] = log.get("status") is not None and 200 <= log["status"] < 300
         self.deliveries.append(log)
-
-    def shutdown(self) -> None:
-        self._pool.shutdown(wait=False, cancel_futures=True)
 
 
 def body_of(raw: bytes) -> dict[str, Any]:

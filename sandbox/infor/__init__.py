@@ -43,10 +43,14 @@ class InforEmulator(Emulator):
         self.tokens = TokenStore(ctx.clock)
         self.store = Store(self.db, ctx.clock)
         self.scripted_faults = ScriptedFaults()
-        self.executor = Executor(self.store, load_contract(), self.scripted_faults, LifecycleRules())
+        self.executor = Executor(
+            self.store, load_contract(), self.scripted_faults, LifecycleRules()
+        )
 
     def build_app(self) -> FastAPI:
-        app = FastAPI(title="Infor M3 (ledgerlink sandbox)", docs_url="/_sandbox/docs", redoc_url=None)
+        app = FastAPI(
+            title="Infor M3 (ledgerlink sandbox)", docs_url="/_sandbox/docs", redoc_url=None
+        )
         app.include_router(auth_router(self.credentials, self.tokens))
         app.include_router(m3_router(self.credentials.ti, self.tokens, self.executor))
         return app

@@ -1,4 +1,4 @@
-"""The sandbox tenant's M3 set-up: company, division, facility, warehouse, codes and their meaning."""
+"""The sandbox tenant's M3 set-up: company, division, warehouse, and what its codes mean."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Infor-specific `/_sandbox/...` controls: tokens, scripted M3 faults, the order lifecycle, counts."""
+"""Infor controls under `/_sandbox/`: tokens, scripted M3 faults, order lifecycle, counts."""
 
 from __future__ import annotations
 
@@ -82,7 +82,12 @@ def add_controls(router: APIRouter, emulator: InforEmulator) -> None:
             try:
                 if action == "ship":
                     delivery = lifecycle.ship(store, order, store.stamp(), SEED_USER)
-                    return {"ORNO": orno, "ORST": order.head["ORST"], "DLIX": delivery["DLIX"], "CONN": delivery["CONN"]}
+                    return {
+                        "ORNO": orno,
+                        "ORST": order.head["ORST"],
+                        "DLIX": delivery["DLIX"],
+                        "CONN": delivery["CONN"],
+                    }
                 invoice = lifecycle.invoice(store, order, store.stamp(), SEED_USER)
             except MIError as error:
                 raise HTTPException(409, error.message) from None

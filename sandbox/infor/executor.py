@@ -16,7 +16,9 @@ from sandbox.infor.store import Store
 
 
 class Executor:
-    def __init__(self, store: Store, contract: Contract, faults: ScriptedFaults, rules: LifecycleRules) -> None:
+    def __init__(
+        self, store: Store, contract: Contract, faults: ScriptedFaults, rules: LifecycleRules
+    ) -> None:
         self.store = store
         self.contract = contract
         self.faults = faults
@@ -31,16 +33,26 @@ class Executor:
             raise RequestError(errors.UNKNOWN_PROGRAM, f"Program {program} does not exist")
         transaction = self.contract.transaction(program, name)
         if transaction is None:
-            raise RequestError(errors.UNKNOWN_TRANSACTION, f"Transaction {name} does not exist in program {program}")
+            raise RequestError(
+                errors.UNKNOWN_TRANSACTION,
+                f"Transaction {name} does not exist in program {program}",
+            )
         handler = HANDLERS.get((program, name))
         if handler is None:
             raise RequestError(
-                errors.NOT_AVAILABLE, f"Transaction {program}/{name} is not available in this M3 environment"
+                errors.NOT_AVAILABLE,
+                f"Transaction {program}/{name} is not available in this M3 environment",
             )
         return transaction, handler
 
     def run(
-        self, program: str, name: str, record: dict[str, str], controls: Controls, *, bulk: bool = False
+        self,
+        program: str,
+        name: str,
+        record: dict[str, str],
+        controls: Controls,
+        *,
+        bulk: bool = False,
     ) -> tuple[dict, bool]:
         """One result entry for `results[]`, and whether a bulk request must stop after it."""
         transaction, handler = self.resolve(program, name)
@@ -50,7 +62,9 @@ class Executor:
             message = mi.unknown_field_message(transaction, unknown[0])
             if not bulk:
                 raise RequestError(errors.UNKNOWN_FIELD, message, unknown[0])
-            return mi.error_result(name, MIError(errors.UNKNOWN_FIELD, message, unknown[0]), parameters), False
+            return mi.error_result(
+                name, MIError(errors.UNKNOWN_FIELD, message, unknown[0]), parameters
+            ), False
         try:
             fields = mi.check_inputs(transaction, record)
             self._check_context(fields, controls)
@@ -60,12 +74,20 @@ class Executor:
                 return mi.error_result(name, error, parameters), terminate
             with self.lock:
                 self._advance_lifecycle()
-                call = Call(transaction, fields, self.store, limit=controls.maxrecs, dateformat=controls.dateformat)
+                call = Call(
+                    transaction,
+                    fields,
+                    self.store,
+                    limit=controls.maxrecs,
+                    dateformat=controls.dateformat,
+                )
                 with self.store.db.transaction():
                     records = handler(call)
         except MIError as error:
             return mi.error_result(name, error, parameters), False
-        return mi.ok_result(name, mi.shape_records(transaction, records, controls), parameters), False
+        return mi.ok_result(
+            name, mi.shape_records(transaction, records, controls), parameters
+        ), False
 
     @staticmethod
     def _check_context(fields: dict[str, str], controls: Controls) -> None:

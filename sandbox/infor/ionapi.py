@@ -25,7 +25,11 @@ from sandbox.infor.company import TENANT
 
 DEFAULT_LIFETIME_SECONDS = 7200
 REFRESH_LIFETIME = timedelta(days=1)
-TOKEN_PATH, REVOKE_PATH, AUTHORIZE_PATH = "token.oauth2", "revoke_token.oauth2", "authorization.oauth2"
+TOKEN_PATH, REVOKE_PATH, AUTHORIZE_PATH = (
+    "token.oauth2",
+    "revoke_token.oauth2",
+    "authorization.oauth2",
+)
 
 
 @dataclass(frozen=True)
@@ -94,11 +98,15 @@ class TokenStore:
     def issue(self, *, with_refresh: bool, refresh_token: str | None = None) -> dict:
         now = self.clock.now()
         access = secrets.token_urlsafe(32)
-        body: dict = {"access_token": access, "token_type": "Bearer", "expires_in": self.lifetime_seconds}
+        body: dict = {
+            "access_token": access,
+            "token_type": "Bearer",
+            "expires_in": self.lifetime_seconds,
+        }
         with self._lock:
             self._access[access] = now + timedelta(seconds=self.lifetime_seconds)
             if with_refresh:
-                # ION keeps the refresh token until it expires or is revoked; hand the same one back.
+                # ION keeps a refresh token until it expires or is revoked: hand the same one back.
                 refresh_token = refresh_token or secrets.token_urlsafe(32)
                 self._refresh.setdefault(refresh_token, now + REFRESH_LIFETIME)
                 body["refresh_token"] = refresh_token
@@ -163,7 +171,10 @@ def bearer_token(request: Request) -> str:
 
 def unauthorized() -> JSONResponse:
     return JSONResponse(
-        {"error": "invalid_token", "error_description": "The access token is missing, expired or unknown"},
+        {
+            "error": "invalid_token",
+            "error_description": "The access token is missing, expired or unknown",
+        },
         status_code=401,
         headers={"WWW-Authenticate": 'Bearer error="invalid_token"'},
     )
@@ -186,7 +197,9 @@ def auth_router(credentials: Credentials, tokens: TokenStore) -> APIRouter:
         if grant == "refresh_token":
             body = tokens.refresh(form.get("refresh_token", ""))
             if body is None:
-                return _oauth_error(400, "invalid_grant", "The refresh token is expired, revoked or unknown")
+                return _oauth_error(
+                    400, "invalid_grant", "The refresh token is expired, revoked or unknown"
+                )
             return JSONResponse(body)
         if grant == "client_credentials":
             return JSONResponse(tokens.issue(with_refresh=False))
@@ -207,7 +220,9 @@ def auth_router(credentials: Credentials, tokens: TokenStore) -> APIRouter:
     @router.get(f"/{AUTHORIZE_PATH}")
     def authorize() -> Response:
         return _oauth_error(
-            400, "unsupported_response_type", "This authorized app is a backend service: use the password grant"
+            400,
+            "unsupported_response_type",
+            "This authorized app is a backend service: use the password grant",
         )
 
     return router

@@ -102,7 +102,9 @@ def ship(store: Store, order: Order, stamp: Stamp, user: str) -> dict[str, str]:
         }
         touch(delivery_line, stamp, user, new=True)
         columns = (dlix, int(line["PONR"]), int(line["POSX"]), order.orno, stamp.lmts)
-        store.insert("delivery_lines", dict(zip(DELIVERY_LINE_COLUMNS, columns, strict=True)), delivery_line)
+        store.insert(
+            "delivery_lines", dict(zip(DELIVERY_LINE_COLUMNS, columns, strict=True)), delivery_line
+        )
         line["DLQT"], line["ALQT"] = line["ORQT"], "0"
     orderbook.set_status(order, STATUS_DELIVERED)
     orderbook.save(store, order, stamp, user, orst=STATUS_DELIVERED, delivered_ms=stamp.lmts)
@@ -121,7 +123,9 @@ def invoice(store: Store, order: Order, stamp: Stamp, user: str) -> dict[str, st
     ivno = store.next_number("invoice", 100001)
     yea4 = int(stamp.lmdt[:4])
     due = add_days(stamp.lmdt, terms_days(head.get("TEPY", "")))
-    delivery = store.doc("select doc from deliveries where orno = ? order by dlix desc", (order.orno,))
+    delivery = store.doc(
+        "select doc from deliveries where orno = ? order by dlix desc", (order.orno,)
+    )
     dlix = delivery["DLIX"] if delivery else ""
     document = {
         "CONO": CONO,

@@ -1,5 +1,8 @@
-"""MI REST v2 request and response shapes: control parameters (query or matrix), field checks
-against the contract, record shaping, and the `results[]` envelope."""
+"""MI REST v2 request and response shapes: controls, contract checks, records, the envelope.
+
+Control parameters come as query or matrix parameters; inputs are checked against the contract
+(mandatory, length, numeric); records are shaped to the transaction's declared outputs.
+"""
 
 from __future__ import annotations
 
@@ -9,8 +12,14 @@ from dataclasses import dataclass
 from sandbox.infor import errors
 from sandbox.infor.contract import Transaction
 from sandbox.infor.errors import MIError, RequestError
-from sandbox.infor.values import DATE_FIELDS, DATE_FORMATS, DEFAULT_DATE_FORMAT, digit_count
-from sandbox.infor.values import format_date, parse_decimal
+from sandbox.infor.values import (
+    DATE_FIELDS,
+    DATE_FORMATS,
+    DEFAULT_DATE_FORMAT,
+    digit_count,
+    format_date,
+    parse_decimal,
+)
 
 DEFAULT_MAXRECS = 100
 FORMATS = ("PRETTY", "COMPACT", "UNFORMATTED")
@@ -141,7 +150,7 @@ def unknown_field_message(transaction: Transaction, name: str) -> str:
 
 
 def check_inputs(transaction: Transaction, record: dict[str, str]) -> dict[str, str]:
-    """The non-blank inputs, after M3's own checks: mandatory, length, numeric (first failure wins)."""
+    """The non-blank inputs, checked as M3 does (mandatory, length, numeric); first failure wins."""
     given: dict[str, str] = {}
     for name, field in transaction.inputs.items():
         value = record.get(

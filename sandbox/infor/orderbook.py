@@ -10,9 +10,6 @@ from sandbox.infor.company import vat_rate
 from sandbox.infor.store import Stamp, Store, touch
 from sandbox.infor.values import CENT, amount, parse_decimal
 
-ORDER_COLUMNS = ("batch_no", "orno", "cuno", "cuor", "orst", "confirmed_ms", "delivered_ms", "lmts")
-
-
 @dataclass
 class Order:
     batch_no: str

@@ -1,5 +1,8 @@
-"""Accounts receivable open items (ARS200MI): one record per invoice or payment, reconciled to
-RECO 9 once the amounts of an invoice number add up to zero."""
+"""Accounts receivable open items (ARS200MI): invoices, payments, and their reconciliation.
+
+One record per invoice (TRCD 10) or payment (TRCD 20); an invoice number's records are reconciled
+(RECO 9) once their amounts add up to zero.
+"""
 
 from __future__ import annotations
 
@@ -75,7 +78,8 @@ def row(doc: dict[str, str]) -> tuple:
 
 def items_of(store: Store, cino: str, inyr: int) -> list[dict[str, str]]:
     return store.docs(
-        "select doc from ar_items where cino = ? and inyr = ? order by yea4, jrno, jsno", (cino, inyr)
+        "select doc from ar_items where cino = ? and inyr = ? order by yea4, jrno, jsno",
+        (cino, inyr),
     )
 
 
@@ -87,7 +91,8 @@ def invoice_item(store: Store, cino: str, inyr: int | None = None) -> dict[str, 
             (cino, TRCD_INVOICE),
         )
     return store.doc(
-        "select doc from ar_items where cino = ? and inyr = ? and trcd = ?", (cino, inyr, TRCD_INVOICE)
+        "select doc from ar_items where cino = ? and inyr = ? and trcd = ?",
+        (cino, inyr, TRCD_INVOICE),
     )
 
 
@@ -97,7 +102,11 @@ def remaining(store: Store, cino: str, inyr: int) -> Decimal:
 
 def paid(store: Store, cino: str, inyr: int) -> Decimal:
     return -sum(
-        (parse_decimal(i["CUAM"]) for i in items_of(store, cino, inyr) if i["TRCD"] == TRCD_PAYMENT),
+        (
+            parse_decimal(i["CUAM"])
+            for i in items_of(store, cino, inyr)
+            if i["TRCD"] == TRCD_PAYMENT
+        ),
         Decimal("0"),
     )
 

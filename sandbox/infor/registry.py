@@ -29,7 +29,7 @@ def handles(program: str, *transactions: str) -> Callable[[Handler], Handler]:
 
 @dataclass
 class Call:
-    """One validated transaction: its inputs (non-blank only) and what a handler needs around them."""
+    """One validated transaction: its non-blank inputs and what a handler needs around them."""
 
     transaction: Transaction
     fields: dict[str, str]

@@ -14,8 +14,8 @@ class ScriptedFault(BaseModel):
 
     program: str
     transaction: str | None = None  # None = any transaction of the program
-    errorCode: str = "XVA0001"  # noqa: N815 - M3's own key names
-    errorMessage: str = "Rejected by a scripted sandbox fault"  # noqa: N815
+    errorCode: str = "XVA0001"
+    errorMessage: str = "Rejected by a scripted sandbox fault"
     field: str | None = None
     count: int = Field(default=1, ge=1)
     terminate: bool = False  # in a bulk request, also skip the transactions after it
@@ -36,7 +36,10 @@ class ScriptedFaults:
 
     def describe(self) -> list[dict]:
         with self._lock:
-            return [{**a["fault"].model_dump(), "left": a["left"], "fired": a["fired"]} for a in self._armed]
+            return [
+                {**a["fault"].model_dump(), "left": a["left"], "fired": a["fired"]}
+                for a in self._armed
+            ]
 
     def take(self, program: str, transaction: str) -> tuple[MIError, bool] | None:
         """The error for this transaction if a fault is armed for it (consuming one use)."""

@@ -72,7 +72,7 @@ CHART_OF_ACCOUNTS = (
 )
 BLOCKED_ACCOUNTS = frozenset({"6990"})  # closed account: postings to it are refused
 COST_CENTERS = (("100", "Administration"), ("200", "Sales"), ("300", "Operations"))
-BANKS = (("US-OPERATING", "BNK01", "USD", "1010"), ("CA-OPERATING", "BNK02", "CAD", "1020"))
+BANKS = (("US-OPERATING", "BNK01", "USD"), ("CA-OPERATING", "BNK02", "CAD"))
 ERP_ONLY_CUSTOMERS = (
     ("NORTHWIND DISTRIBUTION INCORPORATED", "Chicago", "IL", "US", "60601"),
     ("CONTOSO WHOLESALE LIMITED", "Toronto", "ON", "CA", "M5V 2A1"),
@@ -129,7 +129,9 @@ def _accounts(store: Store, anchor: datetime) -> None:
         rows.append((1, code, doc))
     for code, name in COST_CENTERS:
         doc = {"CONO": CONO, "DIVI": "", "AITP": "2", "AITM": code, "TX40": name, "TX15": name[:15]}
-        doc.update(AICL="COSTCTR", LCCD="0", VFDT="20200101", AT01="0", AT02="0", AT03="0", AT11="0")
+        doc.update(
+            AICL="COSTCTR", LCCD="0", VFDT="20200101", AT01="0", AT02="0", AT03="0", AT11="0"
+        )
         touch(doc, stamp, SEED_USER, new=True)
         rows.append((2, code, doc))
     store.insert_many("accounts", ("aitp", "aitm"), rows)
@@ -137,9 +139,9 @@ def _accounts(store: Store, anchor: datetime) -> None:
 
 def _banks(store: Store, anchor: datetime) -> None:
     stamp = stamp_at(anchor - timedelta(days=720))
-    for bsid, bkid, currency, account in BANKS:
+    for bsid, bkid, currency in BANKS:
         doc = {"CONO": CONO, "DIVI": DIVI, "BSID": bsid, "BKID": bkid, "STAT": "20", "BSTY": "1"}
-        doc.update(_CUCD=currency, _AIT1=account)
+        doc["_CUCD"] = currency  # the statement currency this bank account takes
         touch(doc, stamp, SEED_USER, new=True)
         store.insert("bank_ids", {"bsid": bsid}, doc)
 
@@ -176,7 +178,9 @@ def _items(store: Store, world: World, anchor: datetime) -> dict[str, dict[str, 
         if not product.is_service:
             on_hand = rng.randint(20, 500)
             balance = {"CONO": CONO, "WHLO": WHLO, "ITNO": product.sku, "FACI": FACI}
-            balance.update(STQT=str(on_hand), ALQT="0", AV01=str(on_hand), AVAL=str(on_hand), ORQT="0")
+            balance.update(
+                STQT=str(on_hand), ALQT="0", AV01=str(on_hand), AVAL=str(on_hand), ORQT="0"
+            )
             balances.append((WHLO, product.sku, balance))
     store.insert_many("items", ("itno", "lmdt", "lmts"), rows)
     store.insert_many("item_balances", ("whlo", "itno"), balances)
@@ -210,7 +214,9 @@ def _customers(store: Store, world: World, anchor: datetime) -> list[dict[str, s
     for index in range(scale_extra):
         name, city, region, country, postal = ERP_ONLY_CUSTOMERS[index % len(ERP_ONLY_CUSTOMERS)]
         rng = random.Random(f"{world.seed}:infor-erp-customer:{index}")
-        suffix = "" if index < len(ERP_ONLY_CUSTOMERS) else f" {index // len(ERP_ONLY_CUSTOMERS) + 1}"
+        suffix = (
+            "" if index < len(ERP_ONLY_CUSTOMERS) else f" {index // len(ERP_ONLY_CUSTOMERS) + 1}"
+        )
         fields = {
             "CUNM": (name[: 36 - len(suffix)] + suffix),
             "CUA1": f"{rng.randint(100, 9999)} Commerce Way",
@@ -356,7 +362,9 @@ def _orders(
         rng = random.Random(f"{world.seed}:infor-order:{index}")
         customer = customers[rng.randrange(len(customers))]
         # Older orders thin out: the last few are days old, so every lifecycle stage is present.
-        ordered = anchor - timedelta(days=365 * (1 - index / count) ** 1.5, hours=rng.randint(0, 10))
+        ordered = anchor - timedelta(
+            days=365 * (1 - index / count) ** 1.5, hours=rng.randint(0, 10)
+        )
         head = new_head(
             customer,
             {"CUOR": f"PO-{rng.randint(10000, 99999)}", "RLDT": ymd(ordered + timedelta(days=7))},
@@ -416,8 +424,20 @@ def _journals(store: Store, world: World, anchor: datetime) -> None:
                 booked = first + timedelta(days=rng.randint(0, 27), hours=9)
                 date = ymd(booked)
                 lines = [
-                    {"AIT1": expense, "ACAM": amount(value), "DBCR": "D", "ACDT": date, "VTXT": text},
-                    {"AIT1": credit, "ACAM": amount(-value), "DBCR": "C", "ACDT": date, "VTXT": text},
+                    {
+                        "AIT1": expense,
+                        "ACAM": amount(value),
+                        "DBCR": "D",
+                        "ACDT": date,
+                        "VTXT": text,
+                    },
+                    {
+                        "AIT1": credit,
+                        "ACAM": amount(-value),
+                        "DBCR": "C",
+                        "ACDT": date,
+                        "VTXT": text,
+                    },
                 ]
                 ledger.post_voucher(
                     store, lines, stamp=stamp_at(booked), user=SEED_USER, description=text

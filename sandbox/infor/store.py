@@ -136,7 +136,7 @@ class Store:
         return self.clock.now()
 
     def stamp(self) -> Stamp:
-        """Now, with an LMTS strictly above every earlier one, so `LMTS >= cursor` misses nothing."""
+        """Now, with an LMTS above every earlier one, so `LMTS >= cursor` never misses a change."""
         moment = self.now()
         with self._stamp_lock:
             lmts = max(epoch_ms(moment), self._last_lmts + 1)
@@ -144,7 +144,7 @@ class Store:
         return Stamp(moment, lmts)
 
     def server_lmts(self) -> int:
-        """The LMTS a client may use as its next cursor: no later change will be stamped below it."""
+        """An LMTS a client may keep as its next cursor: no later change is stamped below it."""
         with self._stamp_lock:
             return max(epoch_ms(self.now()), self._last_lmts + 1)
 

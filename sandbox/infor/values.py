@@ -10,11 +10,12 @@ DEFAULT_DATE_FORMAT = "YMD8"
 DATE_FORMATS = ("YMD8", "YMD6", "MDY6", "DMY6", "YWD5", "YMD8-")
 
 # Fields the sandbox stores as dates (YYYYMMDD); `dateformat` converts exactly these.
-DATE_FIELDS = frozenset(
-    "ACDT BSCT BSOT CODT CUDT CURD DATE DLDT DSDT DTP5 DUDT DWDT ELDT FDDT FLMD FRDT GEDT IDAT "
-    "IVDT LEDT LIDT LMDT OCDT ORDT PPDT PUDT RCDT REDE RGDT RLDT RVDT SHD4 SHDT SPDT TLMD "
-    "TODT TRDT VFDT VTDT".split()
-)
+DATE_FIELDS = frozenset((
+    "ACDT", "BSCT", "BSOT", "CODT", "CUDT", "CURD", "DATE", "DLDT", "DSDT", "DTP5", "DUDT", "DWDT",
+    "ELDT", "FDDT", "FLMD", "FRDT", "GEDT", "IDAT", "IVDT", "LEDT", "LIDT", "LMDT", "OCDT", "ORDT",
+    "PPDT", "PUDT", "RCDT", "REDE", "RGDT", "RLDT", "RVDT", "SHD4", "SHDT", "SPDT", "TLMD", "TODT",
+    "TRDT", "VFDT", "VTDT",
+))  # fmt: skip
 
 
 def ymd(day: date) -> str:

@@ -42,9 +42,7 @@ class ShopEmulator(Emulator):
         self.webhook_secret = _secret("webhook", ctx.seed, "shpss_")
         self.store = ShopStore(self.db)
         self.subscriptions = Subscriptions(self.db)
-        self.dispatcher = Dispatcher(
-            self.db, self.subscriptions, self.webhook_secret, ctx.clock.now
-        )
+        self.dispatcher = Dispatcher(self.db, self.subscriptions, self.webhook_secret)
         self.desk = OrderDesk(self.store, self.dispatcher, ctx.clock.now)
 
     def build_app(self) -> FastAPI:

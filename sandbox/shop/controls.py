@@ -36,10 +36,10 @@ def add_controls(
         """Change an order's state; sends `orders/updated` (and paid/cancelled/fulfilled)."""
 
         def change() -> Response:
-            order = store.get("orders", order_id)
+            order = desk.change(order_id, body)
             if order is None:
                 raise NotFound()
-            return shop_json({"order": desk.change(order, body)})
+            return shop_json({"order": order})
 
         return answer(change)
 

@@ -48,7 +48,8 @@ def _rng(world: World, kind: str, index: int = 0) -> random.Random:
     return random.Random(f"{world.seed}:shop-{kind}:{index}")
 
 
-def _utc(value: datetime) -> datetime:
+def _whole_seconds(value: datetime) -> datetime:
+    # World times are naive UTC; the API speaks in whole seconds.
     return value.replace(microsecond=0)
 
 
@@ -92,7 +93,9 @@ def derive_catalog(world: World) -> list[CatalogItem]:
     items = []
     for i, product in enumerate(world.products):
         rng = _rng(world, "product", i)
-        created = _utc(world.anchor - timedelta(days=520 - i % 90, minutes=rng.randint(0, 900)))
+        created = _whole_seconds(
+            world.anchor - timedelta(days=520 - i % 90, minutes=rng.randint(0, 900))
+        )
         updated = created + timedelta(days=rng.randint(0, 200), minutes=rng.randint(0, 59))
         noun = product.name.split()[-1]
         items.append(
@@ -127,7 +130,7 @@ def derive_buyers(world: World) -> list[Buyer]:
         seen.add(email)
         people.append(
             (
-                _utc(company.created_at + timedelta(days=3)),
+                _whole_seconds(company.created_at + timedelta(days=3)),
                 {
                     "email": company.email,
                     "first_name": company.first_name,
@@ -160,7 +163,7 @@ def derive_buyers(world: World) -> list[Buyer]:
         )
         people.append(
             (
-                _utc(
+                _whole_seconds(
                     world.anchor
                     - timedelta(days=rng.randint(30, 420), minutes=rng.randint(0, 1400))
                 ),
@@ -201,7 +204,9 @@ def derive_order(
     rng = _rng(world, "order", i)
     count = order_count(world)
     span = timedelta(days=365) / count
-    created = _utc(world.anchor - timedelta(days=365) + span * i + span * (0.9 * rng.random()))
+    created = _whole_seconds(
+        world.anchor - timedelta(days=365) + span * i + span * (0.9 * rng.random())
+    )
     age_days = (world.anchor - created).days
 
     roll = rng.random()

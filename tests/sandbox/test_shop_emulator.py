@@ -10,6 +10,7 @@ import re
 import threading
 import time
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from decimal import Decimal
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -242,15 +243,14 @@ def test_updated_at_min_and_since_id_filter(api: httpx.Client) -> None:
     orders = [
         o for page in walk(api, "/orders.json", {"status": "any", "limit": 250}) for o in page
     ]
-    by_update = sorted(orders, key=lambda o: (o["updated_at"][:19], o["id"]))
+
+    def instant(text: str) -> datetime:
+        return datetime.fromisoformat(text).astimezone(UTC)
+
+    by_update = sorted(orders, key=lambda o: instant(o["updated_at"]))
     threshold = by_update[len(by_update) // 2]["updated_at"]  # with its -05:00/-04:00 offset
 
-    def utc(text: str) -> str:
-        from datetime import UTC, datetime
-
-        return datetime.fromisoformat(text).astimezone(UTC).isoformat()
-
-    expected = {o["id"] for o in orders if utc(o["updated_at"]) >= utc(threshold)}
+    expected = {o["id"] for o in orders if instant(o["updated_at"]) >= instant(threshold)}
     params = {"status": "any", "updated_at_min": threshold, "limit": 30}
     got = [o["id"] for page in walk(api, "/orders.json", params) for o in page]
     assert set(got) == expected and len(got) == len(expected)

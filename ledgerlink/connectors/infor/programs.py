@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping
 from datetime import date, datetime
-from typing import TypeVar
+from typing import Any, TypeVar
 
-from ledgerlink.connectors.infor.errors import M3NotFound
+from ledgerlink.connectors.infor.errors import SERVICE, M3NotFound
 from ledgerlink.connectors.infor.inputs import (
     BatchOrderHead,
     BatchOrderLine,
@@ -22,6 +22,7 @@ from ledgerlink.connectors.infor.inputs import (
 )
 from ledgerlink.connectors.infor.m3 import M3Client, M3Result
 from ledgerlink.connectors.infor.records import (
+    BatchHead,
     BatchLineAdded,
     ConfirmedOrder,
     Customer,
@@ -43,6 +44,7 @@ from ledgerlink.connectors.infor.records import (
     VoucherLine,
 )
 from ledgerlink.connectors.infor.values import format_date, format_timestamp
+from ledgerlink.errors import MalformedResponse
 
 R = TypeVar("R", bound=M3Record)
 
@@ -80,35 +82,54 @@ class _Program:
         result = self._run("GetServerTime")
         return ServerTime.from_m3(result.record, source=f"{self.program}/GetServerTime")
 
-    def _run(self, transaction: str, record: Mapping[str, object] | None = None, **kw) -> M3Result:
+    def _run(
+        self, transaction: str, record: Mapping[str, object] | None = None, **kw: Any
+    ) -> M3Result:
         return self.m3.execute(self.program, transaction, record, **kw)
 
-    def _get(self, model: type[R], transaction: str, record: Mapping[str, object]) -> R | None:
+    def _get(
+        self,
+        model: type[R],
+        transaction: str,
+        record: Mapping[str, object],
+        *,
+        program: str | None = None,
+    ) -> R | None:
         """A Get transaction's record, or None when M3 says it does not exist."""
+        program = program or self.program
         try:
-            result = self._run(transaction, record)
+            result = self.m3.execute(program, transaction, record)
         except M3NotFound:
             return None
         first = result.first()
-        return model.from_m3(first, source=f"{self.program}/{transaction}") if first else None
+        return model.from_m3(first, source=f"{program}/{transaction}") if first else None
 
     def _list(
         self,
         model: type[R],
         transaction: str,
         record: Mapping[str, object],
-        maxrecs: int = UNLIMITED,
+        *,
+        program: str | None = None,
     ) -> list[R]:
-        result = self._run(transaction, record, maxrecs=maxrecs)
-        return _typed(model, result.records, f"{self.program}/{transaction}")
+        """A list transaction read whole (maxrecs 0): for lists without a start key to page on."""
+        program = program or self.program
+        result = self.m3.execute(program, transaction, record, maxrecs=UNLIMITED)
+        return [model.from_m3(r, source=f"{program}/{transaction}") for r in result.records]
 
     def _write(self, data: M3Input, extra: Mapping[str, object] | None = None) -> M3Result:
         program, transaction = data.transaction
         return self.m3.execute(program, transaction, {**(extra or {}), **data.to_record()})
 
 
-def _typed(model: type[R], records: Iterable[Mapping[str, str]], source: str) -> list[R]:
-    return [model.from_m3(r, source=source) for r in records]
+def _output(result: M3Result, field: str) -> str:
+    """A field a write must answer with (the new key); its absence is a malformed answer."""
+    value = result.record.get(field)
+    if not value:
+        raise MalformedResponse(
+            SERVICE, f"{result.program}/{result.transaction} answered without {field}", field=field
+        )
+    return value
 
 
 class Customers(_Program):
@@ -130,14 +151,21 @@ class Customers(_Program):
         record = {"CUNO": start, "LMTS": lmts_filter(changed_since)}
         return self.m3.list_all(self.program, "LstByNumber", "CUNO", record, page_size)
 
-    def list_customers(self, **kw) -> Iterator[Customer]:
+    def list_customers(
+        self,
+        *,
+        changed_since: datetime | int | str | None = None,
+        start: str | None = None,
+        page_size: int = 100,
+    ) -> Iterator[Customer]:
         """Typed `records(...)`."""
-        for record in self.records(**kw):
+        rows = self.records(changed_since=changed_since, start=start, page_size=page_size)
+        for record in rows:
             yield Customer.from_m3(record, source="CRS610MI/LstByNumber")
 
     def add(self, customer: NewCustomer) -> str:
         """Create the customer; returns its number. An existing CUNO raises `M3AlreadyExists`."""
-        return self._write(customer).record.get("CUNO") or customer.customer_number or ""
+        return _output(self._write(customer), "CUNO")
 
     def change_basic_data(self, change: CustomerBasicData) -> None:
         self._write(change)
@@ -156,7 +184,7 @@ class CustomerOrders(_Program):
 
     def add_batch_head(self, head: BatchOrderHead) -> str:
         """Returns the *temporary* batch order number; `confirm` turns it into a real order."""
-        return self._write(head).record["ORNO"]
+        return _output(self._write(head), "ORNO")
 
     def add_batch_line(self, batch_order_number: str, line: BatchOrderLine) -> BatchLineAdded:
         result = self._write(line, {"ORNO": batch_order_number})
@@ -199,10 +227,24 @@ class CustomerOrders(_Program):
     def find_by_customer_order_number(
         self, customer_number: str, customer_order_number: str
     ) -> OrderHead | None:
-        """The customer's order whose CUOR is `customer_order_number`: the natural-key lookup
-        to run before creating an order again after an unknown outcome."""
+        """The customer's confirmed order whose CUOR is `customer_order_number`."""
         wanted = customer_order_number.strip()
         for head in self.list_heads(customer_number):
+            if head.customer_order_number == wanted:
+                return head
+        return None
+
+    def list_batch_heads(self, customer_number: str) -> list[BatchHead]:
+        """Every batch-entry head of the customer, confirmed (ORNR set) or still open."""
+        return self._list(BatchHead, "LstBatchHead", {"CUNO": customer_number})
+
+    def find_batch_by_customer_order_number(
+        self, customer_number: str, customer_order_number: str
+    ) -> BatchHead | None:
+        """The natural-key lookup to run before entering an order again after an unknown
+        outcome: it also finds a batch whose head was added but never confirmed."""
+        wanted = customer_order_number.strip()
+        for head in self.list_batch_heads(customer_number):
             if head.customer_order_number == wanted:
                 return head
         return None
@@ -219,12 +261,7 @@ class Deliveries(_Program):
         return self._list(DeliveryLine, "LstDelLnByOrd", {"RORC": category, "RIDN": order_number})
 
     def get_head(self, delivery_number: str) -> DeliveryHead | None:
-        try:
-            result = self.m3.execute("MWS410MI", "GetHead", {"DLIX": delivery_number})
-        except M3NotFound:
-            return None
-        first = result.first()
-        return DeliveryHead.from_m3(first, source="MWS410MI/GetHead") if first else None
+        return self._get(DeliveryHead, "GetHead", {"DLIX": delivery_number}, program="MWS410MI")
 
 
 class CustomerInvoices(_Program):
@@ -283,7 +320,7 @@ class Receivables(_Program):
         return self._get(ReceivableItem, "GetInvoice", record)
 
     def find_invoice(self, customer_number: str, invoice_number: str) -> list[ReceivableItem]:
-        """The open items of one invoice (CINO) of the customer."""
+        """The AR items (open or reconciled) of one invoice (CINO) of the customer."""
         wanted = invoice_number.strip()
         return [i for i in self.list_for_customer(customer_number) if i.invoice_number == wanted]
 
@@ -367,11 +404,7 @@ class GeneralLedger(_Program):
         self, from_date: date, to_date: date, *, division: str | None = None
     ) -> list[VoucherLine]:
         record = {"FRDT": format_date(from_date), "TODT": format_date(to_date), "DIVI": division}
-        return _typed(
-            VoucherLine,
-            self.m3.execute("GLS200MI", "LstVouchersByDt", record, maxrecs=UNLIMITED).records,
-            "GLS200MI/LstVouchersByDt",
-        )
+        return self._list(VoucherLine, "LstVouchersByDt", record, program="GLS200MI")
 
     def voucher_lines(
         self,
@@ -389,8 +422,7 @@ class GeneralLedger(_Program):
             "VSER": series,
             "JRNO": journal_number,
         }
-        result = self.m3.execute("GLS200MI", "LstVoucherLines", record, maxrecs=UNLIMITED)
-        return _typed(VoucherLine, result.records, "GLS200MI/LstVoucherLines")
+        return self._list(VoucherLine, "LstVoucherLines", record, program="GLS200MI")
 
 
 class ChartOfAccounts(_Program):
@@ -422,8 +454,8 @@ class Items(_Program):
         record = {"ITNO": start or "0"}
         return self.m3.list_all(self.program, "LstItmByItm", "ITNO", record, page_size)
 
-    def list_items(self, **kw) -> Iterator[Item]:
-        for record in self.records(**kw):
+    def list_items(self, *, start: str | None = None, page_size: int = 100) -> Iterator[Item]:
+        for record in self.records(start=start, page_size=page_size):
             yield Item.from_m3(record, source="MMS200MI/LstItmByItm")
 
     def changed_between(self, from_date: date, to_date: date) -> list[Item]:

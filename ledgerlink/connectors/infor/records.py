@@ -109,6 +109,22 @@ class ConfirmedOrder(M3Record):
     status: M3OptStr = m3("STAT")
 
 
+class BatchHead(M3Record):
+    """A batch-entry head (OIS100MI LstBatchHead/GetBatchHead): ORNO is the batch number."""
+
+    batch_order_number: M3Str = Field(alias="ORNO")
+    order_number: M3OptStr = m3("ORNR")
+    status: M3OptStr = m3("STAT")
+    customer_order_number: M3OptStr = m3("CUOR")
+    order_type: M3OptStr = m3("ORTP")
+    order_date: M3Date = m3("ORDT")
+    requested_delivery_date: M3Date = m3("RLDT")
+
+    @property
+    def is_confirmed(self) -> bool:
+        return bool(self.order_number)
+
+
 class OrderHead(M3Record):
     order_number: M3Str = Field(alias="ORNO")
     order_type: M3OptStr = m3("ORTP")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal, InvalidOperation
 from functools import cache
 from typing import Annotated, Any
@@ -18,6 +18,7 @@ CONTRACT_NAME = "infor_m3_programs"
 
 # M3 writes "no date" as blanks or zeros depending on the field and the release.
 _EMPTY_DATES = frozenset({"", "0", "00000000"})
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _NUMBER = re.compile(r"^[+-]?(\d+\.?\d*|\.\d+)$")
 
 
@@ -36,8 +37,10 @@ def trim_or_none(value: object) -> str | None:
 
 def parse_date(value: object) -> date | None:
     """`YYYYMMDD` (dateformat YMD8) or `YYYY-MM-DD` (YMD8-) to a date; blanks and zeros are None."""
-    if value is None or isinstance(value, datetime):
-        return value.date() if isinstance(value, datetime) else None
+    if value is None:
+        return None
+    if isinstance(value, datetime):
+        return value.date()
     if isinstance(value, date):
         return value
     text = trim(value)
@@ -94,8 +97,9 @@ def parse_flag(value: object) -> bool | None:
 def parse_timestamp(value: object) -> datetime | None:
     """An M3 `LMTS` timestamp (18 digits) to an aware UTC datetime.
 
-    Public material does not pin its unit down. Two readings occur: epoch milliseconds (13 digits
-    today) and `YYYYMMDDHHMMSS` with fractions (17 or more digits); the length tells them apart.
+    The contract declares `GetServerTime`'s LMTS as a number of milliseconds: epoch milliseconds
+    (13 digits today). A `YYYYMMDDHHMMSS`-with-fractions reading (17 or more digits) is also seen
+    in the wild; the length tells the two apart.
     """
     if value is None:
         return None
@@ -110,7 +114,7 @@ def parse_timestamp(value: object) -> datetime | None:
         stamp = datetime.strptime(text[:14], "%Y%m%d%H%M%S").replace(tzinfo=UTC)
         fraction = text[14:20].ljust(6, "0")
         return stamp.replace(microsecond=int(fraction))
-    return datetime.fromtimestamp(int(text) / 1000, UTC)
+    return EPOCH + timedelta(milliseconds=int(text))
 
 
 # --- writing: Python -> M3 strings ----------------------------------------------------------------
@@ -139,7 +143,7 @@ def format_timestamp(value: datetime) -> str:
     """An aware datetime as an `LMTS` filter value (epoch milliseconds, UTC)."""
     if value.tzinfo is None:
         raise ValueError("LMTS needs an aware datetime")
-    return str(int(value.timestamp() * 1000))
+    return str((value - EPOCH) // timedelta(milliseconds=1))
 
 
 def to_m3(value: object) -> str | None:

@@ -16,7 +16,8 @@ def list_accounts(call: Call) -> list[Record]:
 @handles("CRS630MI", "GetAccountID")
 def get_account(call: Call) -> list[Record]:
     found = call.store.doc(
-        "select doc from accounts where aitp = ? and aitm = ?", (call.integer("AITP"), call.get("AITM"))
+        "select doc from accounts where aitp = ? and aitm = ?",
+        (call.integer("AITP"), call.get("AITM")),
     )
     if found is None:
         raise call.not_found("AITM")

@@ -49,9 +49,13 @@ def _statement(call: Call, *, open_only: bool = True) -> Record:
         str(call.integer("JBTM")),
     )
     if not same_job:
-        raise errors.not_found("JBNO", "Job number", f"{call.get('JBNO')}/{call.get('JBDT')}/{call.get('JBTM')}")
+        raise errors.not_found(
+            "JBNO", "Job number", f"{call.get('JBNO')}/{call.get('JBDT')}/{call.get('JBTM')}"
+        )
     if open_only and statement["BSHS"] == STATEMENT_PROCESSED:
-        raise MIError(errors.WRONG_STATUS, f"Bank statement {statement['STMN']} is already processed", "JBNO")
+        raise MIError(
+            errors.WRONG_STATUS, f"Bank statement {statement['STMN']} is already processed", "JBNO"
+        )
     return statement
 
 
@@ -67,7 +71,9 @@ def add_head(call: Call) -> list[Record]:
     if currency not in CURRENCIES:
         raise call.not_found("CUCD")
     if currency != bank["_CUCD"]:
-        raise errors.invalid("CUCD", call.label("CUCD"), currency, f"is not the currency of bank {bank['BSID']}")
+        raise errors.invalid(
+            "CUCD", call.label("CUCD"), currency, f"is not the currency of bank {bank['BSID']}"
+        )
     duplicate = call.store.db.scalar(
         "select jbno from statements where bsid = ? and stmn = ?", (bank["BSID"], call.get("STMN"))
     )
@@ -89,7 +95,9 @@ def add_head(call: Call) -> list[Record]:
         if name in statement:
             statement[name] = call.date(name) or ""
     touch(statement, stamp, new=True)
-    call.store.insert("statements", {"jbno": jbno, "bsid": bank["BSID"], "stmn": call.get("STMN")}, statement)
+    call.store.insert(
+        "statements", {"jbno": jbno, "bsid": bank["BSID"], "stmn": call.get("STMN")}, statement
+    )
     return [{key: statement[key] for key in ("CONO", "DIVI", "JBNO", "JBDT", "JBTM")}]
 
 
@@ -180,10 +188,17 @@ def add_detail(call: Call) -> list[Record]:
     already = sum((parse_decimal(d["BLNF"]) for d in siblings), Decimal("0"))
     net = call.decimal("BLNF", parse_decimal(line["BLLF"]) - already)
     if net is None or net <= 0:
-        raise errors.invalid("BLNF", call.label("BLNF"), call.get("BLNF") or amount(net or Decimal(0)), "must be positive")
+        raise errors.invalid(
+            "BLNF",
+            call.label("BLNF"),
+            call.get("BLNF") or amount(net or Decimal(0)),
+            "must be positive",
+        )
     left = receivables.remaining(call.store, invoice["CINO"], int(invoice["INYR"]))
     if net > left:
-        raise errors.invalid("BLNF", call.label("BLNF"), amount(net), f"exceeds the remaining amount {amount(left)}")
+        raise errors.invalid(
+            "BLNF", call.label("BLNF"), amount(net), f"exceeds the remaining amount {amount(left)}"
+        )
     detail = {
         **call.fields,
         "CONO": CONO,
@@ -206,7 +221,9 @@ def validate(call: Call) -> list[Record]:
     jbno = int(statement["JBNO"])
     lines = call.store.docs("select doc from statement_lines where jbno = ? order by blsn", (jbno,))
     if not lines:
-        raise MIError(errors.NOT_BALANCED, f"Bank statement {statement['STMN']} has no lines", "JBNO")
+        raise MIError(
+            errors.NOT_BALANCED, f"Bank statement {statement['STMN']} has no lines", "JBNO"
+        )
     details = _details(call, jbno)
     for line in lines:
         mine = [d for d in details if d["BLSN"] == line["BLSN"]]
@@ -214,7 +231,8 @@ def validate(call: Call) -> list[Record]:
         if total != parse_decimal(line["BLLF"]):
             raise MIError(
                 errors.NOT_BALANCED,
-                f"Statement line {line['BLSN']}: details {amount(total)} do not match the line amount {line['BLLF']}",
+                f"Statement line {line['BLSN']}: details {amount(total)} do not match "
+                f"the line amount {line['BLLF']}",
                 "BLSN",
             )
     # Check every invoice before booking any payment, so a statement posts whole or not at all.
@@ -223,11 +241,20 @@ def validate(call: Call) -> list[Record]:
         invoice = _open_invoice(call, detail["CINO"], int(detail["INYR"]), line.get("PYNO", ""))
         left = receivables.remaining(call.store, invoice["CINO"], int(invoice["INYR"]))
         pending = sum(
-            (parse_decimal(d["BLNF"]) for d in details if (d["CINO"], d["INYR"]) == (detail["CINO"], detail["INYR"])),
+            (
+                parse_decimal(d["BLNF"])
+                for d in details
+                if (d["CINO"], d["INYR"]) == (detail["CINO"], detail["INYR"])
+            ),
             Decimal("0"),
         )
         if pending > left:
-            raise errors.invalid("BLNF", "Net amount Cur", amount(pending), f"exceeds the remaining amount {amount(left)} of invoice {detail['CINO']}")
+            raise errors.invalid(
+                "BLNF",
+                "Net amount Cur",
+                amount(pending),
+                f"exceeds the remaining amount {amount(left)} of invoice {detail['CINO']}",
+            )
     for detail in details:
         line = next(line for line in lines if line["BLSN"] == detail["BLSN"])
         invoice = receivables.invoice_item(call.store, detail["CINO"], int(detail["INYR"]))

@@ -1,15 +1,15 @@
-"""Helpers the program modules share: key look-ups and field-by-field changes."""
+"""What the program modules share: change sets, code checks, change numbers, LES-style search."""
 
 from __future__ import annotations
 
 import fnmatch
 
 from sandbox.infor import errors
-from sandbox.infor.company import CURRENCIES, COUNTRIES
+from sandbox.infor.company import COUNTRIES, CURRENCIES
 from sandbox.infor.registry import Call
 
 # Inputs that identify a record or the context, never copied into it by a change transaction.
-CONTEXT_FIELDS = frozenset({"CONO", "DIVI", "CHNO", "LNCD"})
+CONTEXT_FIELDS = frozenset({"CONO", "DIVI", "CHNO"})
 
 
 def changes(call: Call, *, keys: tuple[str, ...]) -> dict[str, str]:
@@ -32,7 +32,8 @@ def check_change_number(call: Call, record: dict[str, str]) -> None:
     if given and given.lstrip("0") != record.get("CHNO", "").lstrip("0"):
         raise errors.MIError(
             errors.CHANGED,
-            f"Record changed by another user (change number {record.get('CHNO', '')}, given {given})",
+            f"Record changed by another user (change number {record.get('CHNO', '')}, "
+            f"given {given})",
             "CHNO",
         )
 

@@ -56,7 +56,9 @@ def existing(call: Call, name: str = "CUNO") -> Record:
 
 
 def insert(store: Store, doc: Record) -> None:
-    store.insert("customers", {"cuno": doc["CUNO"], "cunm": doc["CUNM"], "lmts": int(doc["LMTS"])}, doc)
+    store.insert(
+        "customers", {"cuno": doc["CUNO"], "cunm": doc["CUNM"], "lmts": int(doc["LMTS"])}, doc
+    )
 
 
 def save(store: Store, doc: Record, stamp: Stamp) -> None:
@@ -121,7 +123,9 @@ def list_by_name(call: Call) -> list[Record]:
 
 @handles(PROGRAM, "LstTemplates")
 def list_templates(call: Call) -> list[Record]:
-    rows = [{"CONO": CONO, "CUNO": cuno, "CUNM": t["CUNM"]} for cuno, t in CUSTOMER_TEMPLATES.items()]
+    rows = [
+        {"CONO": CONO, "CUNO": cuno, "CUNM": t["CUNM"]} for cuno, t in CUSTOMER_TEMPLATES.items()
+    ]
     return call.page(sorted(rows, key=lambda row: row["CUNO"]))
 
 
@@ -131,7 +135,9 @@ def search(call: Call) -> list[Record]:
     found = []
     for doc in call.store.docs("select doc from customers order by cuno"):
         if matches_query(doc, query):
-            found.append({**doc, "PGNM": "CRS610", "FILE": "OCUSMA", "KSTR": f"{CONO}{doc['CUNO']}"})
+            found.append(
+                {**doc, "PGNM": "CRS610", "FILE": "OCUSMA", "KSTR": f"{CONO}{doc['CUNO']}"}
+            )
             if call.limit is not None and len(found) >= call.limit:
                 break
     return found

@@ -13,7 +13,9 @@ def _delivery_number(call: Call) -> int:
 
 @handles("MWS410MI", "GetHead")
 def get_head(call: Call) -> list[Record]:
-    delivery = call.store.doc("select doc from deliveries where dlix = ?", (_delivery_number(call),))
+    delivery = call.store.doc(
+        "select doc from deliveries where dlix = ?", (_delivery_number(call),)
+    )
     if delivery is None:
         raise call.not_found("DLIX")
     return [delivery]

@@ -86,7 +86,9 @@ def _ar_filters(call: Call) -> tuple[str, list]:
 def list_invoices(call: Call) -> list[Record]:
     extra, params = _ar_filters(call)
     return call.store.docs(
-        "select doc from ar_items where cuno = ? and trcd = ?" + extra + " order by yea4, jrno limit ?",
+        "select doc from ar_items where cuno = ? and trcd = ?"
+        + extra
+        + " order by yea4, jrno limit ?",
         [call.get("CUNO"), TRCD_INVOICE, *params, call.sql_limit],
     )
 

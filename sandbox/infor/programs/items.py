@@ -24,7 +24,8 @@ def get_item(call: Call) -> list[Record]:
 def get_balance(call: Call) -> list[Record]:
     _item(call)
     balance = call.store.doc(
-        "select doc from item_balances where whlo = ? and itno = ?", (call.get("WHLO"), call.get("ITNO"))
+        "select doc from item_balances where whlo = ? and itno = ?",
+        (call.get("WHLO"), call.get("ITNO")),
     )
     if balance is None:
         raise call.not_found("WHLO")
@@ -34,7 +35,8 @@ def get_balance(call: Call) -> list[Record]:
 @handles(PROGRAM, "LstItmByItm")
 def list_by_item(call: Call) -> list[Record]:
     return call.store.docs(
-        "select doc from items where itno >= ? order by itno limit ?", (call.get("ITNO"), call.sql_limit)
+        "select doc from items where itno >= ? order by itno limit ?",
+        (call.get("ITNO"), call.sql_limit),
     )
 
 

@@ -81,7 +81,9 @@ def _signed(call: Call) -> tuple[Decimal, Decimal, str]:
         sign = Decimal(1) if side == "D" else Decimal(-1)
         recorded, foreign = sign * abs(recorded), sign * abs(foreign)
     if recorded == 0:
-        raise errors.invalid("ACAM", call.label("ACAM"), call.get("ACAM") or "0", "must not be zero")
+        raise errors.invalid(
+            "ACAM", call.label("ACAM"), call.get("ACAM") or "0", "must not be zero"
+        )
     return recorded, foreign, "D" if recorded > 0 else "C"
 
 
@@ -97,7 +99,9 @@ def add_line(call: Call) -> list[Record]:
     if gl_account is None:
         raise call.not_found("AIT1")
     if gl_account.get("LCCD") == "1":
-        raise MIError(errors.BLOCKED, f"{call.label('AIT1')} {gl_account['AITM']} is blocked", "AIT1")
+        raise MIError(
+            errors.BLOCKED, f"{call.label('AIT1')} {gl_account['AITM']} is blocked", "AIT1"
+        )
     if call.get("AIT2") and account(call.store, 2, call.get("AIT2")) is None:
         raise call.not_found("AIT2")
     currency = call.get("CUCD") or LOCAL_CURRENCY
@@ -119,7 +123,9 @@ def add_line(call: Call) -> list[Record]:
 
 def _vouchers(call: Call, batch: Record) -> dict[str, list[Record]]:
     """The batch's lines grouped into vouchers by GRNR, each checked to balance."""
-    lines = call.store.docs("select doc from gl_batch_lines where key1 = ? order by line", (batch["KEY1"],))
+    lines = call.store.docs(
+        "select doc from gl_batch_lines where key1 = ? order by line", (batch["KEY1"],)
+    )
     if not lines:
         raise MIError(errors.WRONG_STATUS, f"Batch {batch['KEY1']} has no lines", "KEY1")
     groups: dict[str, list[Record]] = defaultdict(list)
@@ -132,7 +138,8 @@ def _vouchers(call: Call, batch: Record) -> dict[str, list[Record]]:
             where = f" voucher group {group}" if group else ""
             raise MIError(
                 errors.NOT_BALANCED,
-                f"Batch {batch['KEY1']}{where} is not balanced: debit {amount(debit)}, credit {amount(credit)}",
+                f"Batch {batch['KEY1']}{where} is not balanced: "
+                f"debit {amount(debit)}, credit {amount(credit)}",
                 "KEY1",
             )
     return groups
@@ -191,7 +198,12 @@ def post(call: Call) -> list[Record]:
     batch = _open_batch(call)
     for lines in _vouchers(call, batch).values():
         post_voucher(
-            call.store, lines, stamp=call.stamp, user=API_USER, description=batch.get("DESC", ""), key=batch["KEY1"]
+            call.store,
+            lines,
+            stamp=call.stamp,
+            user=API_USER,
+            description=batch.get("DESC", ""),
+            key=batch["KEY1"],
         )
     _save_batch(call, batch, BATCH_POSTED)
     return [{"CONO": CONO}]
@@ -201,13 +213,17 @@ def post(call: Call) -> list[Record]:
 @handles("GLS200MI", "LstVouchersByDt")
 def list_by_date(call: Call) -> list[Record]:
     return call.store.docs(
-        "select doc from gl_lines where acdt between ? and ? order by acdt, yea4, jrno, jsno limit ?",
+        "select doc from gl_lines where acdt between ? and ? "
+        "order by acdt, yea4, jrno, jsno limit ?",
         (call.date("FRDT"), call.date("TODT"), call.sql_limit),
     )
 
 
 def _voucher_lines(call: Call) -> list[Record]:
-    sql, params = "select doc from gl_lines where yea4 = ? and vono = ?", [call.integer("YEA4"), call.integer("VONO")]
+    sql, params = (
+        "select doc from gl_lines where yea4 = ? and vono = ?",
+        [call.integer("YEA4"), call.integer("VONO")],
+    )
     if call.get("JRNO"):
         sql += " and jrno = ?"
         params.append(call.integer("JRNO"))
@@ -237,7 +253,9 @@ def get_voucher_head(call: Call) -> list[Record]:
     if not lines:
         raise call.not_found("VONO")
     debit = sum((parse_decimal(line["ACAM"]) for line in lines if line["DBCR"] == "D"), Decimal(0))
-    credit = -sum((parse_decimal(line["ACAM"]) for line in lines if line["DBCR"] == "C"), Decimal(0))
+    credit = -sum(
+        (parse_decimal(line["ACAM"]) for line in lines if line["DBCR"] == "C"), Decimal(0)
+    )
     first = lines[0]
     head = {key: first[key] for key in ("CONO", "DIVI", "YEA4", "VSER", "VONO", "TDSC", "CUCD")}
     head.update(DSUM=amount(debit), CSUM=amount(credit), CUAD=amount(debit), CUAC=amount(credit))

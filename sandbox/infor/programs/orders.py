@@ -25,10 +25,11 @@ from sandbox.infor.store import Stamp, Store, touch
 from sandbox.infor.values import amount, quantity
 
 PROGRAM = "OIS100MI"
-HEAD_FIELDS = (
-    "ORTP RLDT FACI CUOR AGNT SMCD MODL TEDL YREF PROJ TEPY PYNO ADID CUCD OREF OFNO TEL2 CUDT "
-    "INRC ORDT TEPA WHLO RESP PYCD"
-).split()
+# The AddBatchHead inputs that become part of the order head.
+HEAD_FIELDS = frozenset((
+    "ORTP", "RLDT", "FACI", "CUOR", "AGNT", "SMCD", "MODL", "TEDL", "YREF", "PROJ", "TEPY", "PYNO",
+    "ADID", "CUCD", "OREF", "OFNO", "TEL2", "CUDT", "INRC", "ORDT", "TEPA", "WHLO", "RESP", "PYCD",
+))  # fmt: skip
 
 
 def new_head(customer: Record, given: dict[str, str], order_date: str) -> Record:
@@ -61,7 +62,9 @@ def new_head(customer: Record, given: dict[str, str], order_date: str) -> Record
     return head
 
 
-def new_line(head: Record, item: Record, ponr: int, qty: Decimal, price: Decimal, given: dict[str, str]) -> Record:
+def new_line(
+    head: Record, item: Record, ponr: int, qty: Decimal, price: Decimal, given: dict[str, str]
+) -> Record:
     net_amount = qty * price
     line: Record = {
         "PONR": str(ponr),
@@ -92,7 +95,9 @@ def new_line(head: Record, item: Record, ponr: int, qty: Decimal, price: Decimal
     return line
 
 
-def insert_order(store: Store, batch_no: str, head: Record, lines: list[Record], **columns: object) -> None:
+def insert_order(
+    store: Store, batch_no: str, head: Record, lines: list[Record], **columns: object
+) -> None:
     head["_BATCH"] = batch_no
     row = {
         "batch_no": batch_no,
@@ -107,7 +112,9 @@ def insert_order(store: Store, batch_no: str, head: Record, lines: list[Record],
     }
     store.insert("orders", row, head)
     for line in lines:
-        store.insert("order_lines", {"batch_no": batch_no, "ponr": int(line["PONR"]), "posx": 0}, line)
+        store.insert(
+            "order_lines", {"batch_no": batch_no, "ponr": int(line["PONR"]), "posx": 0}, line
+        )
 
 
 def confirm(store: Store, order: Order, stamp: Stamp, user: str) -> str:
@@ -118,7 +125,9 @@ def confirm(store: Store, order: Order, stamp: Stamp, user: str) -> str:
     orderbook.set_status(order, STATUS_ALLOCATED)
     for line in order.lines:
         line["ALQT"] = line["ORQT"]
-    orderbook.save(store, order, stamp, user, orno=orno, orst=STATUS_ALLOCATED, confirmed_ms=stamp.lmts)
+    orderbook.save(
+        store, order, stamp, user, orno=orno, orst=STATUS_ALLOCATED, confirmed_ms=stamp.lmts
+    )
     return orno
 
 
@@ -187,7 +196,9 @@ def add_batch_line(call: Call) -> list[Record]:
     if qty is None:
         raise errors.missing("ORQT", call.label("ORQT"))
     if qty <= 0:
-        raise errors.invalid("ORQT", call.label("ORQT"), call.get("ORQT"), "must be greater than zero")
+        raise errors.invalid(
+            "ORQT", call.label("ORQT"), call.get("ORQT"), "must be greater than zero"
+        )
     price = call.decimal("SAPR")
     if price is None:
         price = Decimal(item.get("_SAPR") or "0")
@@ -263,7 +274,8 @@ def _status_between(head: Record, call: Call) -> bool:
 def list_heads(call: Call) -> list[Record]:
     customers.existing(call)
     heads = call.store.docs(
-        "select doc from orders where cuno = ? and orno is not null order by orno", (call.get("CUNO"),)
+        "select doc from orders where cuno = ? and orno is not null order by orno",
+        (call.get("CUNO"),),
     )
     return call.page([head for head in heads if _status_between(head, call)])
 
@@ -307,7 +319,9 @@ def search_heads(call: Call) -> list[Record]:
     found = []
     for head in call.store.docs("select doc from orders where orno is not null order by orno"):
         if matches_query(head, query):
-            found.append({**head, "PGNM": "OIS100", "FILE": "OOHEAD", "KSTR": f"{CONO}{head['ORNO']}"})
+            found.append(
+                {**head, "PGNM": "OIS100", "FILE": "OOHEAD", "KSTR": f"{CONO}{head['ORNO']}"}
+            )
             if call.limit is not None and len(found) >= call.limit:
                 break
     return found

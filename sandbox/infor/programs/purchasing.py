@@ -43,7 +43,8 @@ def get_head(call: Call) -> list[Record]:
 def list_lines(call: Call) -> list[Record]:
     _purchase_order(call)
     return call.store.docs(
-        "select doc from purchase_lines where puno = ? order by pnli limit ?", (call.get("PUNO"), call.sql_limit)
+        "select doc from purchase_lines where puno = ? order by pnli limit ?",
+        (call.get("PUNO"), call.sql_limit),
     )
 
 
@@ -51,7 +52,8 @@ def list_lines(call: Call) -> list[Record]:
 def get_line(call: Call) -> list[Record]:
     _purchase_order(call)
     line = call.store.doc(
-        "select doc from purchase_lines where puno = ? and pnli = ?", (call.get("PUNO"), call.integer("PNLI", 1))
+        "select doc from purchase_lines where puno = ? and pnli = ?",
+        (call.get("PUNO"), call.integer("PNLI", 1)),
     )
     if line is None:
         raise call.not_found("PNLI")
@@ -75,7 +77,9 @@ def _entry_lines(store: Store, msgn: str) -> list[Record]:
 @handles("PPS370MI", "StartEntry")
 def start(call: Call) -> list[Record]:
     msgn = str(call.store.next_number("purchase_message", 1))
-    call.store.insert("purchase_entries", {"msgn": msgn, "puno": None}, {"MSGN": msgn, "BAOR": call.get("BAOR")})
+    call.store.insert(
+        "purchase_entries", {"msgn": msgn, "puno": None}, {"MSGN": msgn, "BAOR": call.get("BAOR")}
+    )
     return [{"MSGN": msgn}]
 
 
@@ -83,7 +87,9 @@ def start(call: Call) -> list[Record]:
 def add_head(call: Call) -> list[Record]:
     entry = _entry(call)
     if entry.get("PUNO"):
-        raise MIError(errors.WRONG_STATUS, f"Entry {entry['MSGN']} already has order {entry['PUNO']}", "MSGN")
+        raise MIError(
+            errors.WRONG_STATUS, f"Entry {entry['MSGN']} already has order {entry['PUNO']}", "MSGN"
+        )
     supplier = call.store.doc("select doc from suppliers where suno = ?", (call.get("SUNO"),))
     if supplier is None:
         raise call.not_found("SUNO")
@@ -123,7 +129,9 @@ def add_line(call: Call) -> list[Record]:
         raise call.not_found("ITNO")
     qty = call.decimal("ORQA") or Decimal(0)
     if qty <= 0:
-        raise errors.invalid("ORQA", call.label("ORQA"), call.get("ORQA"), "must be greater than zero")
+        raise errors.invalid(
+            "ORQA", call.label("ORQA"), call.get("ORQA"), "must be greater than zero"
+        )
     price = call.decimal("PUPR", Decimal(item.get("_PUPR") or "0")) or Decimal(0)
     lines = _entry_lines(call.store, entry["MSGN"])
     pnli = call.integer("PNLI") or max((int(line["PNLI"]) for line in lines), default=0) + 1

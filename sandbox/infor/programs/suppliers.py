@@ -34,7 +34,8 @@ def get(call: Call) -> list[Record]:
 @handles(PROGRAM, "LstByNumber")
 def list_by_number(call: Call) -> list[Record]:
     return call.store.docs(
-        "select doc from suppliers where suno >= ? order by suno limit ?", (call.get("SUNO"), call.sql_limit)
+        "select doc from suppliers where suno >= ? order by suno limit ?",
+        (call.get("SUNO"), call.sql_limit),
     )
 
 
@@ -42,5 +43,10 @@ def list_by_number(call: Call) -> list[Record]:
 def list_suppliers(call: Call) -> list[Record]:
     return call.store.docs(
         "select doc from suppliers where suno between ? and ? and lmts >= ? order by suno limit ?",
-        (call.get("FRSU"), call.get("TOSU") or "\uffff", int(call.get("LMTS") or 0), call.sql_limit),
+        (
+            call.get("FRSU"),
+            call.get("TOSU") or "\uffff",
+            int(call.get("LMTS") or 0),
+            call.sql_limit,
+        ),
     )

@@ -8,7 +8,13 @@ from sandbox.infor.registry import Call, Record, handles
 
 def server_time(call: Call) -> list[Record]:
     now = call.store.now()
-    return [{"DATE": now.strftime("%Y%m%d"), "TIME": now.strftime("%H%M%S"), "LMTS": str(call.store.server_lmts())}]
+    return [
+        {
+            "DATE": now.strftime("%Y%m%d"),
+            "TIME": now.strftime("%H%M%S"),
+            "LMTS": str(call.store.server_lmts()),
+        }
+    ]
 
 
 for _program, _transactions in load_contract().programs.items():

@@ -1,0 +1,545 @@
+"""The Infor M3 connector against its emulator: ION auth, reads, paging, errors, flows, faults."""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from collections.abc import Iterator
+from datetime import date
+from decimal import Decimal
+from urllib.parse import parse_qs
+
+import httpx
+import pytest
+from conftest import clear_faults, inject_faults, reset_emulator
+
+from ledgerlink.connectors.infor import (
+    InforClient,
+    M3AlreadyExists,
+    M3Client,
+    M3Error,
+    M3InputRejected,
+    M3NotFound,
+    M3ValidationError,
+)
+from ledgerlink.connectors.infor.inputs import (
+    BatchOrderHead,
+    BatchOrderLine,
+    CustomerBasicData,
+    JournalLine,
+    NewCustomer,
+    StatementDetail,
+    StatementHead,
+    StatementLine,
+)
+from ledgerlink.errors import OutcomeUnknown
+
+pytestmark = pytest.mark.integration
+
+GL_INTERFACE = "FBEXPENSE"
+US_BANK = "US-OPERATING"
+
+
+@pytest.fixture
+def infor_url(sandbox: dict) -> str:
+    # Fail, never skip: these tests must run wherever the sandbox runs.
+    assert "infor" in sandbox["urls"], "the sandbox did not start the Infor emulator"
+    return sandbox["urls"]["infor"]
+
+
+@pytest.fixture
+def client(settings, infor_url: str) -> Iterator[InforClient]:
+    with InforClient.from_settings(settings) as infor:
+        yield infor
+    clear_faults(infor_url)
+    httpx.delete(f"{infor_url}/_sandbox/infor/faults", timeout=10).raise_for_status()
+
+
+def counts(url: str) -> dict[str, int]:
+    return httpx.get(f"{url}/_sandbox/infor/counts", timeout=10).json()
+
+
+def sandbox_requests(url: str) -> int:
+    return httpx.get(f"{url}/_sandbox/stats", timeout=10).json().get("requests", 0)
+
+
+def control(url: str, path: str, body: dict | None = None) -> dict:
+    response = httpx.post(f"{url}/_sandbox/{path}", json=body or {}, timeout=30)
+    response.raise_for_status()
+    return response.json()
+
+
+def unique(prefix: str, length: int = 15) -> str:
+    return f"{prefix}{uuid.uuid4().hex}"[:length].upper()
+
+
+# --- reads and paging -----------------------------------------------------------------------------
+
+
+def test_customers_page_by_start_key_without_gaps_or_repeats(client: InforClient, infor_url: str):
+    reset_emulator(infor_url)
+    expected = counts(infor_url)["customers"]
+    whole = client.m3.execute("CRS610MI", "LstByNumber", maxrecs=0).records
+    paged = list(client.customers.list_customers(page_size=7))
+    numbers = [c.customer_number for c in paged]
+    assert len(paged) == len(whole) == expected
+    assert numbers == sorted(set(numbers)) == [r["CUNO"] for r in whole]
+    assert all(c.name for c in paged)
+
+
+def test_items_page_by_item_number(client: InforClient, infor_url: str):
+    expected = counts(infor_url)["items"]
+    items = list(client.items.list_items(page_size=9))
+    assert len(items) == expected
+    assert len({i.item_number for i in items}) == expected
+    first = client.items.get(items[0].item_number)
+    assert first is not None and first.name == items[0].name
+
+
+def test_incremental_customers_by_lmts(client: InforClient, infor_url: str):
+    reset_emulator(infor_url)
+    cursor = client.customers.server_time().lmts
+    assert cursor is not None
+    assert list(client.customers.records(changed_since=cursor)) == []
+    some = next(client.customers.list_customers(page_size=5))
+    client.customers.change_basic_data(
+        CustomerBasicData(customer_number=some.customer_number, your_reference="Changed by test")
+    )
+    changed = list(client.customers.list_customers(changed_since=cursor))
+    assert [c.customer_number for c in changed] == [some.customer_number]
+    assert changed[0].your_reference == "Changed by test"
+    next_cursor = client.customers.server_time().lmts
+    assert next_cursor > cursor
+    assert list(client.customers.records(changed_since=next_cursor)) == []
+
+
+def test_add_customer_then_read_it_back(client: InforClient):
+    number = unique("T", 10)
+    created = client.customers.add(
+        NewCustomer(
+            template="TPLUSD",
+            customer_number=number,
+            name="Acme Test Corporation",
+            address_1="1 Main St",
+            town="Austin",
+            state="TX",
+            postal_code="73301",
+            email="ap@acme.test",
+        )
+    )
+    assert created == number
+    customer = client.customers.get(number)
+    assert customer is not None
+    assert (customer.name, customer.town, customer.email, customer.currency) == (
+        "Acme Test Corporation",
+        "Austin",
+        "ap@acme.test",
+        "USD",
+    )
+    with pytest.raises(M3AlreadyExists) as duplicate:
+        client.customers.add(
+            NewCustomer(template="TPLUSD", customer_number=number, name="X", address_1="Y")
+        )
+    assert duplicate.value.error_field == "CUNO"
+
+
+# --- typed errors ---------------------------------------------------------------------------------
+
+
+def test_missing_record_is_a_typed_error_from_results_on_http_200(client: InforClient):
+    assert client.customers.get("NOSUCHCUST") is None
+    with pytest.raises(M3NotFound) as caught:
+        client.m3.execute("CRS610MI", "GetBasicData", {"CUNO": "NOSUCHCUST"})
+    error = caught.value
+    assert error.status == 200
+    assert error.error_field == "CUNO"
+    assert error.error_code
+    assert "NOSUCHCUST" in error.error_message and "does not exist" in error.error_message
+
+
+def test_refused_request_is_a_typed_error_from_the_top_level_on_http_400(client: InforClient):
+    with pytest.raises(M3Error) as unknown_transaction:
+        client.m3.execute("CRS610MI", "NoSuchTransaction")
+    assert unknown_transaction.value.status == 400
+    assert unknown_transaction.value.error_code
+    assert "NoSuchTransaction" in unknown_transaction.value.error_message
+    # Without the local contract check the emulator itself refuses an unknown field.
+    unchecked = M3Client(client.m3.http, cono="100", divi="AAA", check_inputs=False)
+    with pytest.raises(M3ValidationError) as unknown_field:
+        unchecked.execute("CRS610MI", "GetBasicData", {"CUNO": "C100000", "EMAL": "x@y.z"})
+    assert (unknown_field.value.status, unknown_field.value.error_field) == (400, "EMAL")
+
+
+def test_field_errors_keep_m3_code_field_and_message(client: InforClient):
+    unchecked = M3Client(client.m3.http, cono="100", divi="AAA", check_inputs=False)
+    with pytest.raises(M3ValidationError) as too_long:
+        unchecked.execute("CRS610MI", "GetBasicData", {"CUNO": "X" * 11})
+    assert too_long.value.status == 200
+    assert too_long.value.error_field == "CUNO"
+    assert too_long.value.error_code and too_long.value.error_message
+
+
+def test_contract_check_stops_an_invalid_input_before_it_is_sent(
+    client: InforClient, infor_url: str
+):
+    client.customers.server_time()  # token fetched: only the M3 call could still be counted
+    before = sandbox_requests(infor_url)
+    with pytest.raises(M3InputRejected, match="CUNM is 40 characters long"):
+        client.customers.add(NewCustomer(template="TPLUSD", name="N" * 40, address_1="1 Main St"))
+    assert sandbox_requests(infor_url) == before
+
+
+def test_scripted_m3_fault_arrives_typed(client: InforClient, infor_url: str):
+    control(
+        infor_url,
+        "infor/faults",
+        {
+            "program": "CRS610MI",
+            "transaction": "ChgBasicData",
+            "errorCode": "WCU0101",
+            "errorMessage": "Customer name is invalid",
+            "field": "CUNM",
+        },
+    )
+    with pytest.raises(M3ValidationError) as caught:
+        client.customers.change_basic_data(CustomerBasicData(customer_number="C100000", name="X"))
+    assert (caught.value.error_code, caught.value.error_field) == ("WCU0101", "CUNM")
+    assert caught.value.error_message == "Customer name is invalid"
+
+
+def test_bulk_keeps_a_result_per_transaction(client: InforClient):
+    bulk = client.m3.bulk(
+        "CRS610MI",
+        [
+            ("GetBasicData", {"CUNO": "C100000"}),
+            ("GetBasicData", {"CUNO": "NOSUCHCUST"}),
+            ("GetBasicData", {"CUNO": "C100001"}),
+        ],
+    )
+    assert (bulk.successful, bulk.failed) == (2, 1)
+    assert bulk.results[0].record["CUNO"] == "C100000"
+    assert isinstance(bulk.results[1].error, M3NotFound)
+    assert bulk.results[2].record["CUNO"] == "C100001"
+
+
+# --- ION tokens -----------------------------------------------------------------------------------
+
+
+def count_grants(client: InforClient) -> list[str]:
+    grants: list[str] = []
+
+    def seen(request: httpx.Request) -> None:
+        if request.url.path.endswith("/token.oauth2"):
+            grants.append(parse_qs(request.content.decode())["grant_type"][0])
+
+    client.tokens.http.event_hooks["request"].append(seen)
+    return grants
+
+
+def test_expired_token_gets_one_refresh_and_the_call_succeeds(client: InforClient, infor_url: str):
+    grants = count_grants(client)
+    client.customers.get("C100000")
+    control(infor_url, "tokens/expire")
+    assert client.customers.get("C100000") is not None
+    assert grants == ["password", "refresh_token"]
+    control(infor_url, "tokens/expire", {"refresh_tokens": True})
+    assert client.customers.get("C100000") is not None
+    assert grants == ["password", "refresh_token", "refresh_token", "password"]
+
+
+def test_token_is_cached_across_clients(settings, infor_url: str):
+    with InforClient.from_settings(settings) as first:
+        first.customers.server_time()
+        token = first.tokens.access_token()
+    with InforClient.from_settings(settings) as second:
+        grants = count_grants(second)
+        second.customers.server_time()
+        assert second.tokens.access_token() == token
+    assert grants == []
+
+
+def test_secrets_stay_out_of_logs(client: InforClient, caplog: pytest.LogCaptureFixture):
+    caplog.set_level(logging.DEBUG, logger="ledgerlink")
+    client.customers.get("C100000")
+    credentials = client.credentials
+    secrets = [
+        credentials.cs.get_secret_value(),
+        credentials.sask.get_secret_value(),
+        credentials.saak.get_secret_value(),
+        client.tokens.access_token(),
+    ]
+    assert caplog.records, "expected the HTTP policy to log its calls"
+    for secret in secrets:
+        assert secret not in caplog.text
+
+
+# --- order to cash --------------------------------------------------------------------------------
+
+
+def usd_customer(client: InforClient) -> str:
+    for customer in client.customers.list_customers(page_size=50):
+        if customer.currency == "USD" and customer.status == "20":
+            return customer.customer_number
+    raise AssertionError("the sandbox has no active USD customer")
+
+
+def sellable_items(client: InforClient, count: int) -> list[str]:
+    items = [i.item_number for i in client.items.list_items() if i.status != "90"]
+    assert len(items) >= count
+    return items[:count]
+
+
+def test_order_to_cash_through_the_connector(client: InforClient, infor_url: str):
+    customer = usd_customer(client)
+    first_item, second_item = sellable_items(client, 2)
+    cuor = unique("FB-INV-", 20)
+
+    order = client.orders.create(
+        BatchOrderHead(customer_number=customer, customer_order_number=cuor),
+        [
+            BatchOrderLine(
+                item_number=first_item, quantity=Decimal("2"), sales_price=Decimal("19.95")
+            ),
+            BatchOrderLine(
+                item_number=second_item, quantity=Decimal("1"), sales_price=Decimal("60.00")
+            ),
+        ],
+    )
+    head = client.orders.get_head(order.order_number)
+    assert head is not None
+    assert (head.customer_order_number, head.highest_status) == (cuor, order.status)
+    assert head.net_amount == Decimal("99.90")
+    lines = client.orders.list_lines(order.order_number)
+    assert [(line.item_number, line.ordered_quantity) for line in lines] == [
+        (first_item, Decimal("2")),
+        (second_item, Decimal("1")),
+    ]
+    found = client.orders.find_by_customer_order_number(customer, cuor)
+    assert found is not None and found.order_number == order.order_number
+    batch = client.orders.find_batch_by_customer_order_number(customer, cuor)
+    assert batch is not None and batch.order_number == order.order_number
+
+    shipped = control(infor_url, f"infor/orders/{order.order_number}/ship")
+    delivery_lines = client.deliveries.lines_for_order(order.order_number)
+    assert {d.delivery_number for d in delivery_lines} == {shipped["DLIX"]}
+    delivery = client.deliveries.get_head(shipped["DLIX"])
+    assert delivery is not None and delivery.order_number == order.order_number
+    assert delivery.shipment == shipped["CONN"]
+
+    invoiced = control(infor_url, f"infor/orders/{order.order_number}/invoice")
+    invoices = client.invoices.for_order(order.order_number)
+    assert [i.invoice_number for i in invoices] == [invoiced["IVNO"]]
+    invoice = client.invoices.get_head(int(invoiced["YEA4"]), invoiced["IVNO"])
+    assert invoice is not None and invoice.gross_amount == Decimal(invoiced["AMT1"])
+    assert client.deliveries.get_head(shipped["DLIX"]).invoice_number == invoiced["IVNO"]
+    (open_item,) = client.receivables.find_invoice(customer, invoiced["IVNO"])
+    assert not open_item.is_paid
+
+    amount = Decimal(invoiced["AMT1"])
+    job = client.cash_receipts.record_receipt(
+        StatementHead(
+            statement_type=1,
+            statement_number=unique("ST"),
+            bank_identifier=US_BANK,
+            currency="USD",
+        ),
+        [StatementLine(sequence=1, amount=amount, payer=customer, bank_reference=cuor)],
+        [
+            StatementDetail(
+                sequence=1,
+                sub_sequence=1,
+                invoice_number=invoiced["IVNO"],
+                invoice_year=int(invoiced["YEA4"]),
+                net_amount=amount,
+            )
+        ],
+    )
+    assert job.job_number
+    (paid_item,) = client.receivables.find_invoice(customer, invoiced["IVNO"])
+    assert paid_item.is_paid and paid_item.reconciliation_code == "9"
+    item = client.receivables.get(
+        paid_item.year, paid_item.journal_number, paid_item.journal_sequence
+    )
+    assert item is not None and item.amount == amount
+
+
+def test_an_unconfirmed_batch_order_is_found_by_its_customer_order_number(client: InforClient):
+    """After an unknown outcome of AddBatchHead, the caller looks the batch up instead of
+    entering the order twice."""
+    customer = usd_customer(client)
+    cuor = unique("FB-INV-", 20)
+    batch_number = client.orders.add_batch_head(
+        BatchOrderHead(customer_number=customer, customer_order_number=cuor)
+    )
+    assert client.orders.find_by_customer_order_number(customer, cuor) is None
+    batch = client.orders.find_batch_by_customer_order_number(customer, cuor)
+    assert batch is not None
+    assert (batch.batch_order_number, batch.is_confirmed) == (batch_number, False)
+    assert client.orders.get_order_number(batch_number) is None
+
+
+def test_every_read_wrapper_answers_typed_records(client: InforClient, infor_url: str):
+    reset_emulator(infor_url)
+    customer = usd_customer(client)
+    heads = client.orders.list_heads(customer)
+    assert heads and all(h.order_number for h in heads)
+    invoiced = [h for h in heads if h.highest_status == "77"]
+    assert invoiced, "the seed has invoiced orders for every customer with history"
+    (invoice,) = client.invoices.all_for_order(invoiced[0].order_number)
+    assert invoice.invoice_amount and invoice.year
+    year_heads = list(client.invoices.list_heads(invoice.year, page_size=5))
+    assert invoice.invoice_number in {h.invoice_number for h in year_heads}
+    assert len(year_heads) == len(
+        client.m3.execute("OIS350MI", "LstInvHead", {"YEA4": invoice.year}, maxrecs=0)
+    )
+    items = client.receivables.list_for_customer(customer)
+    assert any(i.invoice_number == invoice.invoice_number for i in items)
+    open_items = client.receivables.list_for_customer(customer, open_only=True)
+    assert len(open_items) < len(items)
+    assert not any(i.is_paid for i in open_items)
+
+    accounts = list(client.accounts.list_accounts(page_size=4))
+    assert len(accounts) == len(
+        client.m3.execute("CRS630MI", "LstAccountID", {"AITP": 1}, maxrecs=0)
+    )
+    assert any(a.blocked for a in accounts)
+
+    suppliers = client.suppliers.list_suppliers()
+    assert (
+        suppliers and client.suppliers.get(suppliers[0].supplier_number).name == suppliers[0].name
+    )
+    assert client.suppliers.list_suppliers(changed_since=client.suppliers.server_time().lmts) == []
+
+    po = client.purchase_orders.get_head("2000000001")
+    assert po is not None and po.supplier_number
+    assert client.purchase_orders.list_lines("2000000001")
+
+    day = client.items.server_time().date
+    assert client.items.changed_between(day, day) == []
+    assert client.items.changed_between(date(2000, 1, 1), day)
+
+
+# --- GL journal -----------------------------------------------------------------------------------
+
+
+def journal(lines: list[tuple[str, str, str]], text: str, day) -> list[JournalLine]:
+    return [
+        JournalLine(
+            line=n,
+            record_identity="1",
+            group="1",
+            account=account,
+            amount=Decimal(amount),
+            debit_credit=side,
+            accounting_date=day,
+            currency="USD",
+            voucher_text=text,
+        )
+        for n, (account, amount, side) in enumerate(lines, start=1)
+    ]
+
+
+def test_balanced_gl_batch_is_posted_and_read_back(client: InforClient):
+    day = client.general_ledger.server_time().date
+    key, text = unique("FB-EXP-"), unique("Test expense ", 30)
+    client.general_ledger.post_journal(
+        key,
+        GL_INTERFACE,
+        "FreshBooks expenses",
+        journal([("6600", "125.40", "D"), ("1010", "125.40", "C")], text, day),
+    )
+    posted = [v for v in client.general_ledger.vouchers_between(day, day) if v.voucher_text == text]
+    assert sorted((v.account, v.amount, v.debit_credit) for v in posted) == [
+        ("1010", Decimal("-125.40"), "C"),
+        ("6600", Decimal("125.40"), "D"),
+    ]
+    voucher = posted[0]
+    lines = client.general_ledger.voucher_lines(voucher.year, voucher.voucher_number)
+    assert sum(line.amount for line in lines) == Decimal("0")
+    with pytest.raises(M3AlreadyExists):
+        client.general_ledger.add_batch_head(key, GL_INTERFACE, "the same batch again")
+
+
+def test_unbalanced_gl_batch_is_refused_at_control(client: InforClient):
+    day = client.general_ledger.server_time().date
+    key = unique("FB-EXP-")
+    client.general_ledger.add_batch_head(key, GL_INTERFACE, "Unbalanced")
+    for line in journal([("6600", "100.00", "D"), ("1010", "90.00", "C")], "unbalanced", day):
+        client.general_ledger.add_batch_line(key, line)
+    with pytest.raises(M3Error) as caught:
+        client.general_ledger.control_batch(key)
+    assert caught.value.status == 200
+    assert caught.value.error_code
+    assert "balanc" in caught.value.error_message.lower()
+
+
+def test_unknown_gl_account_is_a_validation_error(client: InforClient):
+    day = client.general_ledger.server_time().date
+    key = unique("FB-EXP-")
+    client.general_ledger.add_batch_head(key, GL_INTERFACE, "Unknown account")
+    (line,) = journal([("9999", "10.00", "D")], "unknown account", day)
+    with pytest.raises(M3ValidationError) as caught:
+        client.general_ledger.add_batch_line(key, line)
+    assert caught.value.error_field == "AIT1"
+    assert client.accounts.get("9999") is None
+    assert client.accounts.get("6600").description == "Travel"
+
+
+# --- faults, handled by the one HTTP policy -------------------------------------------------------
+
+
+def fired(url: str) -> int:
+    rules = httpx.get(f"{url}/_sandbox/faults", timeout=10).json()["rules"]
+    return sum(rule["fired"] for rule in rules)
+
+
+def test_server_errors_on_reads_are_retried(client: InforClient, infor_url: str):
+    expected = counts(infor_url)["customers"]
+    client.customers.server_time()
+    inject_faults(infor_url, {"kind": "status", "status": 503, "count": 2, "path": "LstByNumber"})
+    assert len(list(client.customers.list_customers(page_size=100))) == expected
+    assert fired(infor_url) == 2
+
+
+def test_rate_limit_and_dropped_connections_on_reads_are_retried(
+    client: InforClient, infor_url: str
+):
+    client.customers.server_time()
+    inject_faults(
+        infor_url,
+        {"kind": "status", "status": 429, "retry_after": 1, "count": 1, "path": "GetBasicData"},
+        {"kind": "drop", "count": 1, "path": "GetBasicData"},
+    )
+    assert client.customers.get("C100000") is not None
+    assert fired(infor_url) == 2
+
+
+def test_a_write_is_never_repeated_blindly(client: InforClient, infor_url: str):
+    client.customers.server_time()
+    before = client.customers.get("C100000")
+    inject_faults(infor_url, {"kind": "status", "status": 503, "count": 1, "path": "ChgBasicData"})
+    with pytest.raises(OutcomeUnknown):
+        client.customers.change_basic_data(
+            CustomerBasicData(customer_number="C100000", your_reference="Never applied")
+        )
+    assert fired(infor_url) == 1
+    assert client.customers.get("C100000").your_reference == before.your_reference
+    inject_faults(infor_url, {"kind": "drop", "count": 1, "path": "ChgBasicData"})
+    with pytest.raises(OutcomeUnknown):
+        client.customers.change_basic_data(
+            CustomerBasicData(customer_number="C100000", your_reference="Dropped")
+        )
+
+
+def test_a_write_meeting_429_is_retried_because_it_was_not_processed(
+    client: InforClient, infor_url: str
+):
+    client.customers.server_time()
+    inject_faults(
+        infor_url,
+        {"kind": "status", "status": 429, "retry_after": 0, "count": 1, "path": "ChgBasicData"},
+    )
+    client.customers.change_basic_data(
+        CustomerBasicData(customer_number="C100000", your_reference="After a 429")
+    )
+    assert client.customers.get("C100000").your_reference == "After a 429"
