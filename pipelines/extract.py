@@ -23,7 +23,13 @@ def _freshbooks(settings: Settings) -> Any:
     return make_source(settings)
 
 
-SOURCES: dict[str, SourceFactory] = {"freshbooks": _freshbooks}
+def _shop(settings: Settings) -> Any:
+    from pipelines.shop import make_source
+
+    return make_source(settings)
+
+
+SOURCES: dict[str, SourceFactory] = {"freshbooks": _freshbooks, "shop": _shop}
 
 
 @dataclass

@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 import queue
 import threading
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from decimal import Decimal
@@ -750,9 +751,14 @@ def test_a_failed_delivery_is_retried(fresh: Api, receiver: Receiver):
     receiver.failures_left = 1
     callbacks = f"/events/account/{fresh.account_id}/events/callbacks"
     fresh.http.post(callbacks, json={"callback": {"event": "client.create", "uri": receiver.url}})
-    headers, verification = receiver.next()  # the second attempt, after a short backoff
+    _, verification = receiver.next()  # the second attempt, after a short backoff
     assert dict(verification)["name"] == "callback.verify"
-    log = httpx.get(f"{fresh.url}/_sandbox/freshbooks/deliveries", timeout=10).json()
+    deadline = time.monotonic() + 5
+    while time.monotonic() < deadline:  # the log is written once the POST has returned
+        log = httpx.get(f"{fresh.url}/_sandbox/freshbooks/deliveries", timeout=10).json()
+        if log["deliveries"]:
+            break
+        time.sleep(0.05)
     assert log["deliveries"][-1]["attempts"] == 2 and log["deliveries"][-1]["delivered"] is True
 
 
