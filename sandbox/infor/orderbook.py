@@ -10,6 +10,7 @@ from sandbox.infor.company import vat_rate
 from sandbox.infor.store import Stamp, Store, touch
 from sandbox.infor.values import CENT, amount, parse_decimal
 
+
 @dataclass
 class Order:
     batch_no: str

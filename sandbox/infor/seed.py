@@ -24,6 +24,7 @@ from sandbox.infor.company import (
     FACI,
     LOCAL_CURRENCY,
     SEED_USER,
+    STATUS_ENTERED,
     WHLO,
 )
 from sandbox.infor.orderbook import Order, totals
@@ -210,8 +211,8 @@ def _customers(store: Store, world: World, anchor: datetime) -> list[dict[str, s
         created = company.created_at.replace(tzinfo=UTC)
         changed = created + timedelta(days=rng.randint(0, 200)) if rng.random() < 0.4 else None
         seeded.append(_customer(company.infor_customer_number, fields, created, changed, anchor))
-    scale_extra = max(3, round(3 * world.scale**0.5))
-    for index in range(scale_extra):
+    extra_count = max(3, round(3 * world.scale**0.5))
+    for index in range(extra_count):
         name, city, region, country, postal = ERP_ONLY_CUSTOMERS[index % len(ERP_ONLY_CUSTOMERS)]
         rng = random.Random(f"{world.seed}:infor-erp-customer:{index}")
         suffix = (
@@ -376,7 +377,7 @@ def _orders(
             qty = Decimal(rng.choice((1, 2, 3, 5, 10, 12)))
             lines.append(new_line(head, item, ponr, qty, Decimal(item["_SAPR"]), {}))
         head.update(totals(lines, head["VTCD"]))
-        head["_BSTAT"] = "10"
+        head["_BSTAT"] = STATUS_ENTERED
         touch(head, stamp_at(ordered), SEED_USER, new=True)
         batch_no = str(store.next_number("batch_order", 9000000001))
         insert_order(store, batch_no, head, lines)

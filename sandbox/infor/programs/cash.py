@@ -106,7 +106,8 @@ def update_head(call: Call) -> list[Record]:
     statement = _statement(call)
     for name, value in call.fields.items():
         if name not in ("CONO", "DIVI", "JBNO", "JBDT", "JBTM"):
-            statement[name] = call.date(name) or "" if name in ("BSOT", "BSCT") else value
+            is_date = name in ("BSOT", "BSCT")
+            statement[name] = (call.date(name) or "") if is_date else value
     _save_statement(call, statement)
     return []
 

@@ -65,6 +65,7 @@ def new_head(customer: Record, given: dict[str, str], order_date: str) -> Record
 def new_line(
     head: Record, item: Record, ponr: int, qty: Decimal, price: Decimal, given: dict[str, str]
 ) -> Record:
+    """A batch order line at `price` (net price = sales price: the sandbox has no discounts)."""
     net_amount = qty * price
     line: Record = {
         "PONR": str(ponr),
@@ -95,9 +96,7 @@ def new_line(
     return line
 
 
-def insert_order(
-    store: Store, batch_no: str, head: Record, lines: list[Record], **columns: object
-) -> None:
+def insert_order(store: Store, batch_no: str, head: Record, lines: list[Record]) -> None:
     head["_BATCH"] = batch_no
     row = {
         "batch_no": batch_no,
@@ -108,7 +107,6 @@ def insert_order(
         "confirmed_ms": None,
         "delivered_ms": None,
         "lmts": int(head["LMTS"]),
-        **columns,
     }
     store.insert("orders", row, head)
     for line in lines:
@@ -316,8 +314,16 @@ def list_delivery_lines(call: Call) -> list[Record]:
 @handles(PROGRAM, "SearchHead")
 def search_heads(call: Call) -> list[Record]:
     query = call.get("SQRY")
+    name, sep, value = query.partition(":")
+    if name == "CUOR" and sep and " " not in value and "*" not in value:
+        # The customer's PO is how a sync finds its own orders again: use the index.
+        heads = call.store.docs(
+            "select doc from orders where cuor = ? and orno is not null order by orno", (value,)
+        )
+    else:
+        heads = call.store.docs("select doc from orders where orno is not null order by orno")
     found = []
-    for head in call.store.docs("select doc from orders where orno is not null order by orno"):
+    for head in heads:
         if matches_query(head, query):
             found.append(
                 {**head, "PGNM": "OIS100", "FILE": "OOHEAD", "KSTR": f"{CONO}{head['ORNO']}"}
