@@ -35,7 +35,8 @@ class ListQuery:
 
     @property
     def offset(self) -> int:
-        return (self.page - 1) * self.per_page
+        # Pages past the end are empty; keep absurd ones inside SQLite's integer range.
+        return min((self.page - 1) * self.per_page, 2**62)
 
     def meta(self, total: int) -> dict[str, int]:
         return {
@@ -69,7 +70,7 @@ def _search_name(key: str) -> tuple[str, bool] | None:
 
 def _value(column: str, raw: str, name: str) -> Any:
     if column in INT_COLUMNS:
-        if not raw.strip().lstrip("-").isdigit():
+        if not raw.strip().lstrip("-").isdigit() or len(raw.strip()) > 18:
             raise errors.bad_request(f"search[{name}] must be a number", name, raw)
         return int(raw)
     return raw

@@ -46,7 +46,7 @@ def reply(body: dict) -> JSONResponse:
 
 
 def _record_id(raw: str, resource: Resource) -> int:
-    if not raw.isdigit():
+    if not raw.isdigit() or len(raw) > 18:  # beyond any SQLite id: simply not found
         raise errors.not_found(resource.name, resource.id_field, raw)
     return int(raw)
 
@@ -195,7 +195,7 @@ def events_router(emulator: FreshBooksEmulator) -> APIRouter:
             raise errors.events_not_found()
 
     def callback_id(raw: str) -> int:
-        if not raw.isdigit():
+        if not raw.isdigit() or len(raw) > 18:
             raise errors.events_not_found()
         return int(raw)
 

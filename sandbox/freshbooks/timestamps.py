@@ -62,5 +62,5 @@ def eastern_day_start(day: date) -> str:
 def eastern_day_bounds(first: date | None, last: date | None) -> tuple[str | None, str | None]:
     """Half-open stored range [start of `first`, start of the day after `last`) in UTC."""
     low = eastern_day_start(first) if first else None
-    high = eastern_day_start(last + timedelta(days=1)) if last else None
+    high = eastern_day_start(last + timedelta(days=1)) if last and last < date.max else None
     return low, high

@@ -24,6 +24,11 @@ from sandbox.freshbooks.resources import (
     Resource,
 )
 
+# Bounds that keep every stored number inside SQLite integers and DECIMAL(18,2).
+MAX_INT = 2**53
+MAX_NUMBER = Decimal("1e15")
+MAX_DUE_OFFSET_DAYS = 3650
+
 EMAIL_PATTERN = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 CURRENCY_PATTERN = re.compile(r"^[A-Z]{3}$")
 DATE_PATTERN = re.compile(r"^\d{4}-\d{2}-\d{2}$")
@@ -52,10 +57,13 @@ def to_text(obj: str, key: str, value: Any) -> str | None:
 
 
 def to_int(obj: str, key: str, value: Any) -> int:
+    number = None
     if isinstance(value, int) and not isinstance(value, bool):
-        return value
-    if isinstance(value, str) and value.strip().lstrip("-").isdigit():
-        return int(value)
+        number = value
+    elif isinstance(value, str) and value.strip().lstrip("-").isdigit():
+        number = int(value)
+    if number is not None and abs(number) < MAX_INT:
+        return number
     raise errors.invalid(obj, key, f"'{key}' must be an integer.", _shown(value))
 
 
@@ -82,7 +90,7 @@ def to_decimal(obj: str, key: str, value: Any) -> Decimal:
             number = Decimal(str(value).strip())
         except InvalidOperation:
             number = None
-        if number is not None and number.is_finite():
+        if number is not None and number.is_finite() and abs(number) < MAX_NUMBER:
             return number
     raise errors.invalid(obj, key, f"'{key}' must be a number.", _shown(value))
 
@@ -146,6 +154,10 @@ def coerce(resource: Resource, body: dict[str, Any]) -> dict[str, Any]:
         kind = resource.fields.get(key)
         if kind is not None:
             values[key] = COERCE[kind](resource.name, key, value)
+    days = values.get("due_offset_days")
+    if days is not None and not 0 <= days <= MAX_DUE_OFFSET_DAYS:
+        message = f"due_offset_days must be between 0 and {MAX_DUE_OFFSET_DAYS}."
+        raise errors.invalid(resource.name, "due_offset_days", message, days)
     return values
 
 

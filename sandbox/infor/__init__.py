@@ -49,7 +49,10 @@ class InforEmulator(Emulator):
 
     def build_app(self) -> FastAPI:
         app = FastAPI(
-            title="Infor M3 (ledgerlink sandbox)", docs_url="/_sandbox/docs", redoc_url=None
+            title="Infor M3 (ledgerlink sandbox)",
+            docs_url="/_sandbox/docs",
+            openapi_url="/_sandbox/openapi.json",  # keep the API's own paths to M3's
+            redoc_url=None,
         )
         app.include_router(auth_router(self.credentials, self.tokens))
         app.include_router(m3_router(self.credentials.ti, self.tokens, self.executor))

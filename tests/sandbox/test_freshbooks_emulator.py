@@ -586,6 +586,25 @@ def test_validation_errors_use_the_accounting_shape(fresh: Api):
     )
 
 
+HOSTILE = [
+    ("POST", "invoices/invoices", {"invoice": {"customerid": 40001, "create_date": "2026-01-01",
+                                               "lines": [{"qty": "1e999"}]}}),
+    ("POST", "invoices/invoices", {"invoice": {"customerid": 40001, "create_date": "2026-01-01",
+                                               "due_offset_days": 10**12}}),
+    ("POST", "users/clients", {"client": {"fname": {"nested": True}}}),
+    ("GET", "users/clients/99999999999999999999999", None),
+    ("GET", "invoices/invoices?search[updated_max]=9999-12-31&page=99999999999999999999", None),
+    ("GET", "invoices/invoices?search[customerid]=99999999999999999999999", None),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("method", "path", "body"), HOSTILE)
+def test_hostile_input_gets_an_api_error_never_a_crash(api: Api, method: str, path: str, body):
+    response = api.http.request(method, api.path(path), json=body)
+    assert response.status_code < 500, response.text
+    assert response.status_code == 200 or errors_of(response)[0]["message"]
+
+
 def test_not_found_in_both_accounting_styles(api: Api):
     legacy = api.get("users/clients", 1)
     assert legacy.status_code == 404
