@@ -23,13 +23,19 @@ def _freshbooks(settings: Settings) -> Any:
     return make_source(settings)
 
 
+def _infor(settings: Settings) -> Any:
+    from pipelines.infor import make_source
+
+    return make_source(settings)
+
+
 def _shop(settings: Settings) -> Any:
     from pipelines.shop import make_source
 
     return make_source(settings)
 
 
-SOURCES: dict[str, SourceFactory] = {"freshbooks": _freshbooks, "shop": _shop}
+SOURCES: dict[str, SourceFactory] = {"freshbooks": _freshbooks, "infor": _infor, "shop": _shop}
 
 
 @dataclass

@@ -1,0 +1,27 @@
+"""The Infor M3 lists we load: which MI transaction, its key, and how a run finds changes."""
+
+from __future__ import annotations
+
+# M3 sends every value as a string and never changes a field's type; new fields may appear
+# after an upgrade and evolve into new columns.
+SCHEMA_CONTRACT = {"tables": "evolve", "columns": "evolve", "data_type": "evolve"}
+
+PAGE_SIZE = 500  # rows per MI call when paging by start key
+GL_HISTORY_DAYS = 730  # how far back the first GL voucher read goes
+GL_OVERLAP_DAYS = 7  # later reads re-read this many days (vouchers post back-dated)
+ITEM_OVERLAP_DAYS = 1  # LstItmByChgDate is day-granular
+
+# Primary keys per table (`cono` is added to every row, so companies share a warehouse).
+KEYS: dict[str, tuple[str, ...]] = {
+    "customers": ("cono", "CUNO"),
+    "customer_orders": ("cono", "ORNO"),
+    "customer_order_lines": ("cono", "ORNO", "PONR", "POSX"),
+    "delivery_lines": ("cono", "DLIX", "RIDN", "RIDL", "RIDX"),
+    "deliveries": ("cono", "DLIX"),
+    "customer_invoices": ("cono", "DIVI", "YEA4", "IVNO"),
+    "ar_open_items": ("cono", "CUNO", "YEA4", "JRNO", "JSNO"),
+    "chart_of_accounts": ("cono", "AITM"),
+    "gl_voucher_lines": ("cono", "DIVI", "YEA4", "JRNO", "JSNO"),
+    "suppliers": ("cono", "SUNO"),
+    "items": ("cono", "ITNO"),
+}
