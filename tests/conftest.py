@@ -47,6 +47,10 @@ def settings(
         http_backoff_base_seconds=0.01,
         http_backoff_cap_seconds=0.2,
         http_max_total_wait_seconds=10,
+        # Tests measure behaviour, not politeness: the emulators answer as fast as they can.
+        freshbooks_rate_limit=500,
+        infor_rate_limit=500,
+        shop_rate_limit=500,
     )
 
 

@@ -38,7 +38,7 @@ def _resource(name: str, **hints: Any) -> Callable[[Callable[..., Any]], DltReso
 
 
 @dlt.source(name="infor", schema_contract=SCHEMA_CONTRACT)
-def infor_source(client_factory: ClientFactory, cono: str) -> Iterator[DltResource]:
+def infor_source(client_factory: ClientFactory, cono: str, divi: str) -> Iterator[DltResource]:
     """Customers, orders, deliveries, invoices, AR, chart of accounts, GL, suppliers, items."""
     infor = client_factory()
     m3 = infor.m3
@@ -49,7 +49,9 @@ def infor_source(client_factory: ClientFactory, cono: str) -> Iterator[DltResour
         state = dlt.current.resource_state()
         cursor = infor.customers.server_time().lmts  # read before the list: nothing slips by
         record = {"LMTS": state["lmts"]} if state.get("lmts") else {}
-        yield from tag(m3.list_all("CRS610MI", "LstByNumber", "CUNO", record, PAGE_SIZE), cono)
+        yield from tag(
+            m3.list_all("CRS610MI", "LstByNumber", "CUNO", record, PAGE_SIZE), cono, divi
+        )
         state["lmts"] = str(cursor)
 
     def customer_numbers() -> list[str]:
@@ -63,7 +65,7 @@ def infor_source(client_factory: ClientFactory, cono: str) -> Iterator[DltResour
         seen = dlt.current.resource_state().setdefault("hashes", {})
         for customer in customer_numbers():
             heads = m3.execute("OIS100MI", "LstHead", {"CUNO": customer}, maxrecs=0).records
-            changed = list(changed_only(tag(heads, cono), KEYS["customer_orders"], seen))
+            changed = list(changed_only(tag(heads, cono, divi), KEYS["customer_orders"], seen))
             if changed:
                 yield changed
 
@@ -78,7 +80,8 @@ def infor_source(client_factory: ClientFactory, cono: str) -> Iterator[DltResour
         seen = dlt.current.resource_state().setdefault("hashes", {})
         for head in heads:
             lines = m3.execute("OIS100MI", "LstLine", {"ORNO": head["ORNO"]}, maxrecs=0).records
-            yield from changed_only(tag(lines, cono), KEYS["customer_order_lines"], seen)
+            lines = ({**line, "ORNO": head["ORNO"]} for line in lines)  # LstLine omits it
+            yield from changed_only(tag(lines, cono, divi), KEYS["customer_order_lines"], seen)
 
     @dlt.transformer(
         data_from=customer_orders,
@@ -92,7 +95,7 @@ def infor_source(client_factory: ClientFactory, cono: str) -> Iterator[DltResour
         for head in heads:
             record = {"RORC": CUSTOMER_ORDER_CATEGORY, "RIDN": head["ORNO"]}
             lines = m3.execute("MWS411MI", "LstDelLnByOrd", record, maxrecs=0).records
-            yield from changed_only(tag(lines, cono), KEYS["delivery_lines"], seen)
+            yield from changed_only(tag(lines, cono, divi), KEYS["delivery_lines"], seen)
 
     @dlt.transformer(
         data_from=delivery_lines,
@@ -107,7 +110,7 @@ def infor_source(client_factory: ClientFactory, cono: str) -> Iterator[DltResour
         numbers = sorted({line["DLIX"] for line in batch if line.get("DLIX")})
         for number in numbers:
             heads = m3.execute("MWS410MI", "GetHead", {"DLIX": number}).records
-            yield from changed_only(tag(heads, cono), KEYS["deliveries"], seen)
+            yield from changed_only(tag(heads, cono, divi), KEYS["deliveries"], seen)
 
     @_resource("customer_invoices")
     def customer_invoices() -> Iterator[dict[str, Any]]:
@@ -118,7 +121,7 @@ def infor_source(client_factory: ClientFactory, cono: str) -> Iterator[DltResour
         for year in (this_year - 1, this_year):
             rows = m3.list_all("OIS350MI", "LstInvHead", "IVNO", {"YEA4": year}, PAGE_SIZE)
             rows = ({**row, "YEA4": row.get("YEA4") or str(year)} for row in rows)
-            yield from changed_only(tag(rows, cono), KEYS["customer_invoices"], seen)
+            yield from changed_only(tag(rows, cono, divi), KEYS["customer_invoices"], seen)
 
     @_resource("ar_open_items")
     def ar_open_items() -> Iterator[dict[str, Any]]:
@@ -128,7 +131,7 @@ def infor_source(client_factory: ClientFactory, cono: str) -> Iterator[DltResour
         for customer in customer_numbers():
             rows = m3.execute("ARS200MI", "LstInvoices", {"CUNO": customer}, maxrecs=0).records
             rows = ({**row, "CUNO": row.get("CUNO") or customer} for row in rows)
-            yield from changed_only(tag(rows, cono), KEYS["ar_open_items"], seen)
+            yield from changed_only(tag(rows, cono, divi), KEYS["ar_open_items"], seen)
 
     @_resource("chart_of_accounts")
     def chart_of_accounts() -> Iterator[dict[str, Any]]:
@@ -136,7 +139,7 @@ def infor_source(client_factory: ClientFactory, cono: str) -> Iterator[DltResour
         state = dlt.current.resource_state()
         seen = state.setdefault("hashes", {})
         rows = m3.list_all("CRS630MI", "LstAccountID", "AITM", {"AITP": 1}, PAGE_SIZE)
-        yield from changed_only(tag(rows, cono), KEYS["chart_of_accounts"], seen)
+        yield from changed_only(tag(rows, cono, divi), KEYS["chart_of_accounts"], seen)
 
     @_resource("gl_voucher_lines")
     def gl_voucher_lines() -> Iterator[dict[str, Any]]:
@@ -154,7 +157,7 @@ def infor_source(client_factory: ClientFactory, cono: str) -> Iterator[DltResour
             "TODT": (today + timedelta(days=1)).strftime("%Y%m%d"),
         }
         rows = m3.execute("GLS200MI", "LstVouchersByDt", record, maxrecs=0).records
-        yield from changed_only(tag(rows, cono), KEYS["gl_voucher_lines"], seen)
+        yield from changed_only(tag(rows, cono, divi), KEYS["gl_voucher_lines"], seen)
         state["read_until"] = today.isoformat()
 
     @_resource("suppliers")
@@ -163,7 +166,9 @@ def infor_source(client_factory: ClientFactory, cono: str) -> Iterator[DltResour
         state = dlt.current.resource_state()
         cursor = infor.suppliers.server_time().lmts
         record = {"LMTS": state["lmts"]} if state.get("lmts") else {}
-        yield from tag(m3.execute("CRS620MI", "LstSuppliers", record, maxrecs=0).records, cono)
+        yield from tag(
+            m3.execute("CRS620MI", "LstSuppliers", record, maxrecs=0).records, cono, divi
+        )
         state["lmts"] = str(cursor)
 
     @_resource("items")
@@ -178,7 +183,7 @@ def infor_source(client_factory: ClientFactory, cono: str) -> Iterator[DltResour
         else:
             rows = m3.list_all("MMS200MI", "LstItmByItm", "ITNO", {"ITNO": "0"}, PAGE_SIZE)
         seen = state.setdefault("hashes", {})
-        yield from changed_only(tag(rows, cono), KEYS["items"], seen)
+        yield from changed_only(tag(rows, cono, divi), KEYS["items"], seen)
         state["read_until"] = today.isoformat()
 
     return (
@@ -198,4 +203,8 @@ def infor_source(client_factory: ClientFactory, cono: str) -> Iterator[DltResour
 
 def make_source(settings: Settings) -> Any:
     """A fresh source per run (a dlt source object cannot run twice)."""
-    return infor_source(lambda: InforClient.from_settings(settings), cono=settings.infor_cono)
+    return infor_source(
+        lambda: InforClient.from_settings(settings),
+        cono=settings.infor_cono,
+        divi=settings.infor_divi,
+    )

@@ -29,8 +29,11 @@ def changed_only(
             yield row
 
 
-def tag(rows: Iterable[dict[str, Any]], cono: str) -> Iterator[dict[str, Any]]:
-    """Add the company to every row (M3 omits CONO from many lists)."""
+def tag(rows: Iterable[dict[str, Any]], cono: str, divi: str) -> Iterator[dict[str, Any]]:
+    """Fill company and division where a list omits them (M3 leaves them out of many)."""
     for row in rows:
-        row["cono"] = cono
+        if not row.get("CONO"):
+            row["CONO"] = cono
+        if not row.get("DIVI"):
+            row["DIVI"] = divi
         yield row

@@ -11,17 +11,17 @@ GL_HISTORY_DAYS = 730  # how far back the first GL voucher read goes
 GL_OVERLAP_DAYS = 7  # later reads re-read this many days (vouchers post back-dated)
 ITEM_OVERLAP_DAYS = 1  # LstItmByChgDate is day-granular
 
-# Primary keys per table (`cono` is added to every row, so companies share a warehouse).
+# Primary keys per table (CONO is filled in on every row, so companies share a warehouse).
 KEYS: dict[str, tuple[str, ...]] = {
-    "customers": ("cono", "CUNO"),
-    "customer_orders": ("cono", "ORNO"),
-    "customer_order_lines": ("cono", "ORNO", "PONR", "POSX"),
-    "delivery_lines": ("cono", "DLIX", "RIDN", "RIDL", "RIDX"),
-    "deliveries": ("cono", "DLIX"),
-    "customer_invoices": ("cono", "DIVI", "YEA4", "IVNO"),
-    "ar_open_items": ("cono", "CUNO", "YEA4", "JRNO", "JSNO"),
-    "chart_of_accounts": ("cono", "AITM"),
-    "gl_voucher_lines": ("cono", "DIVI", "YEA4", "JRNO", "JSNO"),
-    "suppliers": ("cono", "SUNO"),
-    "items": ("cono", "ITNO"),
+    "customers": ("CONO", "CUNO"),
+    "customer_orders": ("CONO", "ORNO"),
+    "customer_order_lines": ("CONO", "ORNO", "PONR", "POSX"),
+    "delivery_lines": ("CONO", "DLIX", "RIDN", "RIDL", "RIDX"),
+    "deliveries": ("CONO", "DLIX"),
+    "customer_invoices": ("CONO", "DIVI", "YEA4", "IVNO"),
+    "ar_open_items": ("CONO", "CUNO", "YEA4", "JRNO", "JSNO"),
+    "chart_of_accounts": ("CONO", "AITM"),
+    "gl_voucher_lines": ("CONO", "DIVI", "YEA4", "JRNO", "JSNO"),
+    "suppliers": ("CONO", "SUNO"),
+    "items": ("CONO", "ITNO"),
 }

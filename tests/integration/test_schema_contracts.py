@@ -5,8 +5,8 @@ from __future__ import annotations
 import duckdb
 import httpx
 import pytest
-
 from conftest import reset_emulator
+
 from pipelines.extract import extract
 
 
