@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from decimal import Decimal
 
 import duckdb
@@ -27,11 +28,13 @@ TABLES = {
 
 
 @pytest.fixture
-def fb_url(sandbox: dict) -> str:
+def fb_url(sandbox: dict) -> Iterator[str]:
     url = sandbox["urls"]["freshbooks"]
     reset_emulator(url)
     httpx.post(f"{url}/_sandbox/clock", json={"reset": True}, timeout=10).raise_for_status()
-    return url
+    yield url
+    reset_emulator(url)
+    httpx.post(f"{url}/_sandbox/clock", json={"reset": True}, timeout=10).raise_for_status()
 
 
 @pytest.fixture

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from decimal import Decimal
 
 import duckdb
@@ -28,10 +29,11 @@ GROUND_TRUTH = {
 
 
 @pytest.fixture
-def infor_url(sandbox: dict) -> str:
+def infor_url(sandbox: dict) -> Iterator[str]:
     url = sandbox["urls"]["infor"]
     reset_emulator(url)
-    return url
+    yield url
+    reset_emulator(url)
 
 
 def counts(settings) -> dict[str, int]:

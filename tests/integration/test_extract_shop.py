@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 import duckdb
 import httpx
 import pytest
@@ -11,10 +13,11 @@ from pipelines.extract import extract
 
 
 @pytest.fixture
-def shop_url(sandbox: dict) -> str:
+def shop_url(sandbox: dict) -> Iterator[str]:
     url = sandbox["urls"]["shop"]
     reset_emulator(url)
-    return url
+    yield url
+    reset_emulator(url)  # leave the seeded shop for the tests that follow
 
 
 def count(settings, table: str) -> int:
