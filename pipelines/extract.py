@@ -16,6 +16,9 @@ from ledgerlink.warehouse import writer_lock
 
 SourceFactory = Callable[[Settings], Any]
 
+# dlt warns about every all-null column it cannot type; our summary says what matters.
+dlt.config["runtime.log_level"] = "ERROR"
+
 
 def _freshbooks(settings: Settings) -> Any:
     from pipelines.freshbooks import make_source

@@ -17,7 +17,7 @@ from ledgerlink.connectors.freshbooks.oauth import FreshBooksTokenManager
 from ledgerlink.connectors.freshbooks.resources import RESOURCES, Resource
 from ledgerlink.errors import ConfigurationError, MalformedResponse
 from ledgerlink.http import build_client, send
-from ledgerlink.records import Rejected
+from ledgerlink.records import Rejected, validate_record
 from ledgerlink.settings import Settings
 
 PER_PAGE = 100  # FreshBooks' silent cap
@@ -177,32 +177,12 @@ class FreshBooksClient:
         for page in self.pages(resource, **kwargs):
             yield from page.records
 
-    def list(
-        self,
-        resource: str,
-        *,
-        rejects: list[Rejected] | None = None,
-        **kwargs: Any,
-    ) -> Iterator[BaseModel]:
-        """Typed records. A record that does not fit its model goes to `rejects` with the reason;
-        without a `rejects` list it raises `MalformedResponse` instead of being skipped."""
+    def list(self, resource: str, **kwargs: Any) -> Iterator[BaseModel | Rejected]:
+        """Typed records: each is its model, or a `Rejected` with the raw record and the reason
+        (to quarantine, never to skip; `ledgerlink.records.partition` splits them)."""
         res = RESOURCES[resource]
         for raw in self.list_raw(res, **kwargs):
-            parsed = self._parse(res, raw, rejects)
-            if parsed is not None:
-                yield parsed
-
-    def _parse(self, res: Resource, raw: Any, rejects: list[Rejected] | None) -> BaseModel | None:
-        try:
-            return res.model.model_validate(raw)
-        except ValidationError as exc:
-            rejected = Rejected.from_validation_error(SERVICE, res.name, raw, exc)
-            if rejects is None:
-                raise MalformedResponse(
-                    SERVICE, f"{res.name} record rejected: {rejected.reason}"
-                ) from exc
-            rejects.append(rejected)
-            return None
+            yield validate_record(SERVICE, res.model, res.name, raw)
 
     def get(self, resource: str, record_id: int) -> BaseModel:
         res = RESOURCES[resource]
@@ -221,8 +201,11 @@ class FreshBooksClient:
             raw = body["response"]["result"][res.single]
         except (KeyError, TypeError) as exc:
             raise MalformedResponse(SERVICE, f"{res.single}: unexpected envelope ({exc})") from exc
-        parsed = self._parse(res, raw, None)
-        assert parsed is not None
+        parsed = validate_record(SERVICE, res.model, res.single, raw)
+        if isinstance(parsed, Rejected):
+            raise MalformedResponse(
+                SERVICE, f"{res.single} rejected: {parsed.reason}", details=parsed
+            )
         return parsed
 
     # --- writes ----------------------------------------------------------------------------------
@@ -272,6 +255,8 @@ class FreshBooksClient:
         for vis_state in (None, 1):  # active and archived first, then deleted
             search = Search(vis_state=vis_state, extra=filters)
             for record in self.list(resource, search=search):
+                if isinstance(record, Rejected):
+                    raise MalformedResponse(SERVICE, f"{resource}: {record.reason}", details=record)
                 return record
         return None
 

@@ -1,6 +1,6 @@
 """Shop connector (Shopify-style Admin REST API): paged reads, typed records, signed webhooks."""
 
-from ledgerlink.connectors.shop.client import API_VERSION, ShopClient, partition, validate_record
+from ledgerlink.connectors.shop.client import API_VERSION, ShopClient, validate_record
 from ledgerlink.connectors.shop.errors import ShopAuthError
 from ledgerlink.connectors.shop.models import (
     Address,
@@ -21,7 +21,7 @@ from ledgerlink.connectors.shop.webhooks import (
     sign_webhook,
     verify_webhook,
 )
-from ledgerlink.records import Rejected
+from ledgerlink.records import Rejected, partition
 
 __all__ = [
     "API_VERSION",

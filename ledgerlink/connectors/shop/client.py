@@ -8,12 +8,12 @@ not validate. Callers quarantine the rejected ones; `partition` splits a read in
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterator, Mapping
 from datetime import UTC, datetime
 from typing import Any, TypeVar
 
 import httpx
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel
 
 from ledgerlink.connectors.shop.errors import SERVICE, raise_for_error
 from ledgerlink.connectors.shop.models import Customer, Order, Product, WebhookSubscription
@@ -26,6 +26,7 @@ from ledgerlink.errors import (
 )
 from ledgerlink.http import build_client, send
 from ledgerlink.records import Rejected
+from ledgerlink.records import validate_record as validate_shop_record
 from ledgerlink.redaction import register_secret
 from ledgerlink.settings import Settings
 
@@ -37,21 +38,9 @@ SINGULAR = {"orders": "order", "customers": "customer", "products": "product"}
 MODELS: dict[str, type[BaseModel]] = {"orders": Order, "customers": Customer, "products": Product}
 
 
-def partition(results: Iterable[M | Rejected]) -> tuple[list[M], list[Rejected]]:
-    """Split a typed read into its valid records and its rejected ones, keeping their order."""
-    records: list[M] = []
-    rejected: list[Rejected] = []
-    for item in results:
-        (rejected if isinstance(item, Rejected) else records).append(item)  # type: ignore[arg-type]
-    return records, rejected
-
-
 def validate_record(model: type[M], entity: str, raw: Any) -> M | Rejected:
     """`raw` as `model`, or the `Rejected` that says why it is not one."""
-    try:
-        return model.model_validate(raw)
-    except ValidationError as exc:
-        return Rejected.from_validation_error(SERVICE, entity, raw, exc)
+    return validate_shop_record(SERVICE, model, entity, raw)
 
 
 def query_time(value: datetime) -> str:
