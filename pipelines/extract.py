@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -16,8 +17,6 @@ from ledgerlink.warehouse import writer_lock
 
 SourceFactory = Callable[[Settings], Any]
 
-# dlt warns about every all-null column it cannot type; our summary says what matters.
-dlt.config["runtime.log_level"] = "ERROR"
 
 
 def _freshbooks(settings: Settings) -> Any:
@@ -59,7 +58,7 @@ class ExtractFailed(LedgerlinkError):
 
 
 def pipeline_for(settings: Settings, source: str, progress: Any = None) -> dlt.Pipeline:
-    return dlt.pipeline(
+    pipeline = dlt.pipeline(
         pipeline_name=f"ledgerlink_{source}",
         pipelines_dir=str(settings.home / "dlt"),
         destination=dlt.destinations.duckdb(str(settings.warehouse)),
@@ -67,6 +66,9 @@ def pipeline_for(settings: Settings, source: str, progress: Any = None) -> dlt.P
         progress=progress
         or LogCollector(log_period=5, logger="dlt_logger", dump_system_stats=False),
     )
+    # dlt warns about every all-null column it cannot type; our summary says what matters.
+    logging.getLogger("dlt").setLevel(logging.ERROR)
+    return pipeline
 
 
 def extract(

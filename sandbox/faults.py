@@ -67,7 +67,8 @@ class _ArmedRule:
 
 
 class ServerRateLimit:
-    """A strict token bucket on the server side; `None` rate means unlimited."""
+    """"N requests per second" as APIs count it: a bucket holding one second's worth, so an
+    evenly paced client at exactly N/s always passes and a burst above N is refused."""
 
     def __init__(self) -> None:
         self.per_second: float | None = None
@@ -76,15 +77,19 @@ class ServerRateLimit:
 
     def set(self, per_second: float | None) -> None:
         self.per_second = per_second
-        self._tokens = 1.0
+        self._tokens = self._capacity
         self._updated = time.monotonic()
+
+    @property
+    def _capacity(self) -> float:
+        return max(1.0, self.per_second or 1.0)
 
     def take(self) -> float:
         """0 when the request may pass, else the seconds until it could."""
         if not self.per_second:
             return 0.0
         now = time.monotonic()
-        self._tokens = min(1.0, self._tokens + (now - self._updated) * self.per_second)
+        self._tokens = min(self._capacity, self._tokens + (now - self._updated) * self.per_second)
         self._updated = now
         if self._tokens >= 1:
             self._tokens -= 1

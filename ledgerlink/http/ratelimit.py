@@ -9,6 +9,9 @@ import time
 class TokenBucket:
     """Allows `rate` requests per second on average with bursts of up to `burst`.
 
+    The default burst of one paces requests evenly, so a server that counts strictly never
+    sees a burst above its limit: we stay under it instead of bouncing off it.
+
     `pause(seconds)` empties the bucket until then, so that when a server says
     `Retry-After`, every thread waits instead of each one finding out on its own.
     """
@@ -17,7 +20,7 @@ class TokenBucket:
         if rate <= 0:
             raise ValueError("rate must be positive")
         self.rate = rate
-        self.capacity = burst if burst is not None else max(1.0, rate)
+        self.capacity = burst if burst is not None else 1.0
         self._tokens = self.capacity
         self._updated = time.monotonic()
         self._paused_until = 0.0
@@ -64,5 +67,4 @@ def limiter_for_host(host: str, rate: float) -> TokenBucket:
             bucket = _buckets[host] = TokenBucket(rate)
         elif bucket.rate != rate:
             bucket.rate = rate
-            bucket.capacity = max(1.0, rate)
         return bucket
