@@ -45,6 +45,9 @@ COUNTRY_NAMES = {"US": "United States", "CA": "Canada"}
 ONLINE_GATEWAYS = {"stripe", "paypal", "shopify_payments"}
 
 
+COMPANY_SIZES = {"Individual": "1", "SMB": "2-10", "Enterprise": "1000+", "Nonprofit": "11-50"}
+
+
 class Tax:
     """The account's taxes: HST for Canadian clients, sales tax for US ones, GST on expenses."""
 
@@ -175,6 +178,9 @@ class Loader:
             "p_country": COUNTRY_NAMES[company.country],
             "vat_name": "Tax ID",
             "vat_number": company.tax_number,
+            # FreshBooks has no client type: businesses record it as size and industry.
+            "company_size": COMPANY_SIZES[company.client_type],
+            "company_industry": "Non-profit" if company.client_type == "Nonprofit" else None,
         }
 
     def _items(self) -> None:
