@@ -1,1 +1,1 @@
-"""ledgerlink reverse_etl."""
+"""Reverse ETL: push the diffs dbt computes back to FreshBooks and Infor, idempotently."""

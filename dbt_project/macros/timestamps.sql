@@ -53,8 +53,9 @@
     (to_timestamp(cast(nullif(trim({{ column }}), '') as bigint) / 1000.0) at time zone 'UTC')
 {%- endmacro %}
 
+{#- DuckDB's epoch_ms(bigint) is already a naive UTC timestamp; wrapping it in timezone() would make it aware. -#}
 {% macro duckdb__m3_timestamp(column) -%}
-    timezone('UTC', epoch_ms(cast(nullif(trim({{ column }}), '') as bigint)))
+    epoch_ms(cast(nullif(trim({{ column }}), '') as bigint))
 {%- endmacro %}
 
 {#- When dlt loaded a row: `_dlt_load_id` is the load's epoch seconds. -#}
