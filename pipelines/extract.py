@@ -18,7 +18,6 @@ from ledgerlink.warehouse import writer_lock
 SourceFactory = Callable[[Settings], Any]
 
 
-
 def _freshbooks(settings: Settings) -> Any:
     from pipelines.freshbooks import make_source
 

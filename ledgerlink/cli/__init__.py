@@ -7,6 +7,7 @@ import typer
 from ledgerlink.cli import auth, demo, sandbox
 from ledgerlink.cli.common import run_guarded
 from ledgerlink.cli.extract import extract_command
+from ledgerlink.cli.transform import transform_command
 
 app = typer.Typer(
     name="ledgerlink",
@@ -18,6 +19,7 @@ app = typer.Typer(
 app.add_typer(sandbox.app, name="sandbox")
 app.add_typer(auth.app, name="auth")
 app.command("extract")(extract_command)
+app.command("transform")(transform_command)
 app.command("demo")(run_guarded(demo.demo))
 
 __all__ = ["app"]

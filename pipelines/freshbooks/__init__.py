@@ -16,6 +16,7 @@ from dlt.extract.resource import DltResource
 
 from ledgerlink.connectors.freshbooks import FreshBooksClient
 from ledgerlink.settings import Settings
+from pipelines.freshbooks.columns import column_hints
 from pipelines.freshbooks.helpers import pages, window_start
 from pipelines.freshbooks.settings import ENTITIES, PRIMARY_KEY, SCHEMA_CONTRACT, Entity
 
@@ -43,6 +44,7 @@ def _resource(client: FreshBooksClient, entity: Entity) -> DltResource:
         name=entity.table,
         primary_key=PRIMARY_KEY,
         write_disposition="merge",
+        columns=column_hints(entity.resource),
         parallelized=True,
     )
 

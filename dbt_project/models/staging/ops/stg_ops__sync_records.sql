@@ -1,0 +1,39 @@
+with
+
+source as (
+
+    select * from {{ source('ops', 'sync_records') }}
+
+),
+
+renamed as (
+
+    select
+        -- ids
+        intent_key,
+        target,
+        entity,
+        natural_key,
+        content_hash,
+        target_id,
+        run_id,
+
+        -- status
+        operation,
+        status,
+        attempts,
+        error_code,
+        error_message,
+
+        -- timestamps
+        first_attempt_at,
+        last_attempt_at,
+
+        -- flags
+        status in ('created', 'updated', 'unchanged') as is_applied
+
+    from source
+
+)
+
+select * from renamed

@@ -1,0 +1,32 @@
+"""`ledgerlink transform`: build the dbt project (models, tests, snapshots) on the warehouse."""
+
+from __future__ import annotations
+
+import typer
+
+from ledgerlink.cli.common import run_guarded, settings
+from ledgerlink.dbt import run_dbt
+from ledgerlink.warehouse import connect, writer_lock
+from reverse_etl.ledger_schema import ensure_ops_schema
+
+
+@run_guarded
+def transform_command(
+    select: list[str] = typer.Option(None, "--select", "-s", help="dbt selection (repeatable)."),
+    full_refresh: bool = typer.Option(False, "--full-refresh", help="Rebuild incremental models."),
+) -> None:
+    """Run `dbt build`: staging, intermediate, marts, sync models, their tests and snapshots."""
+    config = settings()
+    with writer_lock(config, "transform (ops schema)"), connect(config, read_only=False) as con:
+        ensure_ops_schema(con)
+    args = ["build"]
+    for selector in select or []:
+        args += ["--select", selector]
+    if full_refresh:
+        args.append("--full-refresh")
+    run = run_dbt(config, *args)
+    passed = sum(1 for r in run.results if r.get("status") in ("success", "pass"))
+    warned = [r["unique_id"].split(".")[-1] for r in run.results if r.get("status") == "warn"]
+    typer.echo(f"dbt build: {passed} passed, {len(warned)} warnings")
+    for name in warned:
+        typer.echo(f"  warn: {name}")
