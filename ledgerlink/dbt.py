@@ -65,8 +65,6 @@ def run_dbt(settings: Settings, *args: str, check: bool = True, quiet: bool = Fa
     results = json.loads(results_file.read_text())["results"] if results_file.exists() else []
     run = DbtRun(command=command, returncode=completed.returncode, results=results)
     if check and completed.returncode != 0:
-        failed = (
-            ", ".join(r["unique_id"].split(".")[-1] for r in run.failures()[:5]) or "see output"
-        )
+        failed = ", ".join(r["unique_id"].split(".")[2] for r in run.failures()[:5]) or "see output"
         raise DbtFailed(f"dbt {' '.join(args)} failed ({len(run.failures())} failed: {failed})")
     return run

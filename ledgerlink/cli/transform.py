@@ -26,7 +26,7 @@ def transform_command(
         args.append("--full-refresh")
     run = run_dbt(config, *args)
     passed = sum(1 for r in run.results if r.get("status") in ("success", "pass"))
-    warned = [r["unique_id"].split(".")[-1] for r in run.results if r.get("status") == "warn"]
+    warned = [r["unique_id"].split(".")[2] for r in run.results if r.get("status") == "warn"]
     typer.echo(f"dbt build: {passed} passed, {len(warned)} warnings")
     for name in warned:
         typer.echo(f"  warn: {name}")

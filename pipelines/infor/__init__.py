@@ -65,6 +65,7 @@ def infor_source(client_factory: ClientFactory, cono: str, divi: str) -> Iterato
         seen = dlt.current.resource_state().setdefault("hashes", {})
         for customer in customer_numbers():
             heads = m3.execute("OIS100MI", "LstHead", {"CUNO": customer}, maxrecs=0).records
+            heads = ({**head, "CUNO": head.get("CUNO") or customer} for head in heads)
             changed = list(changed_only(tag(heads, cono, divi), KEYS["customer_orders"], seen))
             if changed:
                 yield changed

@@ -14,6 +14,7 @@ renamed as (
         trim(cono) as company,
         nullif(trim(divi), '') as division,
         trim(orno) as order_number,
+        nullif(trim(cuno), '') as customer_number,
         -- the customer's PO; for orders ledgerlink creates, the FreshBooks invoice number
         nullif(trim(cuor), '') as customer_po_number,
         nullif(trim(dlix), '') as delivery_number,
