@@ -518,13 +518,13 @@ class World:
             roll = rng.random()
             gateway = rng.choice(GATEWAYS)
             paid_on = issued + timedelta(days=rng.randint(5, 45))
-            if roll < 0.65:
-                payments.append(
-                    Payment(i * 4, min(paid_on, self.anchor.date()), sale_total, gateway)
-                )
-            elif roll < 0.8:
+            # A payment that would fall after the anchor has not happened: the invoice is open.
+            happened = paid_on <= self.anchor.date()
+            if happened and roll < 0.65:
+                payments.append(Payment(i * 4, paid_on, sale_total, gateway))
+            elif happened and roll < 0.8:
                 half = (sale_total / 2).quantize(CENT)
-                payments.append(Payment(i * 4, min(paid_on, self.anchor.date()), half, gateway))
+                payments.append(Payment(i * 4, paid_on, half, gateway))
         created = datetime.combine(issued, datetime.min.time()) + timedelta(
             hours=rng.randint(13, 22)
         )

@@ -33,7 +33,7 @@ IONAPI_FILE = "infor.ionapi"
 
 class InforEmulator(Emulator):
     name: ClassVar[str] = "infor"
-    data_version: ClassVar[int] = 1
+    data_version: ClassVar[int] = 2
 
     def __init__(self, ctx: SandboxContext) -> None:
         super().__init__(ctx)
