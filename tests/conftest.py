@@ -30,17 +30,9 @@ def sandbox(sandbox_home: Path) -> Iterator[dict]:
         runner.stop(sandbox_home)
 
 
-@pytest.fixture
-def settings(
-    sandbox: dict, sandbox_home: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> Settings:
-    """Settings pointing at the sandbox, with a fresh home (tokens, warehouse) per test."""
-    monkeypatch.chdir(tmp_path)  # no stray .env from the checkout
-    for key in list(os.environ):
-        if key.startswith(("FRESHBOOKS_", "INFOR_", "SHOP_", "LEDGERLINK_")):
-            monkeypatch.delenv(key)
-    home = tmp_path / ".ledgerlink"
-    home.mkdir()
+def settings_for_home(sandbox_home: Path, home: Path) -> Settings:
+    """Settings that talk to the running sandbox, with `home` for tokens and the warehouse."""
+    home.mkdir(parents=True, exist_ok=True)
     (home / "sandbox.env").write_text((sandbox_home / "sandbox.env").read_text())
     return load_settings(
         ledgerlink_home=home,
@@ -52,6 +44,33 @@ def settings(
         infor_rate_limit=500,
         shop_rate_limit=500,
     )
+
+
+def _isolate_environment(monkeypatch: pytest.MonkeyPatch, cwd: Path) -> None:
+    monkeypatch.chdir(cwd)  # no stray .env from the checkout
+    for key in list(os.environ):
+        if key.startswith(("FRESHBOOKS_", "INFOR_", "SHOP_", "LEDGERLINK_")):
+            monkeypatch.delenv(key)
+
+
+@pytest.fixture
+def settings(
+    sandbox: dict, sandbox_home: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> Settings:
+    """Settings pointing at the sandbox, with a fresh home (tokens, warehouse) per test."""
+    _isolate_environment(monkeypatch, tmp_path)
+    return settings_for_home(sandbox_home, tmp_path / ".ledgerlink")
+
+
+@pytest.fixture(scope="module")
+def module_settings(
+    sandbox: dict, sandbox_home: Path, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Settings]:
+    """Like `settings`, shared by the tests of one module (for expensive set-ups)."""
+    folder = tmp_path_factory.mktemp("module-home")
+    with pytest.MonkeyPatch.context() as monkeypatch:
+        _isolate_environment(monkeypatch, folder)
+        yield settings_for_home(sandbox_home, folder / ".ledgerlink")
 
 
 def reset_emulator(url: str) -> None:
