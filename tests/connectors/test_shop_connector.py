@@ -214,7 +214,7 @@ def test_429_and_5xx_faults_are_retried_and_the_read_is_unchanged(
 def test_server_rate_limit_429s_are_waited_out(client: ShopClient, shop_url: str) -> None:
     baseline = [o.id for o in client.orders(limit=50)]
     before = httpx.get(f"{shop_url}/_sandbox/stats").json().get("rate_limited", 0)
-    inject_faults(shop_url, rate_limit_per_second=4)  # the client asks for 100/s
+    inject_faults(shop_url, rate_limit_per_second=1)  # the client asks for 500/s
     try:
         again = [o.id for o in client.orders(limit=50)]
         limited = httpx.get(f"{shop_url}/_sandbox/stats").json().get("rate_limited", 0) - before

@@ -1,0 +1,62 @@
+{#- The shared shape of sync rows: content hash, sync key, the ledger filter and the checks
+    that send a row to `sync_rejects` instead of a target. -#}
+
+{#- A stable hash of the payload: the columns as text, in the given order, '|' between them
+    (a null and an empty string hash alike; M3 payload strings are never empty: `m3_text`
+    turns '' into null). -#}
+{% macro sync_content_hash(columns) -%}
+    {%- set parts = [] -%}
+    {%- for column in columns -%}
+        {%- do parts.append("coalesce(cast(" ~ column ~ " as " ~ dbt.type_string() ~ "), '')") -%}
+        {%- if not loop.last %}{% do parts.append("'|'") %}{% endif -%}
+    {%- endfor -%}
+    {{ dbt.hash(dbt.concat(parts)) }}
+{%- endmacro %}
+
+{#- The row's key: the hash of (target, entity, natural key, content hash), which is also how
+    the ledger keys an intent (`ops.sync_records.intent_key`). -#}
+{% macro sync_key(target, entity, natural_key, content_hash) -%}
+    {{ dbt.hash(dbt.concat([target, "'|'", entity, "'|'", natural_key, "'|'", content_hash])) }}
+{%- endmacro %}
+
+{#- True when the ledger shows this (target, entity, natural key, content hash) pushed. -#}
+{% macro sync_is_applied(alias) -%}
+    exists (
+        select 1
+        from {{ ref('stg_ops__sync_records') }} as applied
+        where applied.is_applied
+            and applied.target = {{ alias }}.target
+            and applied.entity = {{ alias }}.entity
+            and applied.natural_key = {{ alias }}.natural_key
+            and applied.content_hash = {{ alias }}.content_hash
+    )
+{%- endmacro %}
+
+{#- One row per failed check of each candidate: `checks` is a list of
+    (reason_code, failing condition, reason text expression). -#}
+{% macro sync_failed_checks(relation, key_column, checks) -%}
+    {%- for reason_code, condition, reason in checks %}
+    select
+        {{ key_column }} as candidate_key,
+        {{ dbt.string_literal(reason_code) }} as reason_code,
+        {{ reason }} as reason
+    from {{ relation }}
+    where {{ condition }}
+    {% if not loop.last %}union all{% endif %}
+    {%- endfor %}
+{%- endmacro %}
+
+{#- Text compared the way people read it: trimmed, case-insensitive, empty = missing. -#}
+{% macro sync_comparable_text(expression) -%}
+    nullif(lower(trim(cast({{ expression }} as {{ dbt.type_string() }}))), '')
+{%- endmacro %}
+
+{#- Phone numbers compare by their digits only. -#}
+{% macro sync_comparable_phone(expression) -%}
+    nullif(regexp_replace(coalesce({{ expression }}, ''), '[^0-9]', '', 'g'), '')
+{%- endmacro %}
+
+{#- True when the source has a value and the target lacks it or holds another one. -#}
+{% macro sync_differs(source_value, target_value) -%}
+    ({{ source_value }} is not null and ({{ target_value }} is null or {{ source_value }} <> {{ target_value }}))
+{%- endmacro %}
