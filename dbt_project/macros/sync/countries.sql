@@ -20,7 +20,9 @@
 {% macro sync_country_code(country_name) -%}
     case lower(trim({{ country_name }}))
         {%- for code, names in sync_countries().items() %}
-        when {% for name in names %}{{ dbt.string_literal(name) }}{{ ' then ' ~ dbt.string_literal(code) if loop.last else '' }}{% if not loop.last %} then {{ dbt.string_literal(code) }} when {% endif %}{% endfor %}
+        {%- for name in names %}
+        when {{ dbt.string_literal(name) }} then {{ dbt.string_literal(code) }}
+        {%- endfor %}
         {%- endfor %}
     end
 {%- endmacro %}
