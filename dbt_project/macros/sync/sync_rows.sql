@@ -60,3 +60,13 @@
 {% macro sync_differs(source_value, target_value) -%}
     ({{ source_value }} is not null and ({{ target_value }} is null or {{ source_value }} <> {{ target_value }}))
 {%- endmacro %}
+
+{#- A decimal as plain text without trailing zeros: 8.250000 -> '8.25', 13.000000 -> '13'. -#}
+{% macro sync_decimal_text(expression) -%}
+    rtrim(rtrim(cast(cast({{ expression }} as decimal(18, 6)) as {{ dbt.type_string() }}), '0'), '.')
+{%- endmacro %}
+
+{#- A test expression: the column fits the M3 field's declared length (null passes). -#}
+{% macro m3_fits(transaction, field, column=none) -%}
+    length({{ column or field }}) <= {{ m3_field_length(transaction, field) }}
+{%- endmacro %}

@@ -106,7 +106,7 @@ weekly as (
         end as week_number,
         currency_code,
         outstanding_amount,
-        days_until_expected < 0 as is_overdue
+        days_until_expected < 0 as is_past_expected
 
     from expected
 
@@ -141,7 +141,7 @@ collected as (
         week_currencies.currency_code,
         sum(weekly.outstanding_amount) as expected_amount,
         count(weekly.week_number) as invoice_count,
-        sum(case when weekly.is_overdue then weekly.outstanding_amount else 0 end) as overdue_amount
+        sum(case when weekly.is_past_expected then weekly.outstanding_amount else 0 end) as past_expected_amount
 
     from week_currencies
     left join weekly
@@ -161,7 +161,7 @@ final as (
         currency_code,
         cast(coalesce(expected_amount, 0) as decimal(18, 2)) as expected_amount,
         invoice_count,
-        cast(coalesce(overdue_amount, 0) as decimal(18, 2)) as overdue_amount
+        cast(coalesce(past_expected_amount, 0) as decimal(18, 2)) as past_expected_amount
 
     from collected
 
