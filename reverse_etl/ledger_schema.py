@@ -33,7 +33,8 @@ create table if not exists ops.sync_records (
     natural_key varchar not null,          -- what finds the record in the target
     content_hash varchar not null,
     operation varchar not null,            -- create | update | void
-    status varchar not null,               -- pending | created | updated | unchanged | failed | dead_lettered
+    -- pending | created | updated | unchanged | failed | dead_lettered
+    status varchar not null,
     attempts integer not null default 0,
     target_id varchar,                     -- the id the target gave the record
     error_code varchar,

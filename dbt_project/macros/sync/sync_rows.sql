@@ -70,3 +70,9 @@
 {% macro m3_fits(transaction, field, column=none) -%}
     length({{ column or field }}) <= {{ m3_field_length(transaction, field) }}
 {%- endmacro %}
+
+{#- The Infor customer number ledgerlink gives a FreshBooks client it creates in Infor: the
+    prefix and the client id, so a retry finds the customer again by its number. -#}
+{% macro sync_new_customer_number(client_id) -%}
+    {{ dbt.concat([sync_literal('m3_customer_number_prefix'), 'cast(' ~ client_id ~ ' as ' ~ dbt.type_string() ~ ')']) }}
+{%- endmacro %}

@@ -107,7 +107,7 @@ new_clients as (
         'shop' as source_system,
         coalesce(cast(buyers.customer_id as {{ dbt.type_string() }}), buyers.latest_order_name) as source_key,
         cast(coalesce(buyers.customer_id, buyers.latest_order_id) as {{ dbt.type_string() }}) as source_id,
-        buyers.customer_id as shop_customer_id,
+        cast(buyers.customer_id as {{ dbt.type_string() }}) as shop_customer_id,
         cast(null as {{ dbt.type_string() }}) as client_key,
         cast(null as {{ dbt.type_string() }}) as client_id,
         cast(null as {{ dbt.type_string() }}) as customer_number,

@@ -191,10 +191,22 @@ lines_per_order as (
     select
         order_dlt_id,
         count(*) as line_count,
-        {{ sync_json_array_agg('line_payload', 'line_position') }} as invoice_lines
+        {{ sync_json_as_text(sync_json_array_agg('line_payload', 'line_position')) }} as invoice_lines
 
     from line_payloads
     group by order_dlt_id
+
+),
+
+line_tax_names as (
+
+    select order_dlt_id, shop_tax_title_1 as shop_tax_title, tax_percent_1 as tax_percent, tax_name_1 as tax_name
+    from invoice_lines
+
+    union all
+
+    select order_dlt_id, shop_tax_title_2, tax_percent_2, tax_name_2
+    from invoice_lines
 
 ),
 
@@ -205,13 +217,7 @@ unmapped_taxes as (
         shop_tax_title,
         tax_percent
 
-    from (
-        select order_dlt_id, shop_tax_title_1 as shop_tax_title, tax_percent_1 as tax_percent, tax_name_1 as tax_name
-        from invoice_lines
-        union all
-        select order_dlt_id, shop_tax_title_2, tax_percent_2, tax_name_2
-        from invoice_lines
-    ) as taxes
+    from line_tax_names
     where tax_percent is not null
         and tax_name is null
 

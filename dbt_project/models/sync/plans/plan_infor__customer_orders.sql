@@ -25,9 +25,10 @@ clients as (
 
 lines as (
 
-    -- charge lines (shipping, discount) are not items: Infor orders take items only
+    -- charge lines (shipping, discount) are not items, and a zero quantity orders nothing
     select * from {{ ref('int_invoice_lines_mapped') }}
-    where item_name not in {{ sync_charge_line_names() }}
+    where coalesce(item_name, '') not in {{ sync_charge_line_names() }}
+        and coalesce(quantity, 0) <> 0
 
 ),
 
@@ -55,6 +56,7 @@ order_lines as (
         item_name,
         m3_item_number,
         is_known_in_infor,
+        quantity < 0 or unit_cost < 0 as is_negative,
         {{ sync_json_object([
             ('ITNO', m3_text('m3_item_number', 'OIS100MI/AddBatchLine', 'ITNO')),
             ('ORQT', 'case when quantity = round(quantity, 0) then ' ~ m3_number('quantity', 0) ~ ' else ' ~ m3_number('quantity', 4) ~ ' end'),
@@ -70,8 +72,8 @@ lines_per_invoice as (
     select
         invoice_key,
         count(*) as line_count,
-        sum(case when is_known_in_infor then 0 else 1 end) as unknown_item_lines,
-        {{ sync_json_array_agg('line_payload', 'line_index') }} as order_lines
+        sum(case when is_negative then 1 else 0 end) as negative_lines,
+        {{ sync_json_as_text(sync_json_array_agg('line_payload', 'line_index')) }} as order_lines
 
     from order_lines
     group by invoice_key
@@ -98,17 +100,11 @@ candidates as (
         invoices.invoice_number as natural_key,
         'create' as operation,
         case
-            when invoices.customer_number is null then {{ dbt.concat([
-                sync_literal('m3_customer_number_prefix'),
-                'cast(invoices.client_id as ' ~ dbt.type_string() ~ ')',
-            ]) }}
+            when invoices.customer_number is null then {{ sync_new_customer_number('invoices.client_id') }}
         end as depends_on,
 
         -- OIS100MI AddBatchHead
-        coalesce(
-            invoices.customer_number,
-            {{ dbt.concat([sync_literal('m3_customer_number_prefix'), 'cast(invoices.client_id as ' ~ dbt.type_string() ~ ')']) }}
-        ) as CUNO,
+        coalesce(invoices.customer_number, {{ sync_new_customer_number('invoices.client_id') }}) as CUNO,
         {{ m3_text('invoices.invoice_number', 'OIS100MI/AddBatchHead', 'CUOR') }} as CUOR,
         {{ m3_text('clients.order_type', 'OIS100MI/AddBatchHead', 'ORTP') }} as ORTP,
         {{ sync_literal('m3_facility') }} as FACI,
@@ -131,7 +127,7 @@ candidates as (
         invoices.customer_match_status,
         clients.client_type,
         coalesce(lines_per_invoice.line_count, 0) as line_count,
-        coalesce(lines_per_invoice.unknown_item_lines, 0) as unknown_item_lines,
+        coalesce(lines_per_invoice.negative_lines, 0) as negative_lines,
         coalesce(m3_customers.is_blocked, false) as is_customer_blocked
 
     from invoices
@@ -157,6 +153,8 @@ failed_checks as (
             dbt.concat(["'client type \"'", "coalesce(client_type, '')", "'\" has no order type mapping (ORTP)'"])),
         ('no_lines', "line_count = 0",
             "'invoice has no item lines to order'"),
+        ('negative_line', "negative_lines > 0",
+            "'invoice has a line with a negative quantity or price: Infor order lines must be positive'"),
     ]) }}
 
     union all

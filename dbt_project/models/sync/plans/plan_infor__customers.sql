@@ -39,10 +39,7 @@ client_values as (
         matches.customer_number,
 
         -- M3 customer fields as the client gives them
-        coalesce(
-            matches.customer_number,
-            {{ dbt.concat([sync_literal('m3_customer_number_prefix'), 'cast(clients.client_id as ' ~ dbt.type_string() ~ ')']) }}
-        ) as CUNO,
+        coalesce(matches.customer_number, {{ sync_new_customer_number('clients.client_id') }}) as CUNO,
         {{ m3_text("coalesce(nullif(trim(clients.organization), ''), clients.contact_name)", 'CRS610MI/Add', 'CUNM') }} as CUNM,
         {{ m3_text('clients.billing_street', 'CRS610MI/Add', 'CUA1') }} as CUA1,
         {{ m3_text('clients.billing_street_2', 'CRS610MI/Add', 'CUA2') }} as CUA2,

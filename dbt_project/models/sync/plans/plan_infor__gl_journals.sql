@@ -113,7 +113,7 @@ lines_per_journal as (
 
     select
         expense_key,
-        {{ sync_json_array_agg('line_payload', 'line_number') }} as journal_lines
+        {{ sync_json_as_text(sync_json_array_agg('line_payload', 'line_number')) }} as journal_lines
 
     from journal_lines
     group by expense_key
