@@ -67,7 +67,7 @@ class _ArmedRule:
 
 
 class ServerRateLimit:
-    """"N requests per second" as APIs count it: a bucket holding one second's worth, so an
+    """ "N requests per second" as APIs count it: a bucket holding one second's worth, so an
     evenly paced client at exactly N/s always passes and a burst above N is refused."""
 
     def __init__(self) -> None:
