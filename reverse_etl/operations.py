@@ -1,0 +1,91 @@
+"""What a writer receives and returns: one planned operation from a dbt sync model."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from reverse_etl.definitions import SyncDefinition
+from reverse_etl.ledger import Intent
+
+# Columns every sync model leads with; the rest is the target's payload.
+LEADING_COLUMNS = (
+    "sync_key",
+    "target",
+    "entity",
+    "natural_key",
+    "operation",
+    "depends_on",
+    "content_hash",
+)
+
+
+@dataclass(frozen=True)
+class Operation:
+    """One row of a sync model: create, update or void one record in the target."""
+
+    sync: SyncDefinition
+    row: dict[str, Any]
+    intent: Intent | None = None
+
+    @property
+    def natural_key(self) -> str:
+        return str(self.row["natural_key"])
+
+    @property
+    def operation(self) -> str:
+        return str(self.row["operation"])
+
+    @property
+    def entity(self) -> str:
+        return str(self.row["entity"])
+
+    @property
+    def content_hash(self) -> str:
+        return str(self.row["content_hash"])
+
+    @property
+    def depends_on(self) -> str | None:
+        value = self.row.get("depends_on")
+        return str(value) if value not in (None, "") else None
+
+    def value(self, column: str) -> Any:
+        """A payload value by name, case-insensitively (Postgres folds M3 codes to lower case);
+        None means "do not send this field"."""
+        if column in self.row:
+            return self.row[column]
+        lowered = {k.lower(): v for k, v in self.row.items()}
+        return lowered.get(column.lower())
+
+    def lines(self, column: str = "lines") -> list[dict[str, Any]]:
+        """A JSON array column (order lines, journal lines) as a list of dicts."""
+        raw = self.value(column)
+        if raw in (None, ""):
+            return []
+        return json.loads(raw) if isinstance(raw, str) else list(raw)
+
+    def payload(self) -> dict[str, Any]:
+        """The row without its leading columns, nulls dropped."""
+        return {k: v for k, v in self.row.items() if k not in LEADING_COLUMNS and v is not None}
+
+
+@dataclass
+class WriteResult:
+    """What a write did: `created`, `updated` or `unchanged`, the target's id, and the ids to
+    record in the crosswalk (each a dict of `Ledger.link` keyword arguments)."""
+
+    status: str
+    target_id: str | None = None
+    links: list[dict[str, Any]] = field(default_factory=list)
+
+
+class Writer(Protocol):
+    """Writes one target's records. Every method may raise the connectors' typed errors."""
+
+    def find(self, op: Operation) -> WriteResult | None:
+        """Look the record up by its natural key; None when the target does not have it."""
+
+    def write(self, op: Operation, parent_ids: dict[str, str]) -> WriteResult:
+        """Create, update or void the record. `parent_ids` maps each `depends_on` natural key to
+        the id the parent got in the target (e.g. a new client's FreshBooks id)."""
