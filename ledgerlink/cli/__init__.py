@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import typer
 
-from ledgerlink.cli import auth, demo, sandbox
+from ledgerlink.cli import auth, demo, dlq, sandbox
 from ledgerlink.cli.common import run_guarded
 from ledgerlink.cli.extract import extract_command
+from ledgerlink.cli.push import push_command, sync_command
 from ledgerlink.cli.transform import transform_command
 
 app = typer.Typer(
@@ -20,6 +21,9 @@ app.add_typer(sandbox.app, name="sandbox")
 app.add_typer(auth.app, name="auth")
 app.command("extract")(extract_command)
 app.command("transform")(transform_command)
+app.command("push")(push_command)
+app.command("sync")(sync_command)
+app.add_typer(dlq.app, name="dlq")
 app.command("demo")(run_guarded(demo.demo))
 
 __all__ = ["app"]

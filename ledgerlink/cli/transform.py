@@ -5,9 +5,22 @@ from __future__ import annotations
 import typer
 
 from ledgerlink.cli.common import run_guarded, settings
-from ledgerlink.dbt import run_dbt
+from ledgerlink.dbt import DbtRun, run_dbt
+from ledgerlink.settings import Settings
 from ledgerlink.warehouse import connect, writer_lock
 from reverse_etl.ledger_schema import ensure_ops_schema
+
+
+def build_models(config: Settings, *selectors: str, full_refresh: bool = False) -> DbtRun:
+    """Create the ops ledger tables if missing, then `dbt build` (failing on errors)."""
+    with writer_lock(config, "transform (ops schema)"), connect(config, read_only=False) as con:
+        ensure_ops_schema(con)
+    args = ["build"]
+    for selector in selectors:
+        args += ["--select", selector]
+    if full_refresh:
+        args.append("--full-refresh")
+    return run_dbt(config, *args, quiet=True)
 
 
 @run_guarded

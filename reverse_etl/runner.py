@@ -1,0 +1,217 @@
+"""Push: read each sync model, validate, write through the writers, record every outcome.
+
+For each planned row, in dependency order (customers before orders before receipts):
+1. the intent is recorded (and committed) before anything is sent;
+2. a row already applied with the same content is skipped; a row whose parent is not in the
+   target yet waits, visibly, for a later pass;
+3. a create, or any row whose last attempt ended without a known outcome, is looked up in the
+   target by its natural key first, so a retry, a replay or a crash never duplicates it;
+4. the write's outcome goes to the ledger; failures stay eligible until `max_attempts`, then
+   become dead letters. A payload our own validation refuses never reaches the API: it is a
+   dead letter at once, with the reason.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import duckdb
+
+from ledgerlink.errors import LedgerlinkError, OutcomeUnknown, ValidationFailed
+from ledgerlink.http import TokenBucket
+from ledgerlink.log import get_logger
+from reverse_etl.definitions import SyncDefinition, in_dependency_order, load_syncs
+from reverse_etl.ledger import Intent, Ledger
+from reverse_etl.operations import Operation, Writer
+
+log = get_logger("ledgerlink.push")
+
+WriterFactory = Callable[[str], Writer]  # target -> writer
+SAMPLE_SIZE = 3
+
+
+@dataclass
+class SyncReport:
+    sync: str
+    counts: Counter[str] = field(default_factory=Counter)
+    errors: list[str] = field(default_factory=list)
+    samples: list[dict[str, Any]] = field(default_factory=list)
+
+    @property
+    def failed(self) -> int:
+        return self.counts["failed"] + self.counts["dead_lettered"]
+
+
+@dataclass
+class PushReport:
+    run_id: str | None
+    syncs: list[SyncReport]
+    dry_run: bool = False
+
+    def total(self, status: str) -> int:
+        return sum(s.counts[status] for s in self.syncs)
+
+    @property
+    def ok(self) -> bool:
+        return self.total("failed") == 0 and self.total("dead_lettered") == 0
+
+
+def read_operations(con: duckdb.DuckDBPyConnection, sync: SyncDefinition) -> list[Operation]:
+    try:
+        cursor = con.execute(f"select * from sync.{sync.model} order by natural_key")
+    except duckdb.CatalogException as exc:
+        raise LedgerlinkError(
+            f"sync model {sync.model} is not built: run `ledgerlink transform` first"
+        ) from exc
+    names = [d[0] for d in cursor.description]
+    return [Operation(sync, dict(zip(names, row, strict=True))) for row in cursor.fetchall()]
+
+
+def select_syncs(selected: list[str] | None) -> list[SyncDefinition]:
+    syncs = in_dependency_order(load_syncs())
+    if not selected:
+        return syncs
+    known = {s.name for s in syncs} | {s.model for s in syncs}
+    unknown = [name for name in selected if name not in known]
+    if unknown:
+        raise LedgerlinkError(
+            f"unknown sync {', '.join(unknown)}; choose from {', '.join(s.name for s in syncs)}"
+        )
+    return [s for s in syncs if s.name in selected or s.model in selected]
+
+
+class Pusher:
+    def __init__(self, con: duckdb.DuckDBPyConnection, writers: WriterFactory) -> None:
+        self.con = con
+        self.ledger = Ledger(con)
+        self.writers = writers
+
+    def plan(self, syncs: list[SyncDefinition]) -> PushReport:
+        """What a push would do, without writing anything anywhere."""
+        reports = []
+        for sync in syncs:
+            report = SyncReport(sync.name)
+            for op in read_operations(self.con, sync):
+                allowed = sync.allows(op.operation)
+                report.counts[op.operation if allowed else "not_allowed_by_mode"] += 1
+                if allowed and len(report.samples) < SAMPLE_SIZE:
+                    report.samples.append(
+                        {
+                            "operation": op.operation,
+                            "natural_key": op.natural_key,
+                            "after": op.payload(),
+                        }
+                    )
+            reports.append(report)
+        return PushReport(run_id=None, syncs=reports, dry_run=True)
+
+    def push(self, syncs: list[SyncDefinition], command: str = "push") -> PushReport:
+        run_id = self.ledger.start_run(command)
+        reports = []
+        try:
+            for sync in syncs:
+                reports.append(self._push_sync(sync, run_id))
+        finally:
+            report = PushReport(run_id, reports)
+            counts = {
+                k: report.total(k)
+                for k in ("created", "updated", "unchanged", "failed", "dead_lettered")
+            }
+            counts["planned"] = sum(sum(r.counts.values()) for r in reports)
+            self.ledger.finish_run(run_id, "succeeded" if report.ok else "failed", counts)
+        return report
+
+    def _push_sync(self, sync: SyncDefinition, run_id: str) -> SyncReport:
+        report = SyncReport(sync.name)
+        writer = self.writers(sync.target)
+        pace = TokenBucket(sync.rate)
+        for op in read_operations(self.con, sync):
+            if not sync.allows(op.operation):
+                report.counts["not_allowed_by_mode"] += 1
+                continue
+            intent = self.ledger.record_intent(
+                sync.target, op.entity, op.natural_key, op.content_hash, op.operation, run_id
+            )
+            op = Operation(sync, op.row, intent)
+            status = self._push_one(sync, op, intent, writer, pace, run_id, report)
+            report.counts[status] += 1
+        log.info("pushed", extra={"sync": sync.name, **dict(report.counts)})
+        return report
+
+    def _push_one(
+        self,
+        sync: SyncDefinition,
+        op: Operation,
+        intent: Intent,
+        writer: Writer,
+        pace: TokenBucket,
+        run_id: str,
+        report: SyncReport,
+    ) -> str:
+        if intent.is_applied:
+            return "unchanged"
+        if intent.status == "dead_lettered":
+            return "dead_letter_open"  # waits for `ledgerlink dlq replay`
+        parent_ids = self._parent_ids(sync, op)
+        if parent_ids is None:
+            return "waiting"
+        try:
+            if op.operation == "create" or intent.outcome_unknown:
+                found = writer.find(op)
+                if found is not None and found.status == "unchanged":
+                    status = "created" if intent.outcome_unknown else "unchanged"
+                    self._applied(op, status, found.target_id, found.links)
+                    return status
+            pace.acquire()
+            self.ledger.begin_attempt(intent.key, run_id)
+            result = writer.write(op, parent_ids)
+        except OutcomeUnknown as exc:
+            # Left pending with its attempt counted: the next run looks it up before writing.
+            report.errors.append(f"{op.natural_key}: {exc}")
+            return "failed"
+        except ValidationFailed as exc:
+            if exc.status is None:  # refused by our own validation: never sent
+                self.ledger.dead_letter(intent, op.payload(), str(exc), exc.code)
+                report.errors.append(f"{op.natural_key}: {exc}")
+                return "dead_lettered"
+            return self._failed(sync, op, exc, report)
+        except LedgerlinkError as exc:
+            return self._failed(sync, op, exc, report)
+        self._applied(op, result.status, result.target_id, result.links)
+        return result.status
+
+    def _failed(
+        self, sync: SyncDefinition, op: Operation, exc: LedgerlinkError, report: SyncReport
+    ) -> str:
+        assert op.intent is not None
+        code = getattr(exc, "code", None)
+        report.errors.append(f"{op.natural_key}: {exc}")
+        attempts = self.ledger.intent(op.intent.key).attempts
+        if attempts >= sync.max_attempts:
+            self.ledger.dead_letter(op.intent, op.payload(), str(exc), code)
+            return "dead_lettered"
+        self.ledger.record_outcome(op.intent.key, "failed", error_code=code, error_message=str(exc))
+        return "failed"
+
+    def _applied(
+        self, op: Operation, status: str, target_id: str | None, links: list[Mapping[str, Any]]
+    ) -> None:
+        assert op.intent is not None
+        self.ledger.record_outcome(op.intent.key, status, target_id=target_id)
+        for link in links:
+            self.ledger.link(**link)
+
+    def _parent_ids(self, sync: SyncDefinition, op: Operation) -> dict[str, str] | None:
+        """The target ids of the parents this row needs, or None while one is missing."""
+        if op.depends_on is None:
+            return {}
+        row = self.con.execute(
+            "select target_id from ops.sync_records where target = ? and natural_key = ? "
+            "and status in ('created', 'updated', 'unchanged') and target_id is not null "
+            "order by last_attempt_at desc limit 1",
+            [sync.target, op.depends_on],
+        ).fetchone()
+        return {op.depends_on: row[0]} if row else None
