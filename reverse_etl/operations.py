@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Protocol
 
 from reverse_etl.definitions import SyncDefinition
@@ -68,6 +68,20 @@ class Operation:
     def payload(self) -> dict[str, Any]:
         """The row without its leading columns, nulls dropped."""
         return {k: v for k, v in self.row.items() if k not in LEADING_COLUMNS and v is not None}
+
+
+# A look-up answer (never an outcome to record): the target has a record under this natural key,
+# with other content. The runner then writes `onto_existing(op, target_id)` instead.
+DIFFERS = "differs"
+# Row key `onto_existing` sets: the id in the target a write must update instead of creating.
+TARGET_ID = "target_id"
+
+
+def onto_existing(op: Operation, target_id: str) -> Operation:
+    """`op` aimed at the record `find` reported as `DIFFERS`: a create becomes an update of
+    that record (never a second record), an update or a void keeps its operation."""
+    operation = "update" if op.operation == "create" else op.operation
+    return replace(op, row={**op.row, "operation": operation, TARGET_ID: target_id})
 
 
 @dataclass

@@ -25,7 +25,7 @@ from ledgerlink.http import TokenBucket
 from ledgerlink.log import get_logger
 from reverse_etl.definitions import SyncDefinition, in_dependency_order, load_syncs
 from reverse_etl.ledger import Intent, Ledger
-from reverse_etl.operations import Operation, Writer
+from reverse_etl.operations import DIFFERS, Operation, Writer, onto_existing
 
 log = get_logger("ledgerlink.push")
 
@@ -161,7 +161,9 @@ class Pusher:
         try:
             if op.operation == "create" or intent.outcome_unknown:
                 found = writer.find(op)
-                if found is not None and found.status == "unchanged":
+                if found is not None and found.status == DIFFERS and found.target_id:
+                    op = onto_existing(op, found.target_id)  # update it, never a second one
+                elif found is not None:
                     status = "created" if intent.outcome_unknown else "unchanged"
                     self._applied(op, status, found.target_id, found.links)
                     return status

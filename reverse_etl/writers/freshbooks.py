@@ -33,7 +33,6 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
-from dataclasses import replace
 from datetime import date
 from decimal import Decimal
 from typing import Any, TypeVar
@@ -52,13 +51,10 @@ from ledgerlink.errors import (
 )
 from ledgerlink.log import get_logger
 from ledgerlink.records import Rejected
-from reverse_etl.operations import Operation, WriteResult
+from reverse_etl.operations import DIFFERS, TARGET_ID, Operation, WriteResult
 
 log = get_logger("ledgerlink.reverse_etl.freshbooks")
 
-DIFFERS = "differs"
-# Row key `onto_existing` sets: the FreshBooks id a write must update instead of creating.
-TARGET_ID = "target_id"
 # A 409 for a number no invoice holds is a collision between concurrent creates (nothing was
 # created); FreshBooks documents that trying again succeeds. Bounded, and only after a look-up.
 CONFLICT_RETRIES = 1
@@ -72,13 +68,6 @@ CURRENCY_PATTERN = r"^[A-Z]{3}$"
 CENT = Decimal("0.01")
 
 M = TypeVar("M", bound=BaseModel)
-
-
-def onto_existing(op: Operation, target_id: str) -> Operation:
-    """`op` aimed at the record `find` reported as `DIFFERS`: a create becomes an update of
-    that record, an update or a void keeps its operation; `write` then uses `target_id`."""
-    operation = "update" if op.operation == "create" else op.operation
-    return replace(op, row={**op.row, "operation": operation, TARGET_ID: target_id})
 
 
 class InvoiceNumberTaken(Conflict):

@@ -16,13 +16,8 @@ from ledgerlink.connectors.freshbooks.models import Invoice
 from ledgerlink.connectors.freshbooks.oauth import authorize_headless
 from ledgerlink.errors import Conflict, ValidationFailed
 from reverse_etl.definitions import load_syncs
-from reverse_etl.operations import Operation, WriteResult
-from reverse_etl.writers.freshbooks import (
-    DIFFERS,
-    FreshBooksWriter,
-    InvoiceNumberTaken,
-    onto_existing,
-)
+from reverse_etl.operations import DIFFERS, Operation, WriteResult, onto_existing
+from reverse_etl.writers.freshbooks import FreshBooksWriter, InvoiceNumberTaken
 
 pytestmark = pytest.mark.integration
 
