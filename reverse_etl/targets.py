@@ -34,7 +34,7 @@ class TargetWriters:
             from reverse_etl.writers.freshbooks import FreshBooksWriter
 
             client = self._stack.enter_context(FreshBooksClient.from_settings(self.settings))
-            return FreshBooksWriter(client)
+            return FreshBooksWriter(client, infor_company=self.settings.infor_cono)
         raise ValueError(f"no writer for target {target!r}")
 
     def close(self) -> None:

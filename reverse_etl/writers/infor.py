@@ -105,7 +105,7 @@ def _problem(model: type[M3Input], error: ErrorDetails) -> str:
         program, transaction = model.transaction
         return f"{code} is not an input of {program}/{transaction}"
     message = error["msg"][:1].lower() + error["msg"][1:]
-    return f"{code}: {message}, got {error['input']!r}"
+    return f"{code} is not valid ({message}), got {error['input']!r}"
 
 
 def build_input(model: type[InputT], values: Mapping[str, Any], *, where: str = "") -> InputT:

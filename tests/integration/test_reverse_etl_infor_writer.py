@@ -13,11 +13,11 @@ import pytest
 from conftest import reset_emulator
 
 from ledgerlink.connectors.infor import InforClient, M3Error, M3InputRejected, M3ValidationError
-from ledgerlink.connectors.infor.inputs import BatchOrderHead, BatchOrderLine, JournalLine
+from ledgerlink.connectors.infor.inputs import BatchOrderHead, BatchOrderLine
 from ledgerlink.errors import ValidationFailed
 from reverse_etl.definitions import load_syncs
 from reverse_etl.operations import Operation, WriteResult
-from reverse_etl.writers.infor import InforWriter
+from reverse_etl.writers.infor import InforWriter, JournalLineInput, build_input
 
 pytestmark = pytest.mark.integration
 
@@ -47,8 +47,11 @@ def writer(settings, infor_url: str) -> Iterator[InforWriter]:
 def m3_calls(writer: InforWriter) -> list[str]:
     """From now on, every M3 transaction the writer's client sends, as PROGRAM/Transaction."""
     calls: list[str] = []
-    path = lambda request: "/".join(request.url.path.split("/")[-2:])  # noqa: E731
-    writer.client.m3.http.event_hooks["request"].append(lambda request: calls.append(path(request)))
+
+    def record(request: httpx.Request) -> None:
+        calls.append("/".join(request.url.path.split("/")[-2:]))
+
+    writer.client.m3.http.event_hooks["request"].append(record)
     return calls
 
 
@@ -85,7 +88,15 @@ def operation(
     return Operation(definition, row)
 
 
-def customer_operation(client_id: int | None = None, **changes: Any) -> Operation:
+CUSTOMER_PAYLOAD = (
+    "CUNO", "CUNM", "CUA1", "CUA2", "TOWN", "ECAR", "PONO", "CSCD", "PHNO", "MAIL", "YREF", "ALCU",
+    "CUTM", "CUCL", "ORTP", "TEPY", "CUCD", "VRNO", "CRLM",
+)  # fmt: skip
+
+
+def customer_operation(
+    client_id: int | None = None, *, kind: str = "create", **changes: Any
+) -> Operation:
     client_id = client_id or new_id()
     number = f"FB{client_id}"
     values = {
@@ -114,7 +125,7 @@ def customer_operation(client_id: int | None = None, **changes: Any) -> Operatio
         "match_status": "unmatched",
         **changes,
     }
-    return operation("infor_customers", number, values)
+    return operation("infor_customers", number, values, kind=kind)
 
 
 def new_customer(writer: InforWriter) -> str:
@@ -168,11 +179,13 @@ def journal_operation(
     credit: str = "2300",
     *,
     amount: str = "125.40",
+    credit_amount: str | None = None,
     currency: str = "USD",
     local: bool = True,
 ) -> Operation:
     expense_id = new_id() % 10_000_000  # 'FB-EXP-' + 7 digits fits KEY1 (15)
     key = f"FB-EXP-{expense_id}"
+    sides = [(debit, "D", amount), (credit, "C", credit_amount or amount)]
     lines = [
         {
             "LINE": str(n),
@@ -180,20 +193,20 @@ def journal_operation(
             "GRNR": "1",
             "AIT1": account,
             "DBCR": side,
-            "ACAM": amount if local else None,
-            "CUAM": amount,
+            "ACAM": value if local else None,
+            "CUAM": value,
             "CUCD": currency,
             "ACDT": today(writer),
             "VTXT": f"{key} Alaska Airlines",
         }
-        for n, (account, side) in enumerate([(debit, "D"), (credit, "C")], start=1)
+        for n, (account, side, value) in enumerate(sides, start=1)
     ]
     values = {
         "CONO": "100",
         "DIVI": "AAA",
         "KEY1": key,
         "INTN": GL_INTERFACE,
-        "DESC": f"FreshBooks expense {expense_id} Alaska Airlines",
+        "DESC": f"FreshBooks expense {expense_id} Alaska Air",
         "lines": json.dumps(lines),
         "expense_key": f"{ACCOUNT}|{expense_id}",
         "account_id": ACCOUNT,
@@ -315,13 +328,13 @@ def test_a_customer_whose_chg_financial_failed_is_completed_without_a_second_add
 def test_a_customer_update_changes_only_the_fields_freshbooks_owns(writer: InforWriter):
     client_id = new_id()
     writer.write(customer_operation(client_id), {})
-    owned = {"MAIL": "billing@harborlights.example", "VRNO": "01-7654321", "CUCD": "USD"}
-    others = {
-        code: None
-        for code in ("CUNM", "CUA1", "CUA2", "TOWN", "ECAR", "PONO", "CSCD", "PHNO", "YREF")
-    } | {code: None for code in ("ALCU", "CUTM", "CUCL", "ORTP", "TEPY", "CRLM")}
-    create = customer_operation(client_id, **owned, **others)
-    update = operation("infor_customers", create.natural_key, create.row | {}, kind="update")
+    # As the sync model plans an update: only the fields FreshBooks owns, the others null.
+    changes = {code: None for code in CUSTOMER_PAYLOAD if code != "CUNO"} | {
+        "MAIL": "billing@harborlights.example",
+        "VRNO": "01-7654321",
+        "CUCD": "USD",
+    }
+    update = customer_operation(client_id, kind="update", **changes)
 
     assert writer.find(update) is None
     result = writer.write(update, {})
@@ -386,7 +399,9 @@ def test_an_unconfirmed_batch_order_is_completed_not_entered_again(writer: Infor
     assert result.status == "created"
     assert calls.count("OIS100MI/AddBatchHead") == 0
     assert calls.count("OIS100MI/AddBatchLine") == 1
-    heads = [h for h in orders.list_batch_heads(customer) if h.customer_order_number == op.natural_key]
+    heads = [
+        h for h in orders.list_batch_heads(customer) if h.customer_order_number == op.natural_key
+    ]
     assert [(h.batch_order_number, h.order_number) for h in heads] == [(batch, result.target_id)]
     assert len(orders.list_lines(result.target_id)) == 2
 
@@ -419,7 +434,7 @@ def test_a_receipt_reconciles_the_invoiced_order_in_ar(writer: InforWriter, info
         "CINO": invoiced["IVNO"],
         "INYR": invoiced["YEA4"],
         "BLNF": invoiced["AMT1"],
-        "IRNO": f"FreshBooks payment {payment_id} invoice INV-1",
+        "IRNO": f"FreshBooks payment {payment_id} INV-1",
         "payment_key": f"{ACCOUNT}|{payment_id}",
         "account_id": ACCOUNT,
         "payment_id": payment_id,
@@ -430,13 +445,15 @@ def test_a_receipt_reconciles_the_invoiced_order_in_ar(writer: InforWriter, info
     created = writer.write(op, {})
 
     assert (created.status, created.target_id) == ("created", statement)
-    assert created.links[0] | {"freshbooks_id": None} == {
-        "entity": "payment",
-        "freshbooks_account_id": ACCOUNT,
-        "freshbooks_id": None,
-        "infor_company": "100",
-        "infor_key": statement,
-    }
+    assert created.links == [
+        {
+            "entity": "payment",
+            "freshbooks_account_id": ACCOUNT,
+            "freshbooks_id": str(payment_id),
+            "infor_company": "100",
+            "infor_key": statement,
+        }
+    ]
     (item,) = writer.client.receivables.find_invoice(customer, invoiced["IVNO"])
     assert item.reconciliation_code == "9"
     assert writer.find(op) == WriteResult("unchanged", statement, created.links)
@@ -463,7 +480,9 @@ def test_a_gl_journal_posts_balanced_and_reads_back(
     assert created.links[0]["entity"] == "expense"
     ledger = writer.client.general_ledger
     day = ledger.server_time().date
-    posted = [v for v in ledger.vouchers_between(day, day) if v.voucher_text.startswith(key)]
+    posted = [
+        v for v in ledger.vouchers_between(day, day) if (v.voucher_text or "").startswith(key)
+    ]
     assert sorted((v.account, v.foreign_amount, v.currency) for v in posted) == [
         ("2300", Decimal("-125.40"), currency),
         ("6600", Decimal("125.40"), currency),
@@ -479,7 +498,8 @@ def test_a_gl_batch_opened_by_an_earlier_attempt_is_completed_and_posted(writer:
     key = op.natural_key
     ledger = writer.client.general_ledger
     ledger.add_batch_head(key, GL_INTERFACE, "opened, then the attempt stopped")
-    ledger.add_batch_line(key, JournalLine.model_validate(json.loads(op.row["lines"])[0]))
+    first_line = build_input(JournalLineInput, json.loads(op.row["lines"])[0])
+    ledger.add_batch_line(key, first_line)
 
     assert writer.find(op) is None
     assert writer.write(op, {}).status == "created"
@@ -507,22 +527,19 @@ def test_an_account_m3_refuses_is_a_typed_error_with_its_code_and_message(
 # --- validation before sending --------------------------------------------------------------------
 
 
-def unbalanced_journal(writer: InforWriter) -> Operation:
-    op = journal_operation(writer)
-    lines = json.loads(op.row["lines"])
-    lines[1]["CUAM"] = lines[1]["ACAM"] = "120.00"
-    return operation("infor_gl_journals", op.natural_key, op.row | {"lines": json.dumps(lines)})
-
-
 @pytest.mark.parametrize(
     ("build", "field", "message"),
     [
         (lambda w: customer_operation(CUNM="N" * 40), "CUNM", "CUNM is 40 characters long"),
-        (unbalanced_journal, "lines", "lines do not balance in voucher group 1"),
+        (
+            lambda w: journal_operation(w, amount="125.40", credit_amount="120.00"),
+            "lines",
+            "lines do not balance in voucher group 1: debit 125.40, credit 120.00",
+        ),
         (
             lambda w: order_operation(w, "FB10000001", [{"ITNO": "X", "ORQT": "two"}]),
-            "ORQT:",
-            "(line 1)",
+            "ORQT",
+            "ORQT is not valid (input should be a valid decimal), got 'two' (line 1)",
         ),
     ],
     ids=["customer-name-too-long", "unbalanced-journal", "order-quantity-not-a-number"],

@@ -1,0 +1,99 @@
+"""The whole loop on the sandbox: extract -> dbt -> push, until the plans are empty.
+
+Order to cash (shop order -> FreshBooks client and invoice -> Infor customer and order) and
+expenses (FreshBooks expense -> balanced Infor GL journal), each record exactly once.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+
+import duckdb
+import pytest
+from conftest import reset_emulator
+
+from ledgerlink.cli.transform import build_models
+from ledgerlink.connectors.freshbooks import FreshBooksTokenManager
+from ledgerlink.connectors.freshbooks.oauth import authorize_headless
+from ledgerlink.connectors.infor import InforClient
+from ledgerlink.warehouse import connect, writer_lock
+from pipelines.extract import extract
+from reverse_etl.runner import Pusher, PushReport, select_syncs
+from reverse_etl.targets import TargetWriters
+
+PASSES = 4
+
+
+def cycle(settings) -> PushReport:
+    extract(settings)
+    build_models(settings)
+    with (
+        writer_lock(settings, "test push"),
+        connect(settings, read_only=False) as con,
+        TargetWriters(settings) as writers,
+    ):
+        return Pusher(con, writers).push(select_syncs(None))
+
+
+def planned(settings) -> dict[str, int]:
+    with duckdb.connect(str(settings.warehouse), read_only=True) as con:
+        return {
+            sync.model: con.execute(f"select count(*) from sync.{sync.model}").fetchone()[0]
+            for sync in select_syncs(None)
+        }
+
+
+@pytest.fixture(scope="module")
+def converged(sandbox: dict, module_settings) -> list[PushReport]:
+    for url in sandbox["urls"].values():
+        reset_emulator(url)
+    authorize_headless(module_settings, FreshBooksTokenManager(module_settings))
+    reports = []
+    for _ in range(PASSES):
+        report = cycle(module_settings)
+        reports.append(report)
+        if report.total("created") + report.total("updated") == 0:
+            break
+    return reports
+
+
+def test_the_loop_converges_and_a_further_run_plans_nothing(converged, module_settings):
+    totals = Counter()
+    for report in converged:
+        for status in ("created", "updated", "failed", "dead_lettered"):
+            totals[status] += report.total(status)
+    assert totals["created"] > 0
+    assert totals["failed"] == 0, [e for r in converged for s in r.syncs for e in s.errors][:5]
+    last = converged[-1]
+    assert last.total("created") == 0 and last.total("updated") == 0
+    build_models(module_settings)
+    assert sum(planned(module_settings).values()) == 0, planned(module_settings)
+
+
+def test_every_invoice_became_one_infor_order(converged, module_settings):
+    with duckdb.connect(str(module_settings.warehouse), read_only=True) as con:
+        pushed = con.execute(
+            "select natural_key, target_id from ops.sync_records "
+            "where entity = 'customer_orders' and status in ('created', 'unchanged')"
+        ).fetchall()
+    assert pushed
+    with InforClient.from_settings(module_settings) as infor:
+        for cuor, _order in pushed[:10]:
+            head = infor.m3.execute("OIS100MI", "SearchHead", {"SQRY": f"CUOR:{cuor}"}).records
+            assert len(head) == 1, cuor
+
+
+def test_expenses_became_balanced_journals(converged, module_settings):
+    with duckdb.connect(str(module_settings.warehouse), read_only=True) as con:
+        journals = con.execute(
+            "select count(*) from ops.sync_records "
+            "where entity = 'gl_journals' and status = 'created'"
+        ).fetchone()[0]
+        unbalanced = con.execute(
+            "select count(*) from ("
+            "  select journal_number, sum(amount) as net"
+            "  from staging.stg_infor__gl_voucher_lines"
+            "  where voucher_text like 'FB-EXP-%' group by journal_number) where net <> 0"
+        ).fetchone()[0]
+    assert journals > 0
+    assert unbalanced == 0
