@@ -138,7 +138,7 @@ class Pusher:
             op = Operation(sync, op.row, intent)
             status = self._push_one(sync, op, intent, writer, pace, run_id, report)
             report.counts[status] += 1
-        log.info("pushed", extra={"sync": sync.name, **dict(report.counts)})
+        log.info("pushed", extra={"sync": sync.name, "counts": dict(report.counts)})
         return report
 
     def _push_one(

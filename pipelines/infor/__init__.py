@@ -22,7 +22,6 @@ from ledgerlink.settings import Settings
 from pipelines.infor.helpers import changed_only, tag
 from pipelines.infor.settings import (
     GL_HISTORY_DAYS,
-    GL_OVERLAP_DAYS,
     ITEM_OVERLAP_DAYS,
     KEYS,
     PAGE_SIZE,
@@ -144,22 +143,17 @@ def infor_source(client_factory: ClientFactory, cono: str, divi: str) -> Iterato
 
     @_resource("gl_voucher_lines")
     def gl_voucher_lines() -> Iterator[dict[str, Any]]:
-        """GLS200MI/LstVouchersByDt over a window that re-reads the last days."""
-        state = dlt.current.resource_state()
-        seen = state.setdefault("hashes", {})
+        """GLS200MI/LstVouchersByDt over the whole history window on every run: vouchers are
+        often posted with an earlier accounting date, so a recent window would miss them; the
+        content hash keeps the load to what changed."""
+        seen = dlt.current.resource_state().setdefault("hashes", {})
         today = date.today()
-        start = (
-            date.fromisoformat(state["read_until"]) - timedelta(days=GL_OVERLAP_DAYS)
-            if state.get("read_until")
-            else today - timedelta(days=GL_HISTORY_DAYS)
-        )
         record = {
-            "FRDT": start.strftime("%Y%m%d"),
+            "FRDT": (today - timedelta(days=GL_HISTORY_DAYS)).strftime("%Y%m%d"),
             "TODT": (today + timedelta(days=1)).strftime("%Y%m%d"),
         }
         rows = m3.execute("GLS200MI", "LstVouchersByDt", record, maxrecs=0).records
         yield from changed_only(tag(rows, cono, divi), KEYS["gl_voucher_lines"], seen)
-        state["read_until"] = today.isoformat()
 
     @_resource("suppliers")
     def suppliers() -> Iterator[dict[str, Any]]:

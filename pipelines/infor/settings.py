@@ -7,8 +7,7 @@ from __future__ import annotations
 SCHEMA_CONTRACT = {"tables": "evolve", "columns": "evolve", "data_type": "evolve"}
 
 PAGE_SIZE = 500  # rows per MI call when paging by start key
-GL_HISTORY_DAYS = 730  # how far back the first GL voucher read goes
-GL_OVERLAP_DAYS = 7  # later reads re-read this many days (vouchers post back-dated)
+GL_HISTORY_DAYS = 730  # the accounting dates every GL voucher read covers
 ITEM_OVERLAP_DAYS = 1  # LstItmByChgDate is day-granular
 
 # Primary keys per table (CONO is filled in on every row, so companies share a warehouse).

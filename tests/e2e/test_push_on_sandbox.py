@@ -89,6 +89,10 @@ def test_expenses_became_balanced_journals(converged, module_settings):
             "select count(*) from ops.sync_records "
             "where entity = 'gl_journals' and status = 'created'"
         ).fetchone()[0]
+        posted = con.execute(
+            "select count(*) from staging.stg_infor__gl_voucher_lines "
+            "where voucher_text like 'FB-EXP-%'"
+        ).fetchone()[0]
         unbalanced = con.execute(
             "select count(*) from ("
             "  select journal_number, sum(amount) as net"
@@ -96,4 +100,5 @@ def test_expenses_became_balanced_journals(converged, module_settings):
             "  where voucher_text like 'FB-EXP-%' group by journal_number) where net <> 0"
         ).fetchone()[0]
     assert journals > 0
+    assert posted >= 2 * journals  # read back from Infor: a debit and a credit each
     assert unbalanced == 0
