@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections import Counter
 
 import duckdb
+import httpx
 import pytest
 from conftest import reset_emulator
 
@@ -102,3 +103,47 @@ def test_expenses_became_balanced_journals(converged, module_settings):
     assert journals > 0
     assert posted >= 2 * journals  # read back from Infor: a debit and a credit each
     assert unbalanced == 0
+
+
+def pushed_orders(settings, condition: str) -> list[tuple[str, str]]:
+    """(invoice number, Infor order number) of pushed orders whose invoice meets `condition`."""
+    with duckdb.connect(str(settings.warehouse), read_only=True) as con:
+        return con.execute(
+            "select r.natural_key, r.target_id from ops.sync_records r "
+            "join marts.fct_invoices i on i.invoice_number = r.natural_key "
+            "where r.entity = 'customer_orders' and r.target_id is not null "
+            f"and not i.is_deleted and {condition} order by r.natural_key limit 2"
+        ).fetchall()
+
+
+def test_shipment_and_payment_flow_back(converged, sandbox: dict, module_settings):
+    """Infor ships and invoices orders: the next runs mark the shop invoices (drafts until
+    then) sent with the delivery reference, and book FreshBooks payments of paid invoices as
+    Infor cash receipts that reconcile the AR items (RECO 9)."""
+    infor_url = sandbox["urls"]["infor"]
+    paid = pushed_orders(module_settings, "i.paid_amount = i.amount and i.amount > 0")
+    shop = pushed_orders(module_settings, "i.invoice_number like 'SHOP-%'")
+    assert len(paid) == 2 and len(shop) == 2
+    for _invoice_number, order_number in paid + shop:
+        for step in ("ship", "invoice"):
+            url = f"{infor_url}/_sandbox/infor/orders/{order_number}/{step}"
+            httpx.post(url, timeout=10).raise_for_status()
+    for _ in range(2):
+        report = cycle(module_settings)
+        assert report.ok, [e for s in report.syncs for e in s.errors][:5]
+
+    def listed(orders: list[tuple[str, str]]) -> str:
+        return ", ".join(f"'{number}'" for number, _ in orders)
+
+    with duckdb.connect(str(module_settings.warehouse), read_only=True) as con:
+        reconciled = con.execute(
+            "select count(*) from marts.fct_invoices "
+            f"where invoice_number in ({listed(paid)}) and is_paid_in_infor"
+        ).fetchone()[0]
+        marked = con.execute(
+            "select count(*) from staging.stg_freshbooks__invoices "
+            f"where invoice_number in ({listed(shop)}) and po_number is not null "
+            "and v3_status <> 'draft'"
+        ).fetchone()[0]
+    assert reconciled == 2  # receipts booked, AR items at RECO 9
+    assert marked == 2  # sent, with the Infor delivery reference
