@@ -6,6 +6,7 @@ expenses (FreshBooks expense -> balanced Infor GL journal), each record exactly 
 
 from __future__ import annotations
 
+import threading
 from collections import Counter
 
 import duckdb
@@ -147,3 +148,36 @@ def test_shipment_and_payment_flow_back(converged, sandbox: dict, module_setting
         ).fetchone()[0]
     assert reconciled == 2  # receipts booked, AR items at RECO 9
     assert marked == 2  # sent, with the Infor delivery reference
+
+
+def test_tokens_expiring_in_the_middle_of_a_push_are_refreshed(
+    converged, sandbox: dict, module_settings
+):
+    """New shop orders flow through while both APIs expire every access token twice a second."""
+    shop_url = sandbox["urls"]["shop"]
+    for n in range(3):
+        body = {
+            "email": f"token.test{n}@example.org",
+            "first_name": "Token",
+            "last_name": f"Test{n}",
+        }
+        httpx.post(f"{shop_url}/_sandbox/shop/orders", json=body, timeout=10).raise_for_status()
+    stop = threading.Event()
+
+    def expire_tokens() -> None:
+        while not stop.wait(0.5):
+            for name in ("freshbooks", "infor"):
+                httpx.post(f"{sandbox['urls'][name]}/_sandbox/tokens/expire", timeout=10)
+
+    expirer = threading.Thread(target=expire_tokens, daemon=True)
+    expirer.start()
+    try:
+        reports = [cycle(module_settings) for _ in range(3)]
+    finally:
+        stop.set()
+        expirer.join(5)
+    assert all(report.ok for report in reports), [
+        e for r in reports for s in r.syncs for e in s.errors
+    ][:5]
+    created = sum(r.total("created") for r in reports)
+    assert created >= 6  # three clients and three invoices at least
