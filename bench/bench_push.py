@@ -83,24 +83,15 @@ def main() -> None:
         after = sandbox_stats(fb_url)
         httpx.delete(f"{fb_url}/_sandbox/faults", timeout=10)
 
-        with FreshBooksClient.from_settings(fast) as client:
-            emails = Counter(
-                c["email"].lower() for c in client.list_raw("clients") if c.get("email")
-            )
-            numbers = Counter(
-                i["invoice_number"]
-                for i in client.list_raw("invoices", search=Search(), include=())
-            )
+        duplicates = duplicates_in_freshbooks(fast) - already
     requests = after.get("requests", 0) - before.get("requests", 0)
     limited_count = after.get("rate_limited", 0) - before.get("rate_limited", 0)
-    duplicates = sum(n - 1 for n in emails.values() if n > 1) + sum(
-        n - 1 for n in numbers.values() if n > 1
-    )
+    rate = requests / seconds
     print(f"push of {created} FreshBooks records in {passes} passes, {seconds:.1f} s")
+    print(f"  {requests} requests = {rate:.2f} req/s = {rate / args.limit:.0%} of the limit")
     print(
-        f"  {requests} requests = {requests / seconds:.2f} req/s = {requests / seconds / args.limit:.0%} of the {args.limit:g} req/s limit"
+        f"  {limited_count} answered 429; duplicates the push created in FreshBooks: {duplicates}"
     )
-    print(f"  {limited_count} answered 429; duplicates in FreshBooks afterwards: {duplicates}")
     print("  (the time between passes goes to extract and dbt, which make no FreshBooks writes)")
 
 
