@@ -32,6 +32,7 @@ Errors are the connector's typed errors; `OutcomeUnknown` is deliberately left t
 from __future__ import annotations
 
 import json
+from abc import ABC, abstractmethod
 from collections.abc import Mapping
 from datetime import date
 from decimal import Decimal
@@ -271,7 +272,7 @@ def invoice_body(planned: InvoiceFields) -> dict[str, Any]:
 # --- handlers ------------------------------------------------------------------------------
 
 
-class EntityHandler:
+class EntityHandler(ABC):
     """Finds and writes the records of one FreshBooks sync."""
 
     operations: tuple[str, ...] = ()
@@ -279,11 +280,13 @@ class EntityHandler:
     def __init__(self, api: FreshBooksClient) -> None:
         self.api = api
 
+    @abstractmethod
     def find(self, op: Operation) -> WriteResult | None:
-        raise NotImplementedError
+        """The record in the target by the row's natural key, or None."""
 
+    @abstractmethod
     def write(self, op: Operation, parent_ids: Mapping[str, str]) -> WriteResult:
-        raise NotImplementedError
+        """Create, update or void the record in the target."""
 
     def check_operation(self, op: Operation) -> None:
         if op.operation not in self.operations:

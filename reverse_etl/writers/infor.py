@@ -14,6 +14,7 @@ calls `find` before the next attempt.
 from __future__ import annotations
 
 import json
+from abc import ABC, abstractmethod
 from collections import defaultdict
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -162,7 +163,7 @@ def _same(wanted: object, current: object) -> bool:
 
 
 # --- the handlers ---------------------------------------------------------------------------------
-class EntityHandler:
+class EntityHandler(ABC):
     """Finds and writes one entity. Subclasses name their sync and crosswalk entity."""
 
     entity: ClassVar[str]  # `entity` of the sync model's rows
@@ -175,11 +176,13 @@ class EntityHandler:
         self.client = client
         self.m3 = client.m3
 
+    @abstractmethod
     def find(self, op: Operation) -> WriteResult | None:
-        raise NotImplementedError
+        """The record in the target by the row's natural key, or None."""
 
+    @abstractmethod
     def write(self, op: Operation, parent_ids: dict[str, str]) -> WriteResult:
-        raise NotImplementedError
+        """Create, update or void the record in the target."""
 
     def check(self, op: Operation) -> None:
         """Refuse an operation this entity does not take, or a row meant for another company."""
