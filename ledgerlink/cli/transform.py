@@ -11,11 +11,14 @@ from ledgerlink.warehouse import connect, writer_lock
 from reverse_etl.ledger_schema import ensure_ops_schema
 
 
-def build_models(config: Settings, *selectors: str, full_refresh: bool = False) -> DbtRun:
-    """Create the ops ledger tables if missing, then `dbt build` (failing on errors)."""
+def build_models(
+    config: Settings, *selectors: str, full_refresh: bool = False, with_tests: bool = True
+) -> DbtRun:
+    """Create the ops ledger tables if missing, then `dbt build` (failing on errors); without
+    tests it is `dbt run`, for loops that only need the models refreshed."""
     with writer_lock(config, "transform (ops schema)"), connect(config, read_only=False) as con:
         ensure_ops_schema(con)
-    args = ["build"]
+    args = ["build" if with_tests else "run"]
     for selector in selectors:
         args += ["--select", selector]
     if full_refresh:

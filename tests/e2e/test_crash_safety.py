@@ -64,7 +64,7 @@ def prepared(sandbox: dict, module_settings):
         reset_emulator(url)
     authorize_headless(module_settings, FreshBooksTokenManager(module_settings))
     extract(module_settings)
-    build_models(module_settings)
+    build_models(module_settings, with_tests=False)
     return module_settings
 
 
@@ -80,7 +80,7 @@ def test_killed_pushes_never_duplicate_or_lose(prepared):
     for _ in range(2):  # run to the end, then plan again from what the targets now hold
         assert push_process(settings).wait(600) in (0, 1)
         extract(settings)
-        build_models(settings)
+        build_models(settings, with_tests=False)
         if not any(planned(settings).values()):
             break
 

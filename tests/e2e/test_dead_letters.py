@@ -37,7 +37,7 @@ def infor_url(sandbox: dict, module_settings) -> str:
         reset_emulator(url)
     authorize_headless(module_settings, FreshBooksTokenManager(module_settings))
     extract(module_settings)
-    build_models(module_settings)
+    build_models(module_settings, with_tests=False)
     return sandbox["urls"]["infor"]
 
 
