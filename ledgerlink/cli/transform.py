@@ -15,10 +15,12 @@ def build_models(
     config: Settings, *selectors: str, full_refresh: bool = False, with_tests: bool = True
 ) -> DbtRun:
     """Create the ops ledger tables if missing, then `dbt build` (failing on errors); without
-    tests it is `dbt run`, for loops that only need the models refreshed."""
+    tests, for loops that only need seeds, models and snapshots refreshed."""
     with writer_lock(config, "transform (ops schema)"), connect(config, read_only=False) as con:
         ensure_ops_schema(con)
-    args = ["build" if with_tests else "run"]
+    args = ["build"]
+    if not with_tests:
+        args += ["--exclude-resource-type", "test", "--exclude-resource-type", "unit_test"]
     for selector in selectors:
         args += ["--select", selector]
     if full_refresh:
