@@ -56,6 +56,20 @@ class Settings(BaseSettings):
     http_backoff_base_seconds: float = 0.5
     http_backoff_cap_seconds: float = 20.0
 
+    # webhook receiver (`ledgerlink webhooks serve`): where it listens, the public URL the
+    # services post to, and how long a redelivered event counts as a repeat
+    webhooks_host: str = "127.0.0.1"
+    webhooks_port: int = 8780
+    webhooks_public_url: str = ""
+    webhooks_dedupe_window_seconds: float = 300.0
+
+    # orchestration: schedules, the Infor polling interval, alerts and the UI links they carry
+    sync_cron: str = "*/15 * * * *"
+    reference_refresh_cron: str = "0 2 * * *"
+    infor_poll_interval_seconds: int = 60
+    alert_webhook_url: SecretStr = SecretStr("")
+    dagster_ui_url: str = "http://127.0.0.1:3000"
+
     log_level: str = "INFO"
     log_format: str = "text"
 
@@ -70,6 +84,11 @@ class Settings(BaseSettings):
     @property
     def token_dir(self) -> Path:
         return self.home / "tokens"
+
+    @property
+    def inbox_path(self) -> Path:
+        """The webhook inbox (SQLite): receivers append, the Dagster sensor drains."""
+        return self.home / "inbox.sqlite"
 
     @property
     def sandbox_env_file(self) -> Path:
