@@ -22,6 +22,7 @@ class SyncDefinition(BaseModel):
     depends_on: list[str] = Field(default_factory=list)
     batch_size: int = Field(default=50, gt=0)
     rate: float = Field(default=5.0, gt=0)
+    concurrency: int = Field(default=4, gt=0)
     max_attempts: int = Field(default=3, gt=0)
 
     def allows(self, operation: str) -> bool:

@@ -4,16 +4,22 @@ Every write is first recorded as an intent with a deterministic key (target, ent
 key, content hash) and committed; only then is the target called. A crash or an unknown outcome
 leaves the intent behind, so the next attempt looks the record up in the target before it
 writes again. Each method commits on its own: nothing is lost when the process dies.
+
+Concurrent writers share one ledger: every method holds the ledger's lock while it uses the
+DuckDB connection, which must not run two statements at once.
 """
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
+import threading
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, ParamSpec, TypeVar
 
 import duckdb
 
@@ -21,6 +27,20 @@ from reverse_etl.ledger_schema import ensure_ops_schema
 
 APPLIED = ("created", "updated", "unchanged")
 MAX_ERROR_LENGTH = 2000
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+
+def _serialized(method: Callable[P, R]) -> Callable[P, R]:
+    """Run `method` under its ledger's lock (the first argument is the ledger)."""
+
+    @functools.wraps(method)
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
+        with args[0]._lock:  # type: ignore[attr-defined]
+            return method(*args, **kwargs)
+
+    return wrapper
 
 
 def intent_key(target: str, entity: str, natural_key: str, content_hash: str) -> str:
@@ -58,9 +78,11 @@ class Intent:
 class Ledger:
     def __init__(self, connection: duckdb.DuckDBPyConnection) -> None:
         self.con = connection
+        self._lock = threading.RLock()
         ensure_ops_schema(connection)
 
     # --- runs --------------------------------------------------------------------------------
+    @_serialized
     def start_run(self, command: str) -> str:
         run_id = f"{_now():%Y%m%dT%H%M%S}-{uuid.uuid4().hex[:8]}"
         self.con.execute(
@@ -70,6 +92,7 @@ class Ledger:
         )
         return run_id
 
+    @_serialized
     def finish_run(self, run_id: str, status: str, counts: dict[str, int]) -> None:
         columns = ("planned", "created", "updated", "unchanged", "failed", "dead_lettered")
         self.con.execute(
@@ -80,6 +103,7 @@ class Ledger:
         )
 
     # --- intents and outcomes ----------------------------------------------------------------
+    @_serialized
     def record_intent(
         self,
         target: str,
@@ -99,6 +123,7 @@ class Ledger:
         )
         return self.intent(key)
 
+    @_serialized
     def intent(self, key: str) -> Intent:
         row = self.con.execute(
             "select intent_key, target, entity, natural_key, content_hash, operation, status, "
@@ -109,6 +134,18 @@ class Ledger:
             raise KeyError(key)
         return Intent(*row)
 
+    @_serialized
+    def applied_target_id(self, target: str, natural_key: str) -> str | None:
+        """The id the target gave the record applied under this natural key, if any."""
+        row = self.con.execute(
+            "select target_id from ops.sync_records where target = ? and natural_key = ? "
+            "and status in ('created', 'updated', 'unchanged') and target_id is not null "
+            "order by last_attempt_at desc limit 1",
+            [target, natural_key],
+        ).fetchone()
+        return row[0] if row else None
+
+    @_serialized
     def begin_attempt(self, key: str, run_id: str) -> None:
         """Count an attempt *before* calling the target, so a crash mid-call is visible."""
         now = _now()
@@ -119,6 +156,7 @@ class Ledger:
             [run_id, now, now, key],
         )
 
+    @_serialized
     def record_outcome(
         self,
         key: str,
@@ -142,6 +180,7 @@ class Ledger:
         )
 
     # --- dead letters ------------------------------------------------------------------------
+    @_serialized
     def dead_letter(
         self, intent: Intent, payload: dict[str, Any], reason: str, error_code: str | None = None
     ) -> None:
@@ -159,6 +198,7 @@ class Ledger:
             ],
         )  # fmt: skip
 
+    @_serialized
     def dead_letters(self, status: str | None = "open") -> list[dict[str, Any]]:
         sql = "select * from ops.dead_letters"
         params: list[Any] = []
@@ -169,6 +209,7 @@ class Ledger:
         names = [d[0] for d in cursor.description]
         return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
 
+    @_serialized
     def set_dead_letter_status(self, key: str, status: str) -> None:
         self.con.execute(
             "update ops.dead_letters set status = ? where intent_key = ?", [status, key]
@@ -181,6 +222,7 @@ class Ledger:
             )
 
     # --- crosswalk ---------------------------------------------------------------------------
+    @_serialized
     def link(
         self,
         entity: str,
@@ -212,8 +254,14 @@ class Ledger:
         for row in cursor.fetchall():
             for column, value in zip(new, row, strict=True):
                 new[column] = new[column] if new[column] is not None else value
-        self.con.execute(f"delete from ops.id_crosswalk where {where}", params)
-        self.con.execute(
-            "insert into ops.id_crosswalk values (?, ?, ?, ?, ?, ?, ?, ?)",
-            [entity, *new.values(), source, _now()],
-        )
+        self.con.begin()  # the merged row replaces the old ones atomically
+        try:
+            self.con.execute(f"delete from ops.id_crosswalk where {where}", params)
+            self.con.execute(
+                "insert into ops.id_crosswalk values (?, ?, ?, ?, ?, ?, ?, ?)",
+                [entity, *new.values(), source, _now()],
+            )
+        except BaseException:
+            self.con.rollback()
+            raise
+        self.con.commit()

@@ -19,6 +19,8 @@ LEADING_COLUMNS = (
     "depends_on",
     "content_hash",
 )
+# What the target holds now for the fields an update or void sends (JSON; the dry run's "before").
+BEFORE_VALUES = "before_values"
 
 
 @dataclass(frozen=True)
@@ -66,8 +68,12 @@ class Operation:
         return json.loads(raw) if isinstance(raw, str) else list(raw)
 
     def payload(self) -> dict[str, Any]:
-        """The row without its leading columns, nulls dropped."""
-        return {k: v for k, v in self.row.items() if k not in LEADING_COLUMNS and v is not None}
+        """The row without its leading columns and the target's current values, nulls dropped."""
+        return {
+            k: v
+            for k, v in self.row.items()
+            if k not in LEADING_COLUMNS and k != BEFORE_VALUES and v is not None
+        }
 
 
 # A look-up answer (never an outcome to record): the target has a record under this natural key,

@@ -9,12 +9,18 @@ For each planned row, in dependency order (customers before orders before receip
 4. the write's outcome goes to the ledger; failures stay eligible until `max_attempts`, then
    become dead letters. A payload our own validation refuses never reaches the API: it is a
    dead letter at once, with the reason.
+
+Within a sync, up to `concurrency` records are in flight at once (each record's steps stay in
+order); the sync's own pace and the connector's per-host limit keep the target's rate.
 """
 
 from __future__ import annotations
 
+import json
+import time
 from collections import Counter
 from collections.abc import Callable, Mapping
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -25,12 +31,26 @@ from ledgerlink.http import TokenBucket
 from ledgerlink.log import get_logger
 from reverse_etl.definitions import SyncDefinition, in_dependency_order, load_syncs
 from reverse_etl.ledger import Intent, Ledger
-from reverse_etl.operations import DIFFERS, Operation, Writer, onto_existing
+from reverse_etl.operations import BEFORE_VALUES, DIFFERS, Operation, Writer, onto_existing
 
 log = get_logger("ledgerlink.push")
 
 WriterFactory = Callable[[str], Writer]  # target -> writer
 SAMPLE_SIZE = 3
+
+
+@dataclass(frozen=True)
+class Progress:
+    """Where a sync's push stands; passed to the `on_progress` callback after each record."""
+
+    sync: str
+    done: int
+    total: int
+    counts: Mapping[str, int]
+    seconds: float
+
+
+ProgressCallback = Callable[[Progress], None]
 
 
 @dataclass
@@ -83,11 +103,32 @@ def select_syncs(selected: list[str] | None) -> list[SyncDefinition]:
     return [s for s in syncs if s.name in selected or s.model in selected]
 
 
+def before_values(op: Operation) -> dict[str, Any]:
+    """The target's current values of the fields this operation sends ({} for a create)."""
+    raw = op.row.get(BEFORE_VALUES)
+    return json.loads(raw) if isinstance(raw, str) and raw else {}
+
+
+def field_changes(op: Operation) -> dict[str, tuple[Any, Any]]:
+    """Field -> (before, after) for what this operation sends; before is None on a create."""
+    before = before_values(op)
+    after = op.payload()
+    if before:  # an update or a void: the fields it sends, as the target has them now
+        return {k: (before.get(k), after.get(k)) for k in before if after.get(k) is not None}
+    return {k: (None, v) for k, v in after.items()}
+
+
 class Pusher:
-    def __init__(self, con: duckdb.DuckDBPyConnection, writers: WriterFactory) -> None:
+    def __init__(
+        self,
+        con: duckdb.DuckDBPyConnection,
+        writers: WriterFactory,
+        on_progress: ProgressCallback | None = None,
+    ) -> None:
         self.con = con
         self.ledger = Ledger(con)
         self.writers = writers
+        self.on_progress = on_progress
 
     def plan(self, syncs: list[SyncDefinition]) -> PushReport:
         """What a push would do, without writing anything anywhere."""
@@ -102,7 +143,7 @@ class Pusher:
                         {
                             "operation": op.operation,
                             "natural_key": op.natural_key,
-                            "after": op.payload(),
+                            "changes": field_changes(op),
                         }
                     )
             reports.append(report)
@@ -128,16 +169,28 @@ class Pusher:
         report = SyncReport(sync.name)
         writer = self.writers(sync.target)
         pace = TokenBucket(sync.rate)
-        for op in read_operations(self.con, sync):
+        operations = read_operations(self.con, sync)
+        started = time.monotonic()
+
+        def push_row(op: Operation) -> str:
             if not sync.allows(op.operation):
-                report.counts["not_allowed_by_mode"] += 1
-                continue
+                return "not_allowed_by_mode"
             intent = self.ledger.record_intent(
                 sync.target, op.entity, op.natural_key, op.content_hash, op.operation, run_id
             )
             op = Operation(sync, op.row, intent)
-            status = self._push_one(sync, op, intent, writer, pace, run_id, report)
-            report.counts[status] += 1
+            return self._push_one(sync, op, intent, writer, pace, run_id, report)
+
+        with ThreadPoolExecutor(sync.concurrency, thread_name_prefix=f"push-{sync.name}") as pool:
+            # map() yields in order as records finish; an error escapes only after the pool
+            # has let the records already in flight finish and record their outcomes.
+            for done, status in enumerate(pool.map(push_row, operations), start=1):
+                report.counts[status] += 1
+                if self.on_progress:
+                    elapsed = time.monotonic() - started
+                    self.on_progress(
+                        Progress(sync.name, done, len(operations), report.counts, elapsed)
+                    )
         log.info("pushed", extra={"sync": sync.name, "counts": dict(report.counts)})
         return report
 
@@ -210,10 +263,5 @@ class Pusher:
         """The target ids of the parents this row needs, or None while one is missing."""
         if op.depends_on is None:
             return {}
-        row = self.con.execute(
-            "select target_id from ops.sync_records where target = ? and natural_key = ? "
-            "and status in ('created', 'updated', 'unchanged') and target_id is not null "
-            "order by last_attempt_at desc limit 1",
-            [sync.target, op.depends_on],
-        ).fetchone()
-        return {op.depends_on: row[0]} if row else None
+        target_id = self.ledger.applied_target_id(sync.target, op.depends_on)
+        return {op.depends_on: target_id} if target_id else None

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import sys
+import time
+
 import typer
 
 from ledgerlink.cli.common import run_guarded, settings, table
@@ -11,10 +14,12 @@ from ledgerlink.settings import Settings
 from ledgerlink.warehouse import connect, writer_lock
 from pipelines.extract import extract
 from reverse_etl.ledger_schema import ensure_ops_schema
-from reverse_etl.runner import Pusher, PushReport, select_syncs
+from reverse_etl.runner import Progress, ProgressCallback, Pusher, PushReport, select_syncs
 from reverse_etl.targets import TargetWriters
 
 MAX_SYNC_PASSES = 4  # a new shop order needs client -> invoice -> customer -> order
+PROGRESS_PERIOD_SECONDS = 2.0
+SHOWN_FIELDS = 8
 
 
 class PushFailed(LedgerlinkError):
@@ -22,7 +27,11 @@ class PushFailed(LedgerlinkError):
 
 
 def run_push(
-    config: Settings, select: list[str] | None, dry_run: bool, command: str = "push"
+    config: Settings,
+    select: list[str] | None,
+    dry_run: bool,
+    command: str = "push",
+    on_progress: ProgressCallback | None = None,
 ) -> PushReport:
     syncs = select_syncs(select)
     with (
@@ -31,8 +40,36 @@ def run_push(
         TargetWriters(config) as writers,
     ):
         ensure_ops_schema(con)
-        pusher = Pusher(con, writers)
+        pusher = Pusher(con, writers, on_progress)
         return pusher.plan(syncs) if dry_run else pusher.push(syncs, command)
+
+
+class ProgressLines:
+    """Progress on stderr: a line per sync every few seconds while it runs, and when it ends."""
+
+    def __init__(self, period: float = PROGRESS_PERIOD_SECONDS) -> None:
+        self.period = period
+        self._last_shown = 0.0
+
+    def __call__(self, progress: Progress) -> None:
+        now = time.monotonic()
+        finished = progress.done == progress.total
+        if not finished and now - self._last_shown < self.period:
+            return
+        self._last_shown = now
+        counts = ", ".join(f"{k} {v}" for k, v in sorted(progress.counts.items()) if v)
+        rate = progress.done / progress.seconds if progress.seconds > 0 else 0.0
+        print(
+            f"push {progress.sync}: {progress.done}/{progress.total} records "
+            f"({counts}) {rate:.1f}/s",
+            file=sys.stderr,
+            flush=True,
+        )
+
+
+def _shown(value: object) -> str:
+    text = "-" if value is None else str(value)
+    return text if len(text) <= 40 else text[:37] + "..."
 
 
 def print_report(report: PushReport) -> None:
@@ -43,10 +80,9 @@ def print_report(report: PushReport) -> None:
         typer.echo(table(rows, ("sync", "create", "update", "void")))
         for s in report.syncs:
             for sample in s.samples:
-                fields = ", ".join(
-                    f"{k} -> {str(v)[:40]}" for k, v in list(sample["after"].items())[:8]
-                )
-                typer.echo(f"  {s.sync} {sample['operation']} {sample['natural_key']}: {fields}")
+                typer.echo(f"  {s.sync} {sample['operation']} {sample['natural_key']}:")
+                for name, (before, after) in list(sample["changes"].items())[:SHOWN_FIELDS]:
+                    typer.echo(f"    {name}: {_shown(before)} -> {_shown(after)}")
         typer.echo("dry run: nothing was written")
         return
     statuses = ("created", "updated", "unchanged", "waiting", "failed", "dead_lettered")
@@ -65,7 +101,7 @@ def push_command(
     dry_run: bool = typer.Option(False, "--dry-run", help="Show the plan; write nothing."),
 ) -> None:
     """Push what the dbt sync models planned, in dependency order."""
-    report = run_push(settings(), select, dry_run)
+    report = run_push(settings(), select, dry_run, on_progress=ProgressLines())
     print_report(report)
     _fail_on(report)
 
@@ -85,7 +121,7 @@ def sync_command(
         typer.echo(f"-- pass {number}: extract, transform, push")
         extract(config, full_refresh=full_refresh and number == 1)
         build_models(config)
-        report = run_push(config, select, dry_run, command="sync")
+        report = run_push(config, select, dry_run, command="sync", on_progress=ProgressLines())
         print_report(report)
         if dry_run or report.total("waiting") == 0 or report.total("created") == 0:
             break

@@ -14,8 +14,9 @@ import httpx
 import pytest
 from conftest import reset_emulator
 
+from ledgerlink.cli.push import print_report, run_push
 from ledgerlink.cli.transform import build_models
-from ledgerlink.connectors.freshbooks import FreshBooksTokenManager
+from ledgerlink.connectors.freshbooks import FreshBooksClient, FreshBooksTokenManager
 from ledgerlink.connectors.freshbooks.oauth import authorize_headless
 from ledgerlink.connectors.infor import InforClient
 from ledgerlink.warehouse import connect, writer_lock
@@ -182,3 +183,39 @@ def test_tokens_expiring_in_the_middle_of_a_push_are_refreshed(
     ][:5]
     created = sum(r.total("created") for r in reports)
     assert created >= 6  # three clients and three invoices at least
+
+
+def test_dry_run_shows_field_changes_and_writes_nothing(converged, module_settings, capsys):
+    """A client's new e-mail in FreshBooks plans an Infor update; the dry run shows MAIL before
+    -> after, and neither Infor nor the ledger changes."""
+    with duckdb.connect(str(module_settings.warehouse), read_only=True) as con:
+        (customer_number,) = con.execute(
+            "select natural_key from ops.sync_records "
+            "where target = 'infor' and entity = 'customers' and operation = 'create' "
+            "and status = 'created' order by natural_key limit 1"
+        ).fetchone()
+        client_id = customer_number.removeprefix("FB")
+        ledger_rows = con.execute("select count(*) from ops.sync_records").fetchone()[0]
+    with InforClient.from_settings(module_settings) as infor:
+        old_mail = infor.customers.get(customer_number).email
+    new_mail = f"dry.run.{client_id}@example.org"
+    with FreshBooksClient.from_settings(module_settings) as freshbooks:
+        freshbooks.update("clients", int(client_id), {"email": new_mail})
+    extract(module_settings)
+    build_models(module_settings, with_tests=False)
+
+    report = run_push(module_settings, ["infor_customers"], dry_run=True)
+    print_report(report)
+    shown = capsys.readouterr().out
+
+    (customers,) = report.syncs
+    assert customers.counts["update"] == 1
+    (sample,) = [s for s in customers.samples if s["operation"] == "update"]
+    assert sample["natural_key"] == customer_number
+    assert sample["changes"]["MAIL"] == (old_mail, new_mail)
+    assert f"MAIL: {old_mail} -> {new_mail}" in shown
+    assert "dry run: nothing was written" in shown
+    with InforClient.from_settings(module_settings) as infor:
+        assert infor.customers.get(customer_number).email == old_mail
+    with duckdb.connect(str(module_settings.warehouse), read_only=True) as con:
+        assert con.execute("select count(*) from ops.sync_records").fetchone()[0] == ledger_rows

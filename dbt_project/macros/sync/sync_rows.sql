@@ -32,6 +32,12 @@
     )
 {%- endmacro %}
 
+{#- What the target holds now for the fields an update or void sends, as a JSON object (for
+    `ledgerlink push --dry-run`'s before -> after); `pairs` are (payload field, SQL expression). -#}
+{% macro sync_before_values(pairs) -%}
+    {{ sync_json_as_text(sync_json_object(pairs)) }}
+{%- endmacro %}
+
 {#- One row per failed check of each candidate: `checks` is a list of
     (reason_code, failing condition, reason text expression). -#}
 {% macro sync_failed_checks(relation, key_column, checks) -%}

@@ -53,7 +53,10 @@ final as (
         source_system,
         shop_customer_id,
         client_id,
-        customer_number
+        customer_number,
+
+        -- what FreshBooks holds now (for the dry run's before -> after)
+        before_values
 
     from pending
 

@@ -50,7 +50,10 @@ planned as (
         m3_order_number,
         m3_delivery_number,
         m3_invoice_number,
-        shipped_on
+        shipped_on,
+        {{ sync_before_values([
+            ('action_mark_as_sent', 'false'), ('po_number', "nullif(trim(po_number), '')"),
+        ]) }} as before_values
 
     from shipped_drafts
 
@@ -96,7 +99,10 @@ final as (
         m3_order_number,
         m3_delivery_number,
         m3_invoice_number,
-        shipped_on
+        shipped_on,
+
+        -- what FreshBooks holds now (for the dry run's before -> after)
+        before_values
 
     from pending
 

@@ -51,7 +51,10 @@ final as (
         order_id,
         order_name,
         buyer_email,
-        line_count
+        line_count,
+
+        -- what FreshBooks holds now (for the dry run's before -> after)
+        before_values
 
     from pending
 

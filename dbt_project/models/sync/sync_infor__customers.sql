@@ -53,7 +53,10 @@ final as (
         client_key,
         account_id,
         client_id,
-        match_status
+        match_status,
+
+        -- what Infor holds now (for the dry run's before -> after)
+        before_values
 
     from pending
 

@@ -111,7 +111,8 @@ new_clients as (
         cast(null as {{ dbt.type_string() }}) as client_key,
         cast(null as {{ dbt.type_string() }}) as client_id,
         cast(null as {{ dbt.type_string() }}) as customer_number,
-        coalesce(clients_per_email.client_count, 0) as matching_client_count
+        coalesce(clients_per_email.client_count, 0) as matching_client_count,
+        cast(null as {{ dbt.type_string() }}) as before_values
 
     from buyers
     left join clients_per_email on buyers.buyer_email = clients_per_email.email_normalized
@@ -190,7 +191,17 @@ changed_clients as (
         client_key,
         cast(client_id as {{ dbt.type_string() }}) as client_id,
         customer_number,
-        1 as matching_client_count
+        1 as matching_client_count,
+        {{ sync_before_values([
+            ('organization', 'organization'),
+            ('bus_phone', 'business_phone'),
+            ('p_street', 'billing_street'),
+            ('p_street2', 'billing_street_2'),
+            ('p_city', 'billing_city'),
+            ('p_province', 'billing_province'),
+            ('p_code', 'billing_postal_code'),
+            ('p_country', 'billing_country'),
+        ]) }} as before_values
 
     from compared
     where is_name_changed or is_address_changed or is_phone_changed
@@ -233,7 +244,8 @@ candidates as (
         client_key,
         client_id,
         customer_number,
-        matching_client_count
+        matching_client_count,
+        before_values
 
     from operations
 

@@ -287,7 +287,8 @@ candidates as (
         new_invoices.dlt_id as order_dlt_id,
         new_invoices.buyer_email,
         new_invoices.matching_client_count,
-        new_invoices.line_count
+        new_invoices.line_count,
+        cast(null as {{ dbt.type_string() }}) as before_values
 
     from new_invoices
 
@@ -316,7 +317,8 @@ candidates as (
         voided_invoices.dlt_id,
         voided_invoices.buyer_email,
         voided_invoices.matching_client_count,
-        voided_invoices.line_count
+        voided_invoices.line_count,
+        {{ sync_before_values([('vis_state', '0')]) }}
 
     from voided_invoices
 

@@ -72,6 +72,9 @@ compared as (
     select
         client_values.*,
         m3_customers.customer_number is not null as is_in_infor,
+        m3_customers.email as m3_email,
+        m3_customers.vat_number as m3_vat_number,
+        m3_customers.currency_code as m3_currency_code,
         {{ sync_differs("client_values.MAIL", sync_comparable_text("m3_customers.email")) }}
             or {{ sync_differs(
                 "upper(replace(client_values.VRNO, ' ', ''))",
@@ -93,7 +96,8 @@ creates as (
         'create' as operation,
         CUNO, CUNM, CUA1, CUA2, TOWN, ECAR, PONO, CSCD, PHNO, MAIL, YREF, ALCU,
         CUTM, CUCL, ORTP, TEPY, CUCD, VRNO, CRLM,
-        client_key, account_id, client_id, client_type, currency_code, match_status
+        client_key, account_id, client_id, client_type, currency_code, match_status,
+        cast(null as {{ dbt.type_string() }}) as before_values
 
     from compared
     where customer_number is null
@@ -125,7 +129,10 @@ updates as (
         CUCD,
         VRNO,
         cast(null as {{ dbt.type_string() }}) as CRLM,
-        client_key, account_id, client_id, client_type, currency_code, match_status
+        client_key, account_id, client_id, client_type, currency_code, match_status,
+        {{ sync_before_values([
+            ('MAIL', 'm3_email'), ('CUCD', 'm3_currency_code'), ('VRNO', 'm3_vat_number'),
+        ]) }} as before_values
 
     from compared
     where is_in_infor
@@ -160,7 +167,8 @@ candidates as (
         client_id,
         client_type,
         currency_code,
-        match_status
+        match_status,
+        before_values
 
     from operations
 
