@@ -1,0 +1,97 @@
+"""`ledgerlink webhooks serve|register|status`: the receiver, its subscriptions, its inbox."""
+
+from __future__ import annotations
+
+import typer
+
+from ledgerlink.cli.common import run_guarded, settings, table
+from ledgerlink.connectors.freshbooks.client import FreshBooksClient
+from ledgerlink.connectors.shop.client import ShopClient
+from ledgerlink.webhooks.inbox import Inbox
+from ledgerlink.webhooks.registration import endpoints, register_freshbooks, register_shop
+from ledgerlink.webhooks.verifiers import CallbackVerifiers
+
+app = typer.Typer(
+    help="Receive FreshBooks and shop webhooks into the SQLite inbox.", no_args_is_help=True
+)
+
+
+@app.command()
+@run_guarded
+def serve(
+    host: str | None = typer.Option(None, help="Address to listen on [WEBHOOKS_HOST]."),
+    port: int | None = typer.Option(None, help="Port to listen on; 0 = any [WEBHOOKS_PORT]."),
+) -> None:
+    """Run the receiver until interrupted; verified deliveries go to `<home>/inbox.sqlite`."""
+    from ledgerlink.webhooks.app import create_app
+    from ledgerlink.webhooks.server import bind, build_server, url_of
+
+    config = settings()
+    sock = bind(host or config.webhooks_host, config.webhooks_port if port is None else port)
+    server = build_server(create_app(config))
+    typer.echo(f"listening on {url_of(sock)} (inbox {config.inbox_path})")
+    if not config.shop_webhook_secret.get_secret_value():
+        typer.echo("note: SHOP_WEBHOOK_SECRET is not set, shop deliveries will be refused")
+    try:
+        server.run(sockets=[sock])
+    finally:
+        sock.close()
+
+
+@app.command()
+@run_guarded
+def register(
+    url: str | None = typer.Option(
+        None, help="The receiver's public base URL [WEBHOOKS_PUBLIC_URL]."
+    ),
+    freshbooks: bool = typer.Option(True, "--freshbooks/--no-freshbooks"),
+    shop: bool = typer.Option(True, "--shop/--no-shop"),
+) -> None:
+    """Subscribe the receiver at FreshBooks and the shop; what exists already is kept."""
+    config = settings()
+    freshbooks_uri, shop_uri = endpoints(url or config.webhooks_public_url)
+    done = []
+    if freshbooks:
+        verifiers = CallbackVerifiers(config.inbox_path)
+        try:
+            trusted = verifiers.trusted_callbacks()
+        finally:
+            verifiers.close()
+        with FreshBooksClient.from_settings(config) as client:
+            done += register_freshbooks(client, freshbooks_uri, trusted=trusted)
+    if shop:
+        with ShopClient.from_settings(config) as client:
+            done += register_shop(client, shop_uri)
+    rows = [(r.service, r.event, r.status, r.uri) for r in done]
+    typer.echo(table(rows, ("service", "event", "status", "uri")) if rows else "nothing to do")
+
+
+@app.command()
+@run_guarded
+def status(limit: int = typer.Option(10, help="How many of the latest events to show.")) -> None:
+    """Pending events, trusted FreshBooks verifiers and the latest events in the inbox."""
+    config = settings()
+    with Inbox.from_settings(config) as inbox:
+        pending, last, latest = inbox.pending_count(), inbox.last_id(), inbox.latest(limit)
+    verifiers = CallbackVerifiers(config.inbox_path)
+    try:
+        counts = verifiers.counts()
+    finally:
+        verifiers.close()
+    typer.echo(f"inbox      {config.inbox_path}")
+    typer.echo(f"events     {last} received, {pending} pending")
+    typer.echo(f"verifiers  {counts['trusted']} trusted, {counts['pending']} pending")
+    if latest:
+        rows = [
+            (
+                e.id,
+                e.source,
+                e.topic,
+                e.object_id or "",
+                e.received_at.isoformat(timespec="seconds"),
+                "yes" if e.drained else "no",
+            )
+            for e in latest
+        ]
+        typer.echo("")
+        typer.echo(table(rows, ("id", "source", "topic", "object", "received", "drained")))

@@ -1,0 +1,41 @@
+"""Running the receiver under uvicorn on a socket we bind ourselves.
+
+Binding first turns "address in use" into a one-line error before anything starts, makes
+`--port 0` (any free port) usable, and lets tests run the same server in a thread.
+"""
+
+from __future__ import annotations
+
+import socket
+
+import uvicorn
+from fastapi import FastAPI
+
+from ledgerlink.errors import ConfigurationError
+
+
+def bind(host: str, port: int) -> socket.socket:
+    """A listening-ready TCP socket on (host, port); port 0 picks a free one."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        sock.bind((host, port))
+    except OSError as exc:
+        sock.close()
+        raise ConfigurationError(
+            f"cannot listen on {host}:{port} ({exc.strerror}); pick another --host/--port"
+        ) from None
+    sock.set_inheritable(True)
+    return sock
+
+
+def url_of(sock: socket.socket) -> str:
+    host, port = sock.getsockname()[:2]
+    return f"http://[{host}]:{port}" if ":" in host else f"http://{host}:{port}"
+
+
+def build_server(app: FastAPI, *, log_level: str = "warning") -> uvicorn.Server:
+    """A uvicorn server for `app`; call `.run(sockets=[bind(...)])` to serve until stopped."""
+    config = uvicorn.Config(app, log_level=log_level, access_log=False, lifespan="on")
+    return uvicorn.Server(config)
