@@ -39,8 +39,16 @@ format: install
 	$(RUN) ruff check --fix .
 	$(RUN) ruff format .
 
-dev: install  ## sandbox in the background, then the tools for working on it
+DAGSTER_HOME_DIR := $(CURDIR)/.ledgerlink/dagster
+
+dev: install  ## sandbox + webhook receiver + Dagster UI on http://127.0.0.1:3000 (Ctrl-C stops all)
 	$(RUN) ledgerlink sandbox up
+	@mkdir -p $(DAGSTER_HOME_DIR) && cp dagster.yaml $(DAGSTER_HOME_DIR)/dagster.yaml
+	@$(RUN) ledgerlink webhooks serve & echo $$! > .ledgerlink/webhooks.pid; \
+	trap 'kill $$(cat .ledgerlink/webhooks.pid) 2>/dev/null; rm -f .ledgerlink/webhooks.pid; \
+	      $(RUN) ledgerlink sandbox down' EXIT; \
+	sleep 2; $(RUN) ledgerlink webhooks register --url http://127.0.0.1:8780; \
+	DAGSTER_HOME=$(DAGSTER_HOME_DIR) $(RUN) dagster dev -m orchestration.definitions
 
 sandbox-up: install
 	$(RUN) ledgerlink sandbox up

@@ -68,3 +68,21 @@ def run_dbt(settings: Settings, *args: str, check: bool = True, quiet: bool = Fa
         failed = ", ".join(r["unique_id"].split(".")[2] for r in run.failures()[:5]) or "see output"
         raise DbtFailed(f"dbt {' '.join(args)} failed ({len(run.failures())} failed: {failed})")
     return run
+
+
+MANIFEST = PROJECT_DIR / "target" / "manifest.json"
+
+
+def parse_project(settings: Settings) -> Path:
+    """`dbt parse`: write the manifest Dagster reads the graph from (no warehouse needed)."""
+    completed = subprocess.run(
+        [dbt_executable(), "parse", "--quiet", "--project-dir", str(PROJECT_DIR)],
+        env=dbt_environment(settings),
+        cwd=PROJECT_DIR,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if completed.returncode != 0 or not MANIFEST.exists():
+        raise DbtFailed(f"dbt parse failed: {(completed.stdout + completed.stderr).strip()[-500:]}")
+    return MANIFEST

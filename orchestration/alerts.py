@@ -90,7 +90,7 @@ def alert_sensors(settings_factory: SettingsFactory = load_settings) -> list[Sen
 # run failures
 
 
-def _root_cause(error: SerializableErrorInfo) -> SerializableErrorInfo:
+def root_cause(error: SerializableErrorInfo) -> SerializableErrorInfo:
     """Dagster wraps a user exception in "Error occurred while executing op"; the cause says why."""
     while error.cause is not None:
         error = error.cause
@@ -100,7 +100,7 @@ def _root_cause(error: SerializableErrorInfo) -> SerializableErrorInfo:
 def _error_line(error: SerializableErrorInfo | None) -> str | None:
     if error is None:
         return None
-    root = _root_cause(error)
+    root = root_cause(error)
     message = root.message.strip()
     return message if message.startswith(root.cls_name or "") else f"{root.cls_name}: {message}"
 

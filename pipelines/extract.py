@@ -15,25 +15,25 @@ from ledgerlink.errors import LedgerlinkError
 from ledgerlink.settings import Settings
 from ledgerlink.warehouse import writer_lock
 
-SourceFactory = Callable[[Settings], Any]
+SourceFactory = Callable[..., Any]  # (settings, client_factory=None) -> dlt source
 
 
-def _freshbooks(settings: Settings) -> Any:
+def _freshbooks(settings: Settings, client_factory: Any = None) -> Any:
     from pipelines.freshbooks import make_source
 
-    return make_source(settings)
+    return make_source(settings, client_factory)
 
 
-def _infor(settings: Settings) -> Any:
+def _infor(settings: Settings, client_factory: Any = None) -> Any:
     from pipelines.infor import make_source
 
-    return make_source(settings)
+    return make_source(settings, client_factory)
 
 
-def _shop(settings: Settings) -> Any:
+def _shop(settings: Settings, client_factory: Any = None) -> Any:
     from pipelines.shop import make_source
 
-    return make_source(settings)
+    return make_source(settings, client_factory)
 
 
 SOURCES: dict[str, SourceFactory] = {"freshbooks": _freshbooks, "infor": _infor, "shop": _shop}
@@ -96,7 +96,7 @@ def extract(
                     refresh="drop_sources" if full_refresh else None,
                 )
             except Exception as exc:  # dlt wraps every step failure in its own exception types
-                raise ExtractFailed(f"extract {name} failed: {_root_cause(exc)}") from exc
+                raise ExtractFailed(f"extract {name} failed: {root_cause(exc)}") from exc
         rows = pipeline.last_trace.last_normalize_info.row_counts if pipeline.last_trace else {}
         results.append(
             ExtractResult(
@@ -110,7 +110,7 @@ def extract(
     return results
 
 
-def _root_cause(exc: BaseException) -> str:
+def root_cause(exc: BaseException) -> str:
     while exc.__cause__ is not None or exc.__context__ is not None:
         inner = exc.__cause__ or exc.__context__
         if isinstance(inner, LedgerlinkError):

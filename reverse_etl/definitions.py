@@ -25,6 +25,11 @@ class SyncDefinition(BaseModel):
     concurrency: int = Field(default=4, gt=0)
     max_attempts: int = Field(default=3, gt=0)
 
+    @property
+    def entity(self) -> str:
+        """What the sync model's rows call their records: `sync_infor__customers` -> customers."""
+        return self.model.split("__", 1)[1]
+
     def allows(self, operation: str) -> bool:
         """Whether this sync's mode lets `operation` (create | update | void) through."""
         return {

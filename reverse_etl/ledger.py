@@ -210,6 +210,15 @@ class Ledger:
         return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
 
     @_serialized
+    def open_dead_letter_count(self, target: str, entity: str) -> int:
+        row = self.con.execute(
+            "select count(*) from ops.dead_letters "
+            "where status = 'open' and target = ? and entity = ?",
+            [target, entity],
+        ).fetchone()
+        return int(row[0]) if row else 0
+
+    @_serialized
     def set_dead_letter_status(self, key: str, status: str) -> None:
         self.con.execute(
             "update ops.dead_letters set status = ? where intent_key = ?", [status, key]

@@ -59,6 +59,8 @@ class SyncReport:
     counts: Counter[str] = field(default_factory=Counter)
     errors: list[str] = field(default_factory=list)
     samples: list[dict[str, Any]] = field(default_factory=list)
+    dead_letters_open: int = 0  # after the push: what waits for `ledgerlink dlq replay`
+    seconds: float = 0.0
 
     @property
     def failed(self) -> int:
@@ -191,6 +193,8 @@ class Pusher:
                     self.on_progress(
                         Progress(sync.name, done, len(operations), report.counts, elapsed)
                     )
+        report.dead_letters_open = self.ledger.open_dead_letter_count(sync.target, sync.entity)
+        report.seconds = time.monotonic() - started
         log.info("pushed", extra={"sync": sync.name, "counts": dict(report.counts)})
         return report
 

@@ -49,9 +49,10 @@ def _resource(client: FreshBooksClient, entity: Entity) -> DltResource:
     )
 
 
-def make_source(settings: Settings) -> Any:
-    """A fresh source per run (a dlt source object cannot run twice)."""
-    source = freshbooks_source(lambda: FreshBooksClient.from_settings(settings))
+def make_source(settings: Settings, client_factory: ClientFactory | None = None) -> Any:
+    """A fresh source per run (a dlt source object cannot run twice); `client_factory` replaces
+    the client built from settings."""
+    source = freshbooks_source(client_factory or (lambda: FreshBooksClient.from_settings(settings)))
     # Keep timestamps as FreshBooks sends them: dlt would read the naive US/Eastern strings as
     # UTC. Staging converts them, with the right zone, once.
     source.schema.remove_type_detection("iso_timestamp")

@@ -196,10 +196,11 @@ def infor_source(client_factory: ClientFactory, cono: str, divi: str) -> Iterato
     )
 
 
-def make_source(settings: Settings) -> Any:
-    """A fresh source per run (a dlt source object cannot run twice)."""
+def make_source(settings: Settings, client_factory: ClientFactory | None = None) -> Any:
+    """A fresh source per run (a dlt source object cannot run twice); `client_factory` replaces
+    the client built from settings."""
     return infor_source(
-        lambda: InforClient.from_settings(settings),
+        client_factory or (lambda: InforClient.from_settings(settings)),
         cono=settings.infor_cono,
         divi=settings.infor_divi,
     )

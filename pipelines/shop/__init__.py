@@ -44,6 +44,7 @@ def _resource(client: ShopClient, table: str, filters: dict[str, str]) -> DltRes
     )
 
 
-def make_source(settings: Settings) -> Any:
-    """A fresh source per run (a dlt source object cannot run twice)."""
-    return shop_source(lambda: ShopClient.from_settings(settings))
+def make_source(settings: Settings, client_factory: ClientFactory | None = None) -> Any:
+    """A fresh source per run (a dlt source object cannot run twice); `client_factory` replaces
+    the client built from settings."""
+    return shop_source(client_factory or (lambda: ShopClient.from_settings(settings)))

@@ -1,0 +1,90 @@
+"""dbt models, seeds and snapshots as assets; dbt tests as their asset checks.
+
+`dbt build` runs a model's tests right after it and skips what depends on a model whose
+error-severity test failed, so a failing check stops the sync models (and the pushes after
+them) from being built on bad data. Warn-severity tests (anomalies, drift) are reported as
+failed WARN checks and let the run go on.
+"""
+
+import os
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from typing import Any
+
+from dagster import AssetExecutionContext, AssetKey, AssetSpec
+from dagster_dbt import (
+    DagsterDbtTranslator,
+    DagsterDbtTranslatorSettings,
+    DbtCliResource,
+    dbt_assets,
+)
+
+from ledgerlink.dbt import dbt_environment
+from ledgerlink.settings import Settings
+from ledgerlink.warehouse import connect, writer_lock
+from orchestration.assets.pools import WAREHOUSE_POOL
+from orchestration.dbt_project import ledgerlink_dbt
+from orchestration.resources import LedgerlinkSettings
+from reverse_etl.ledger_schema import ensure_ops_schema
+
+# Top-level model folders become groups, so the graph reads raw -> staging -> marts -> sync.
+RESOURCE_GROUPS = {"seed": "mappings", "snapshot": "audit"}
+
+
+class LedgerlinkDbtTranslator(DagsterDbtTranslator):
+    """Sources are the dlt assets (`raw_shop/orders` for `orders` and `orders__line_items`);
+    models are grouped by layer."""
+
+    def get_asset_spec(
+        self, manifest: Mapping[str, Any], unique_id: str, project: Any
+    ) -> AssetSpec:
+        spec = super().get_asset_spec(manifest, unique_id, project)
+        props = self.get_resource_props(manifest, unique_id)
+        kind = props["resource_type"]
+        if kind == "source":
+            # A child table (`invoices__lines`) comes from its parent's dlt resource.
+            resource = props["name"].split("__", 1)[0]
+            return spec.replace_attributes(
+                key=AssetKey([props["schema"], resource]), group_name=props["schema"]
+            )
+        group = RESOURCE_GROUPS.get(kind) or props["fqn"][1]
+        return spec.replace_attributes(group_name=group)
+
+
+TRANSLATOR = LedgerlinkDbtTranslator(
+    settings=DagsterDbtTranslatorSettings(enable_duplicate_source_asset_keys=True)
+)
+
+
+@contextmanager
+def dbt_settings(settings: Settings) -> Iterator[None]:
+    """The warehouse path (and home) the dbt profile reads, for the dbt process this starts."""
+    wanted = {k: v for k, v in dbt_environment(settings).items() if k.startswith("LEDGERLINK_")}
+    saved = {k: os.environ.get(k) for k in wanted}
+    os.environ.update(wanted)
+    try:
+        yield
+    finally:
+        for key, value in saved.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
+
+
+@dbt_assets(
+    manifest=ledgerlink_dbt.manifest_path,
+    project=ledgerlink_dbt,
+    dagster_dbt_translator=TRANSLATOR,
+    name="dbt_build",
+    pool=WAREHOUSE_POOL,
+)
+def dbt_models(
+    context: AssetExecutionContext, dbt: DbtCliResource, ledgerlink: LedgerlinkSettings
+) -> Iterator[Any]:
+    settings = ledgerlink.load()
+    with writer_lock(settings, f"dbt build (dagster run {context.run_id[:8]})"):
+        with connect(settings, read_only=False) as con:
+            ensure_ops_schema(con)  # the ledger's tables are dbt sources
+        with dbt_settings(settings):
+            yield from dbt.cli(["build"], context=context).stream()

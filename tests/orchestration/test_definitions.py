@@ -1,0 +1,97 @@
+"""The code location: it loads, holds every asset and check, and its graph has no cycles."""
+
+from __future__ import annotations
+
+import json
+
+from dagster import AssetKey
+
+from ledgerlink.dbt import MANIFEST
+from orchestration.assets.push import CHECK, push_key
+from orchestration.definitions import defs
+from pipelines.extract import SOURCES
+from reverse_etl.definitions import load_syncs
+
+
+def graph():
+    return defs.resolve_asset_graph()
+
+
+def manifest() -> dict:
+    return json.loads(MANIFEST.read_text())
+
+
+def test_every_dbt_node_is_an_asset_and_every_test_a_check():
+    nodes = manifest()["nodes"].values()
+    keys = {key.path[-1] for key in graph().get_all_asset_keys()}
+    built = {
+        n["name"]
+        for n in nodes
+        if n["resource_type"] in ("model", "seed", "snapshot")
+        and n["config"]["materialized"] != "ephemeral"  # inlined into the models that use them
+    }
+    assert built and built <= keys, sorted(built - keys)
+    tests = {n["name"] for n in nodes if n["resource_type"] == "test"}
+    checks = {check.name for check in graph().asset_check_keys}
+    assert tests <= checks, sorted(tests - checks)[:10]
+
+
+def test_raw_tables_feed_staging_and_pushes_follow_their_sync_models():
+    g = graph()
+    first_tables = {"freshbooks": "clients", "infor": "customers", "shop": "orders"}
+    assert set(first_tables) == set(SOURCES)
+    for source, table in first_tables.items():
+        assert g.get(AssetKey([f"raw_{source}", table])).is_materializable
+    lines = g.get(AssetKey(["staging", "stg_freshbooks__invoice_lines"]))
+    assert AssetKey(["raw_freshbooks", "invoices"]) in lines.parent_keys
+    for sync in load_syncs():
+        push = g.get(push_key(sync.name))
+        assert AssetKey(["sync", sync.model]) in push.parent_keys
+        assert {push_key(p) for p in sync.depends_on} <= push.parent_keys
+        assert any(c.name == CHECK for c in g.asset_check_keys if c.asset_key == push.key)
+
+
+def test_the_graph_has_no_cycles():
+    g = graph()
+    state: dict[AssetKey, str] = {}
+
+    def visit(key: AssetKey, path: list[AssetKey]) -> None:
+        if state.get(key) == "done":
+            return
+        assert state.get(key) != "open", f"cycle: {[k.to_user_string() for k in path]}"
+        state[key] = "open"
+        for parent in g.get(key).parent_keys:
+            visit(parent, [*path, parent])
+        state[key] = "done"
+
+    for key in g.get_all_asset_keys():
+        visit(key, [key])
+    assert len(state) == len(g.get_all_asset_keys())
+
+
+def test_layers_are_groups_and_writers_share_the_warehouse_pool():
+    g = graph()
+    groups = {g.get(k).group_name for k in g.get_all_asset_keys() if g.get(k).is_materializable}
+    assert {"raw_freshbooks", "raw_infor", "raw_shop", "staging", "intermediate", "marts"} <= groups
+    assert {"sync", "push", "mappings"} <= groups
+    pools = {
+        node.pool
+        for assets_def in defs.assets or []
+        for node in [assets_def.node_def]
+        if getattr(assets_def, "node_def", None) is not None
+    }
+    assert pools == {"ledgerlink_warehouse"}
+
+
+def test_schedules_jobs_and_sensors_are_defined():
+    repo = defs.get_repository_def()
+    assert {"full_sync", "reference_refresh"} <= set(repo.job_names)
+    schedules = {s.name: s for s in repo.schedule_defs}
+    assert schedules["full_sync_schedule"].cron_schedule == "*/15 * * * *"
+    assert schedules["reference_refresh_schedule"].cron_schedule == "0 2 * * *"
+    sensors = {s.name for s in repo.sensor_defs}
+    assert {"webhook_inbox", "infor_changes", "alert_on_run_failure"} <= sensors
+    reference = repo.get_job("reference_refresh")
+    selected = {k.path[-1] for k in reference.asset_layer.selected_asset_keys}
+    assert {"chart_of_accounts", "items", "stg_infor__chart_of_accounts"} <= selected
+    assert not any(k.path[0] == "push" for k in reference.asset_layer.selected_asset_keys)
