@@ -6,6 +6,7 @@ from pathlib import Path
 
 from dagster import ConfigurableResource
 from dagster_dbt import DbtCliResource
+from pydantic import Field
 
 from ledgerlink.dbt import dbt_executable
 from ledgerlink.settings import Settings, load_settings
@@ -17,7 +18,7 @@ class LedgerlinkSettings(ConfigurableResource):
     points a run at another state directory; `overrides` set fields by name (as in `.env`)."""
 
     home: str | None = None
-    overrides: dict[str, str] = {}
+    overrides: dict[str, str] = Field(default_factory=dict)
 
     def load(self) -> Settings:
         overrides: dict[str, object] = dict(self.overrides)
