@@ -1,0 +1,89 @@
+"""The event sensors, evaluated with Dagster's sensor contexts: webhook inbox and Infor polling."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from conftest import reset_emulator
+from dagster import AssetKey, DagsterInstance, build_sensor_context
+
+from ledgerlink.connectors.infor import InforClient
+from ledgerlink.connectors.infor.inputs import CustomerBasicData
+from ledgerlink.webhooks.inbox import Inbox
+from orchestration.definitions import defs
+from orchestration.sensors import inbox_sensor, infor_changes_sensor
+
+
+def evaluate(sensor, cursor: str | None = None):
+    with DagsterInstance.ephemeral() as instance:
+        context = build_sensor_context(
+            instance=instance, cursor=cursor, repository_def=defs.get_repository_def()
+        )
+        return sensor.evaluate_tick(context)
+
+
+def keys(run_request) -> set[str]:
+    return {key.to_user_string() for key in run_request.asset_selection}
+
+
+@pytest.fixture
+def inbox(settings):
+    with Inbox.from_settings(settings) as opened:
+        yield opened
+
+
+def append(inbox: Inbox, source: str, topic: str, key: str) -> None:
+    assert inbox.append(source, topic, key, json.dumps({"name": topic}), keep_for=60)
+
+
+def test_inbox_events_run_only_the_tables_they_change_and_what_follows(settings, inbox):
+    append(inbox, "freshbooks", "invoice.update", "a")
+    append(inbox, "shop", "orders/create", "b")
+    append(inbox, "freshbooks", "project.create", "c")  # not a table ledgerlink loads
+    sensor = inbox_sensor(lambda: settings)
+
+    tick = evaluate(sensor)
+
+    (request,) = tick.run_requests
+    selected = keys(request)
+    assert {"raw_freshbooks/invoices", "raw_shop/orders"} <= selected
+    assert {"staging/stg_freshbooks__invoices", "push/infor_customer_orders"} <= selected
+    assert not any(k.startswith(("raw_infor/", "raw_freshbooks/expenses")) for k in selected)
+    assert request.tags["ledgerlink/warehouse"] == "write"
+    assert tick.cursor == str(inbox.last_id())
+    assert inbox.pending_count() == 0
+
+    again = evaluate(sensor, tick.cursor)
+    assert not again.run_requests and again.skip_message
+
+
+def test_inbox_events_for_tables_not_loaded_move_the_cursor_without_a_run(settings, inbox):
+    append(inbox, "freshbooks", "project.update", "d")
+    tick = evaluate(inbox_sensor(lambda: settings))
+    assert not tick.run_requests
+    assert tick.cursor == str(inbox.last_id())
+
+
+def test_infor_changes_launch_a_run_and_no_change_skips(settings, sandbox):
+    sensor = infor_changes_sensor(lambda: settings)
+    first = evaluate(sensor)
+    assert not first.run_requests and "baseline" in first.skip_message
+    quiet = evaluate(sensor, first.cursor)
+    assert not quiet.run_requests and "nothing changed" in quiet.skip_message
+
+    try:
+        with InforClient.from_settings(settings) as infor:
+            number = next(iter(infor.customers.records(page_size=2)))["CUNO"]
+            change = CustomerBasicData(CUNO=number, PHNO="+1 555 0100")
+            infor.customers.change_basic_data(change)
+        changed = evaluate(sensor, quiet.cursor)
+    finally:
+        reset_emulator(sandbox["urls"]["infor"])
+
+    (request,) = changed.run_requests
+    selected = keys(request)
+    assert "raw_infor/customers" in selected and "push/freshbooks_clients" in selected
+    assert "raw_infor/suppliers" not in selected
+    assert AssetKey(["raw_freshbooks", "clients"]) not in request.asset_selection
+    assert changed.cursor != quiet.cursor
