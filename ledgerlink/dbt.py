@@ -13,6 +13,9 @@ from ledgerlink.settings import Settings, environment_for_subprocess
 from ledgerlink.warehouse import writer_lock
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent / "dbt_project"
+# Builds write their artifacts apart from the manifest Dagster reads (target/manifest.json, from
+# `parse_project`), so a build never leaves Dagster a half-written file to load.
+BUILD_TARGET = PROJECT_DIR / "target" / "build"
 
 
 class DbtFailed(LedgerlinkError):
@@ -51,8 +54,10 @@ def run_dbt(settings: Settings, *args: str, check: bool = True, quiet: bool = Fa
         str(PROJECT_DIR),
         "--profiles-dir",
         str(PROJECT_DIR),
+        "--target-path",
+        str(BUILD_TARGET),
     ]
-    results_file = PROJECT_DIR / "target" / "run_results.json"
+    results_file = BUILD_TARGET / "run_results.json"
     results_file.unlink(missing_ok=True)
     with writer_lock(settings, f"dbt {args[0] if args else ''}"):
         completed = subprocess.run(
@@ -74,15 +79,22 @@ MANIFEST = PROJECT_DIR / "target" / "manifest.json"
 
 
 def parse_project(settings: Settings) -> Path:
-    """`dbt parse`: write the manifest Dagster reads the graph from (no warehouse needed)."""
+    """`dbt parse`: write the manifest Dagster reads the graph from (no warehouse needed),
+    replacing the old one in one step."""
+    parse_target = PROJECT_DIR / "target" / "parse"
     completed = subprocess.run(
-        [dbt_executable(), "parse", "--quiet", "--project-dir", str(PROJECT_DIR)],
+        [
+            dbt_executable(), "parse", "--quiet",
+            "--project-dir", str(PROJECT_DIR), "--target-path", str(parse_target),
+        ],
         env=dbt_environment(settings),
         cwd=PROJECT_DIR,
         capture_output=True,
         text=True,
         check=False,
-    )
-    if completed.returncode != 0 or not MANIFEST.exists():
+    )  # fmt: skip
+    parsed = parse_target / "manifest.json"
+    if completed.returncode != 0 or not parsed.exists():
         raise DbtFailed(f"dbt parse failed: {(completed.stdout + completed.stderr).strip()[-500:]}")
+    parsed.replace(MANIFEST)
     return MANIFEST
