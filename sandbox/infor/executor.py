@@ -68,7 +68,7 @@ class Executor:
         try:
             fields = mi.check_inputs(transaction, record)
             self._check_context(fields, controls)
-            scripted = self.faults.take(program, name)
+            scripted = self.faults.take(program, name, fields)
             if scripted is not None:
                 error, terminate = scripted
                 return mi.error_result(name, error, parameters), terminate

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+from collections.abc import Mapping
 
 from pydantic import BaseModel, Field
 
@@ -19,6 +20,7 @@ class ScriptedFault(BaseModel):
     field: str | None = None
     count: int = Field(default=1, ge=1)
     terminate: bool = False  # in a bulk request, also skip the transactions after it
+    when: dict[str, str] = Field(default_factory=dict)  # only calls with these input values
 
 
 class ScriptedFaults:
@@ -41,14 +43,19 @@ class ScriptedFaults:
                 for a in self._armed
             ]
 
-    def take(self, program: str, transaction: str) -> tuple[MIError, bool] | None:
-        """The error for this transaction if a fault is armed for it (consuming one use)."""
+    def take(
+        self, program: str, transaction: str, fields: Mapping[str, object] | None = None
+    ) -> tuple[MIError, bool] | None:
+        """The error for this call if a fault is armed for it (consuming one use)."""
+        fields = fields or {}
         with self._lock:
             for armed in self._armed:
                 fault: ScriptedFault = armed["fault"]
                 if armed["left"] <= 0 or fault.program != program:
                     continue
                 if fault.transaction not in (None, transaction):
+                    continue
+                if any(str(fields.get(k, "")).strip() != v for k, v in fault.when.items()):
                     continue
                 armed["left"] -= 1
                 armed["fired"] += 1

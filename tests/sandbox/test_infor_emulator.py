@@ -846,6 +846,27 @@ def test_scripted_m3_fault_fails_the_next_matching_transaction(fresh: M3) -> Non
     assert m3.control("GET", "/infor/faults").json()["faults"][0]["fired"] == 1
 
 
+def test_scripted_fault_can_be_limited_to_one_record(fresh: M3) -> None:
+    m3 = fresh
+    fault = {
+        "program": "GLS840MI",
+        "transaction": "AddBatchLineFld",
+        "errorCode": "XBL0001",
+        "errorMessage": "Account 6550 is blocked",
+        "field": "AIT1",
+        "count": 100,
+        "when": {"KEY1": "ONLYME"},
+    }
+    assert m3.control("POST", "/infor/faults", json=fault).status_code == 200
+    for key in ("ONLYME", "OTHER"):
+        m3.one("GLS840MI", "AddBatchHead", CONO=100, KEY1=key, INTN="FRESHBOOKS", DESC="x")
+    line = {"LINE": 1, "INRI": "1", "AIT1": "6550", "ACAM": "5"}
+    assert m3.ok("GLS840MI", "AddBatchLineFld", KEY1="OTHER", **line) == []
+    m3.fails("GLS840MI", "AddBatchLineFld", "XBL0001", "AIT1", KEY1="ONLYME", **line)
+    m3.fails("GLS840MI", "AddBatchLineFld", "XBL0001", "AIT1", KEY1="ONLYME", **line)
+    assert m3.control("GET", "/infor/faults").json()["faults"][0]["fired"] == 2
+
+
 def test_scripted_fault_can_terminate_a_bulk_request(fresh: M3) -> None:
     m3 = fresh
     m3.control(
