@@ -5,10 +5,11 @@ from __future__ import annotations
 import time
 from collections.abc import Iterable
 
+import httpx
 import typer
 
 from ledgerlink.cli.common import settings, table
-from ledgerlink.cli.push import MAX_SYNC_PASSES, print_report, run_push
+from ledgerlink.cli.push import print_report, run_push, run_sync, show_pass
 from ledgerlink.cli.transform import build_models
 from ledgerlink.connectors.freshbooks import RESOURCES, FreshBooksClient, FreshBooksTokenManager
 from ledgerlink.connectors.freshbooks.client import Search
@@ -20,6 +21,7 @@ from ledgerlink.records import Rejected, partition
 from ledgerlink.settings import Settings, load_settings
 from ledgerlink.warehouse import connect
 from pipelines.extract import extract
+from reverse_etl.runner import select_syncs
 from sandbox import runner
 
 
@@ -55,19 +57,29 @@ def demo(
     # The sandbox answers as fast as it can: the demo need not keep to the real APIs' limits.
     fast = load_settings(freshbooks_rate_limit=50, infor_rate_limit=50, shop_rate_limit=50)
     typer.echo("\nsyncing: extract -> dbt build -> push, until nothing waits ...")
-    for number in range(1, MAX_SYNC_PASSES + 1):
-        results = extract(fast)
-        build_models(fast)
-        report = run_push(fast, None, dry_run=False, command="demo")
-        loaded = sum(r.total_rows for r in results)
-        typer.echo(
-            f"  pass {number}: {loaded} rows loaded; pushed {report.total('created')} new, "
-            f"{report.total('updated')} updated, {report.total('waiting')} waiting"
-        )
-        if report.total("waiting") == 0 or report.total("created") == 0:
-            break
-    typer.echo("")
+    infor_url = info["urls"]["infor"]
+    planted: list[str | None] = []
+    report = run_sync(
+        fast,
+        before_first_push=lambda: planted.append(_plant_a_refused_journal(fast, infor_url)),
+        on_pass=show_pass,
+    )
     print_report(report)
+
+    typer.echo("\nin Infor, the warehouse ships and invoices some of those orders ...")
+    shipped = _ship_and_invoice(fast, infor_url)
+    typer.echo(f"  {len(shipped)} orders shipped and invoiced in Infor (sandbox controls)")
+    typer.echo("syncing again: shipments and payments flow back ...")
+    report = run_sync(fast, on_pass=show_pass)
+    counts = {s.sync: s.counts for s in report.syncs}
+    typer.echo(
+        f"  FreshBooks invoices marked sent with the Infor delivery: "
+        f"{counts['freshbooks_invoice_status']['updated']}; "
+        f"payments booked as Infor cash receipts: {counts['infor_cash_receipts']['created']}"
+    )
+    _order_to_cash_summary(fast)
+    if planted and planted[0]:
+        _show_the_dead_letter(fast, planted[0], infor_url)
     with connect(fast) as con:
         rejects = con.execute(
             "select reason, count(*) from sync.sync_rejects group by 1 order by 2 desc"
@@ -86,9 +98,103 @@ def demo(
     typer.echo(
         "  and: marts.cash_forecast, marts.reconciliation, marts.fct_invoices, ops.sync_records"
     )
-    typer.echo("next: `ledgerlink sync` runs it again (nothing is left: it plans 0 writes);")
+    typer.echo("next: `ledgerlink sync --dry-run` shows what a sync would change, field by field;")
     typer.echo(
         "      `ledgerlink dlq list` lists dead letters; `ledgerlink sandbox down` stops it all"
+    )
+    typer.echo(
+        "the Dagster UI: `make dev` (sandbox + webhook receiver + `dagster dev`), then open "
+        f"{config.dagster_ui_url} for the lineage (raw -> staging -> marts -> sync -> push), "
+        "runs, checks and alerts"
+    )
+
+
+def _ship_and_invoice(config: Settings, infor_url: str, count: int = 6) -> list[str]:
+    """Ship and invoice pushed orders in Infor: half of them paid in FreshBooks already (their
+    receipts follow), half still drafts in FreshBooks (they get marked sent)."""
+    with connect(config) as con:
+        orders = con.execute(
+            "select r.target_id, i.status = 'draft' as is_draft from ops.sync_records r "
+            "join marts.fct_invoices i on i.invoice_number = r.natural_key "
+            "where r.entity = 'customer_orders' and r.target_id is not null and not i.is_deleted "
+            "and (i.status = 'draft' or (i.paid_amount = i.amount and i.amount > 0)) "
+            "qualify row_number() over (partition by is_draft order by r.natural_key) <= ? "
+            "order by r.natural_key",
+            [count // 2],
+        ).fetchall()
+    for order_number, _ in orders:
+        for step in ("ship", "invoice"):
+            url = f"{infor_url}/_sandbox/infor/orders/{order_number}/{step}"
+            httpx.post(url, timeout=10).raise_for_status()
+    return [order for order, _ in orders]
+
+
+def _order_to_cash_summary(config: Settings) -> None:
+    extract(config)  # read back what both systems now hold
+    build_models(config, with_tests=False)
+    with connect(config) as con:
+        row = con.execute(
+            "select count(*) filter (where m3_order_number is not null), "
+            "count(*) filter (where shipped_on is not null), "
+            "count(*) filter (where is_paid_in_infor) "
+            "from marts.fct_invoices"
+        ).fetchone()
+        journals = con.execute(
+            "select count(*) from ops.sync_records where entity = 'gl_journals' "
+            "and status in ('created', 'unchanged')"
+        ).fetchone()
+    typer.echo(
+        f"\norder to cash: {row[0]} FreshBooks invoices are Infor orders, {row[1]} shipped, "
+        f"{row[2]} paid and reconciled in Infor AR (RECO 9)"
+    )
+    typer.echo(f"expenses: {journals[0]} FreshBooks expenses are balanced Infor GL journals")
+
+
+def _plant_a_refused_journal(config: Settings, infor_url: str) -> str | None:
+    """Make Infor refuse one planned GL journal every time (as M3 does for a blocked account),
+    so the demo shows a record becoming a dead letter."""
+    with connect(config) as con:
+        row = con.execute(
+            "select natural_key from sync.sync_infor__gl_journals order by natural_key limit 1"
+        ).fetchone()
+    if row is None:
+        return None
+    fault = {
+        "program": "GLS840MI",
+        "transaction": "AddBatchLineFld",
+        "errorCode": "XBL0001",
+        "errorMessage": "Account is blocked for posting",
+        "field": "AIT1",
+        "count": 1000,
+        "when": {"KEY1": row[0]},
+    }
+    httpx.post(f"{infor_url}/_sandbox/infor/faults", json=fault, timeout=10).raise_for_status()
+    typer.echo(f"  (planted: Infor will refuse GL journal {row[0]}, as for a blocked account)")
+    return str(row[0])
+
+
+def _show_the_dead_letter(config: Settings, journal: str, infor_url: str) -> None:
+    """Retry the refused journal until it runs out of attempts, show its dead letter, then lift
+    the refusal so `ledgerlink dlq replay` can write it (once) afterwards."""
+    syncs = ["infor_gl_journals"]
+    for _ in range(select_syncs(syncs)[0].max_attempts):
+        with connect(config) as con:
+            dead = con.execute(
+                "select left(intent_key, 12), reason from ops.dead_letters "
+                "where natural_key = ? and status = 'open'",
+                [journal],
+            ).fetchone()
+        if dead:
+            break
+        run_push(config, syncs, dry_run=False, command="demo")
+    httpx.delete(f"{infor_url}/_sandbox/infor/faults", timeout=10)
+    if not dead:
+        typer.echo(f"\nthe planted refusal of journal {journal} did not become a dead letter")
+        return
+    typer.echo(f"\ndead letter {dead[0]} (GL journal {journal}): {dead[1]}")
+    typer.echo(
+        "  Infor refused it on every attempt. Fix the cause (here the sandbox has lifted the "
+        f"refusal), then `ledgerlink dlq replay {dead[0]}` and `ledgerlink push`: written once."
     )
 
 

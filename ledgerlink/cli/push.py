@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sys
 import time
+from collections.abc import Callable
 
 import typer
 
@@ -12,9 +13,16 @@ from ledgerlink.cli.transform import build_models
 from ledgerlink.errors import LedgerlinkError
 from ledgerlink.settings import Settings
 from ledgerlink.warehouse import connect, writer_lock
-from pipelines.extract import extract
+from pipelines.extract import ExtractResult, extract
 from reverse_etl.ledger_schema import ensure_ops_schema
-from reverse_etl.runner import Progress, ProgressCallback, Pusher, PushReport, select_syncs
+from reverse_etl.runner import (
+    Progress,
+    ProgressCallback,
+    Pusher,
+    PushReport,
+    SyncReport,
+    select_syncs,
+)
 from reverse_etl.targets import TargetWriters
 
 MAX_SYNC_PASSES = 4  # a new shop order needs client -> invoice -> customer -> order
@@ -67,6 +75,24 @@ class ProgressLines:
         )
 
 
+def combined(reports: list[PushReport]) -> PushReport:
+    """The passes of one `sync` as one report: counts added up, the last pass's errors."""
+    by_sync: dict[str, SyncReport] = {}
+    for report in reports:
+        for sync in report.syncs:
+            total = by_sync.setdefault(sync.sync, SyncReport(sync.sync))
+            total.counts.update(sync.counts)
+            total.errors = sync.errors
+            total.dead_letters_open = sync.dead_letters_open
+            total.seconds += sync.seconds
+    # Records still waiting or failing count once, as the last pass left them.
+    last = {s.sync: s for s in reports[-1].syncs}
+    for name, total in by_sync.items():
+        for status in ("waiting", "failed"):
+            total.counts[status] = last[name].counts[status] if name in last else 0
+    return PushReport(reports[-1].run_id, list(by_sync.values()), reports[-1].dry_run)
+
+
 def _shown(value: object) -> str:
     text = "-" if value is None else str(value)
     return text if len(text) <= 40 else text[:37] + "..."
@@ -106,6 +132,45 @@ def push_command(
     _fail_on(report)
 
 
+PassCallback = Callable[[int, list[ExtractResult], PushReport], None]
+
+
+def run_sync(
+    config: Settings,
+    select: list[str] | None = None,
+    *,
+    dry_run: bool = False,
+    full_refresh: bool = False,
+    before_first_push: Callable[[], object] | None = None,
+    on_pass: PassCallback | None = None,
+) -> PushReport:
+    """Extract -> dbt build -> push, again while a pass writes something: what one pass wrote
+    can make more ready (a shop order's new FreshBooks invoice becomes an Infor order in the
+    next pass). At most `MAX_SYNC_PASSES`; returns the passes' combined report."""
+    reports: list[PushReport] = []
+    for number in range(1, MAX_SYNC_PASSES + 1):
+        results = extract(config, full_refresh=full_refresh and number == 1)
+        build_models(config)
+        if before_first_push and number == 1:
+            before_first_push()
+        report = run_push(config, select, dry_run, command="sync", on_progress=ProgressLines())
+        reports.append(report)
+        if on_pass:
+            on_pass(number, results, report)
+        if dry_run or report.total("created") + report.total("updated") == 0:
+            break
+    return combined(reports)
+
+
+def show_pass(number: int, results: list[ExtractResult], report: PushReport) -> None:
+    loaded = sum(r.total_rows for r in results)
+    typer.echo(
+        f"  pass {number}: {loaded} rows loaded; {report.total('created')} created, "
+        f"{report.total('updated')} updated, {report.total('waiting')} waiting, "
+        f"{report.total('failed')} failed"
+    )
+
+
 @run_guarded
 def sync_command(
     select: list[str] = typer.Option(
@@ -114,18 +179,11 @@ def sync_command(
     dry_run: bool = typer.Option(False, "--dry-run", help="Extract and plan; write nothing."),
     full_refresh: bool = typer.Option(False, "--full-refresh", help="Reload every source first."),
 ) -> None:
-    """Extract -> dbt build -> push, repeated while rows wait for records created in this run."""
-    config = settings()
-    report: PushReport | None = None
-    for number in range(1, MAX_SYNC_PASSES + 1):
-        typer.echo(f"-- pass {number}: extract, transform, push")
-        extract(config, full_refresh=full_refresh and number == 1)
-        build_models(config)
-        report = run_push(config, select, dry_run, command="sync", on_progress=ProgressLines())
-        print_report(report)
-        if dry_run or report.total("waiting") == 0 or report.total("created") == 0:
-            break
-    assert report is not None
+    """Extract -> dbt build -> push, repeated while a pass makes more records ready (bounded)."""
+    report = run_sync(
+        settings(), select, dry_run=dry_run, full_refresh=full_refresh, on_pass=show_pass
+    )
+    print_report(report)
     _fail_on(report)
 
 
