@@ -1,9 +1,10 @@
 """dbt models, seeds and snapshots as assets; dbt tests as their asset checks.
 
 `dbt build` runs a model's tests right after it and skips what depends on a model whose
-error-severity test failed, so a failing check stops the sync models (and the pushes after
-them) from being built on bad data. Warn-severity tests (anomalies, drift) are reported as
-failed WARN checks and let the run go on.
+error-severity test failed. A skipped model yields no materialization, so Dagster skips the
+pushes after it too: a failing check blocks exactly the pushes downstream of it, while the
+others go on. Warn-severity tests (anomalies, drift) are failed WARN checks and block nothing.
+A model that fails to build fails the step.
 """
 
 import os
@@ -19,7 +20,7 @@ from dagster_dbt import (
     dbt_assets,
 )
 
-from ledgerlink.dbt import dbt_environment
+from ledgerlink.dbt import DbtFailed, dbt_environment
 from ledgerlink.settings import Settings
 from ledgerlink.warehouse import connect, writer_lock
 from orchestration.assets.pools import WAREHOUSE_POOL
@@ -87,4 +88,13 @@ def dbt_models(
         with connect(settings, read_only=False) as con:
             ensure_ops_schema(con)  # the ledger's tables are dbt sources
         with dbt_settings(settings):
-            yield from dbt.cli(["build"], context=context).stream()
+            invocation = dbt.cli(["build"], context=context, raise_on_error=False)
+            yield from invocation.stream()
+    results = invocation.get_artifact("run_results.json")["results"]
+    broken = [
+        r["unique_id"]
+        for r in results
+        if r["status"] == "error" and not r["unique_id"].startswith(("test.", "unit_test."))
+    ]
+    if broken:
+        raise DbtFailed(f"dbt build failed to build {len(broken)} nodes: {', '.join(broken[:5])}")
