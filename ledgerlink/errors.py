@@ -88,3 +88,10 @@ class OutcomeUnknown(LedgerlinkError):
             f"{service}: outcome of {what} is unknown ({type(cause).__name__}: {cause}); "
             "look the record up by its natural key before trying again"
         )
+
+    @property
+    def server_answered(self) -> bool:
+        """The server sent an answer (a 5xx): it has finished with the request, so a look-up
+        now sees the final state. After a timeout or a dropped connection it may still be
+        working on it, and a look-up now could miss a write that lands a moment later."""
+        return isinstance(self.cause, ApiError)

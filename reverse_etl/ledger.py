@@ -26,6 +26,9 @@ import duckdb
 from reverse_etl.ledger_schema import ensure_ops_schema
 
 APPLIED = ("created", "updated", "unchanged")
+# An open intent the plan dropped (see `supersede_unplanned`): closed, never retried.
+SUPERSEDED = "superseded"
+NO_LONGER_PLANNED = "no longer planned: the target holds it or newer content replaced it"
 MAX_ERROR_LENGTH = 2000
 
 P = ParamSpec("P")
@@ -208,6 +211,30 @@ class Ledger:
         cursor = self.con.execute(sql + " order by failed_at", params)
         names = [d[0] for d in cursor.description]
         return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+
+    @_serialized
+    def supersede_unplanned(self, target: str, entity: str, planned: set[str], run_id: str) -> int:
+        """Close the open (pending or failed) intents of this entity that the current plan no
+        longer holds: dbt found the target already as planned (an unknown outcome that did
+        land), or the content changed and a newer intent replaced this one."""
+        rows = self.con.execute(
+            "select intent_key from ops.sync_records where target = ? and entity = ? "
+            "and status in ('pending', 'failed')",
+            [target, entity],
+        ).fetchall()
+        stale = [key for (key,) in rows if key not in planned]
+        for key in stale:
+            self.con.execute(
+                "update ops.sync_records set status = 'superseded', run_id = ?, "
+                "error_message = coalesce(error_message || ' / ', '') || ? "
+                "where intent_key = ?",
+                [
+                    run_id,
+                    "no longer planned: the target holds it or newer content replaced it",
+                    key,
+                ],
+            )
+        return len(stale)
 
     @_serialized
     def open_dead_letter_count(self, target: str, entity: str) -> int:

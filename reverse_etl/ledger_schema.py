@@ -33,7 +33,7 @@ create table if not exists ops.sync_records (
     natural_key varchar not null,          -- what finds the record in the target
     content_hash varchar not null,
     operation varchar not null,            -- create | update | void
-    -- pending | created | updated | unchanged | failed | dead_lettered
+    -- pending | created | updated | unchanged | failed | dead_lettered | superseded
     status varchar not null,
     attempts integer not null default 0,
     target_id varchar,                     -- the id the target gave the record

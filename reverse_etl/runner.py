@@ -26,17 +26,36 @@ from typing import Any
 
 import duckdb
 
-from ledgerlink.errors import LedgerlinkError, OutcomeUnknown, ValidationFailed
+from ledgerlink.errors import (
+    LedgerlinkError,
+    OutcomeUnknown,
+    RateLimited,
+    TransientFailure,
+    ValidationFailed,
+)
 from ledgerlink.http import TokenBucket
 from ledgerlink.log import get_logger
 from reverse_etl.definitions import SyncDefinition, in_dependency_order, load_syncs
-from reverse_etl.ledger import Intent, Ledger
+from reverse_etl.ledger import Intent, Ledger, intent_key
 from reverse_etl.operations import BEFORE_VALUES, DIFFERS, Operation, Writer, onto_existing
 
 log = get_logger("ledgerlink.push")
 
 WriterFactory = Callable[[str], Writer]  # target -> writer
 SAMPLE_SIZE = 3
+# Tries per record and run while a write fails in a way that may pass and the server has
+# answered (a 5xx, a rate limit the HTTP policy gave up on): each later try looks the record up
+# first, so it resumes or finds it instead of writing it twice. After a timeout or a dropped
+# connection the server may still be writing, so the look-up waits for the next run. Refusals
+# (M3 NOK, 4xx) get one try per run: they pass only once someone fixes the data.
+TRIES_PER_RUN = 3
+RETRYABLE = (OutcomeUnknown, TransientFailure, RateLimited)
+
+
+def retry_now(exc: Exception) -> bool:
+    return isinstance(exc, (TransientFailure, RateLimited)) or (
+        isinstance(exc, OutcomeUnknown) and exc.server_answered
+    )
 
 
 @dataclass(frozen=True)
@@ -193,6 +212,12 @@ class Pusher:
                     self.on_progress(
                         Progress(sync.name, done, len(operations), report.counts, elapsed)
                     )
+        planned = {
+            intent_key(sync.target, op.entity, op.natural_key, op.content_hash) for op in operations
+        }
+        report.counts["superseded"] += self.ledger.supersede_unplanned(
+            sync.target, sync.entity, planned, run_id
+        )
         report.dead_letters_open = self.ledger.open_dead_letter_count(sync.target, sync.entity)
         report.seconds = time.monotonic() - started
         log.info("pushed", extra={"sync": sync.name, "counts": dict(report.counts)})
@@ -215,20 +240,17 @@ class Pusher:
         parent_ids = self._parent_ids(sync, op)
         if parent_ids is None:
             return "waiting"
+        look_up = op.operation == "create" or intent.outcome_unknown or intent.attempts > 0
         try:
-            if op.operation == "create" or intent.outcome_unknown:
-                found = writer.find(op)
-                if found is not None and found.status == DIFFERS and found.target_id:
-                    op = onto_existing(op, found.target_id)  # update it, never a second one
-                elif found is not None:
-                    status = "created" if intent.outcome_unknown else "unchanged"
-                    self._applied(op, status, found.target_id, found.links)
-                    return status
-            pace.acquire()
-            self.ledger.begin_attempt(intent.key, run_id)
-            result = writer.write(op, parent_ids)
+            for attempt in range(1, TRIES_PER_RUN + 1):
+                try:
+                    return self._attempt(op, intent, writer, pace, run_id, parent_ids, look_up)
+                except RETRYABLE as exc:
+                    if attempt == TRIES_PER_RUN or not retry_now(exc):
+                        raise
+                    look_up = True  # it may have landed: look before writing again
         except OutcomeUnknown as exc:
-            # Left pending with its attempt counted: the next run looks it up before writing.
+            # Left pending with its attempts counted: the next run looks it up before writing.
             report.errors.append(f"{op.natural_key}: {exc}")
             return "failed"
         except ValidationFailed as exc:
@@ -239,6 +261,30 @@ class Pusher:
             return self._failed(sync, op, exc, report)
         except LedgerlinkError as exc:
             return self._failed(sync, op, exc, report)
+        raise AssertionError("unreachable: every try returns or raises")
+
+    def _attempt(
+        self,
+        op: Operation,
+        intent: Intent,
+        writer: Writer,
+        pace: TokenBucket,
+        run_id: str,
+        parent_ids: dict[str, str],
+        look_up: bool,
+    ) -> str:
+        """One try: look the record up by its natural key when it may exist, then write."""
+        if look_up:
+            found = writer.find(op)
+            if found is not None and found.status == DIFFERS and found.target_id:
+                op = onto_existing(op, found.target_id)  # update it, never a second one
+            elif found is not None:
+                status = "created" if self.ledger.intent(intent.key).attempts else "unchanged"
+                self._applied(op, status, found.target_id, found.links)
+                return status
+        pace.acquire()
+        self.ledger.begin_attempt(intent.key, run_id)
+        result = writer.write(op, parent_ids)
         self._applied(op, result.status, result.target_id, result.links)
         return result.status
 
@@ -249,7 +295,9 @@ class Pusher:
         code = getattr(exc, "code", None)
         report.errors.append(f"{op.natural_key}: {exc}")
         attempts = self.ledger.intent(op.intent.key).attempts
-        if attempts >= sync.max_attempts:
+        # `max_attempts` counts runs: a retryable failure had TRIES_PER_RUN tries in each.
+        limit = sync.max_attempts * (TRIES_PER_RUN if isinstance(exc, RETRYABLE) else 1)
+        if attempts >= limit:
             self.ledger.dead_letter(op.intent, op.payload(), str(exc), code)
             return "dead_lettered"
         self.ledger.record_outcome(op.intent.key, "failed", error_code=code, error_message=str(exc))

@@ -82,8 +82,13 @@ def raise_for_error(response: httpx.Response, what: str) -> Any:
     """
     if response.status_code == 204:
         return None
-    body = parse_json(response, what) if response.content else None
     status = response.status_code
+    try:
+        body = parse_json(response, what) if response.content else None
+    except MalformedResponse:
+        if status < 400:
+            raise
+        body = None  # an error page (a proxy's 502, say): the status says what happened
     legacy_errors = (
         isinstance(body, dict)
         and isinstance(body.get("response"), dict)
