@@ -8,6 +8,7 @@ from ledgerlink.cli import auth, demo, dlq, sandbox, webhooks
 from ledgerlink.cli.common import run_guarded
 from ledgerlink.cli.extract import extract_command
 from ledgerlink.cli.push import push_command, sync_command
+from ledgerlink.cli.status import status_command
 from ledgerlink.cli.transform import transform_command
 
 app = typer.Typer(
@@ -23,6 +24,7 @@ app.command("extract")(extract_command)
 app.command("transform")(transform_command)
 app.command("push")(push_command)
 app.command("sync")(sync_command)
+app.command("status")(status_command)
 app.add_typer(dlq.app, name="dlq")
 app.add_typer(webhooks.app, name="webhooks")
 app.command("demo")(run_guarded(demo.demo))

@@ -1,0 +1,72 @@
+"""`ledgerlink status`: where things stand: the sandbox, the ledger, dead letters, the inbox."""
+
+from __future__ import annotations
+
+import duckdb
+import typer
+
+from ledgerlink.cli.common import run_guarded, settings, table
+from ledgerlink.settings import Settings
+from ledgerlink.warehouse import connect
+from ledgerlink.webhooks.inbox import Inbox
+from sandbox import runner
+
+RECENT_RUNS = 5
+
+
+@run_guarded
+def status_command() -> None:
+    """Show the sandbox, the last pushes, records by outcome, open dead letters and the inbox."""
+    config = settings()
+    sandbox = runner.status(config.home)
+    typer.echo(
+        f"sandbox:   running (pid {sandbox['pid']})" if sandbox else "sandbox:   not running"
+    )
+    typer.echo(f"warehouse: {config.warehouse}")
+    _ledger(config)
+    if config.inbox_path.exists():
+        with Inbox.from_settings(config) as inbox:
+            typer.echo(
+                f"\nwebhook inbox: {inbox.last_id()} events received, "
+                f"{inbox.pending_count()} not yet run"
+            )
+
+
+def _ledger(config: Settings) -> None:
+    if not config.warehouse.exists():
+        typer.echo("no warehouse yet: run `ledgerlink sync` (or `make demo`)")
+        return
+    try:
+        con = connect(config)
+    except duckdb.IOException:
+        typer.echo("the warehouse is busy (a sync is writing it): try again in a moment")
+        return
+    with con:
+        try:
+            runs = con.execute(
+                "select run_id, command, status, created, updated, failed, dead_lettered "
+                "from ops.sync_runs order by started_at desc limit ?",
+                [RECENT_RUNS],
+            ).fetchall()
+            records = con.execute(
+                "select target, entity, status, count(*) from ops.sync_records "
+                "group by all order by all"
+            ).fetchall()
+            (open_letters,) = con.execute(
+                "select count(*) from ops.dead_letters where status = 'open'"
+            ).fetchone()
+        except duckdb.CatalogException:
+            typer.echo("nothing pushed yet: run `ledgerlink sync`")
+            return
+    typer.echo("\nlast pushes:")
+    typer.echo(
+        table(runs, ("run", "command", "status", "created", "updated", "failed", "dead"))
+        if runs
+        else "  none"
+    )
+    typer.echo("\nrecords by outcome:")
+    typer.echo(table(records, ("target", "entity", "status", "records")) if records else "  none")
+    typer.echo(
+        f"\nopen dead letters: {open_letters}"
+        + ("  (`ledgerlink dlq list`)" if open_letters else "")
+    )
