@@ -111,6 +111,7 @@ class FaultInjector:
         self.error_body = error_body
         self.rate_limit = ServerRateLimit()
         self._rules: list[_ArmedRule] = []
+        self._seed = seed
         self._rng = random.Random(seed)
         self._lock = threading.Lock()
         self.stats: Counter[str] = Counter()
@@ -121,9 +122,12 @@ class FaultInjector:
             self._rules.extend(_ArmedRule(rule) for rule in rules)
 
     def clear(self) -> None:
+        """No rules, no limit, and the random sequence from its start: the same faults fire
+        for the same requests after every clear (and every reset), whatever ran before."""
         with self._lock:
             self._rules.clear()
             self.rate_limit.set(None)
+            self._rng = random.Random(self._seed)
 
     def describe(self) -> list[dict[str, Any]]:
         with self._lock:

@@ -26,6 +26,9 @@ def bind(host: str, port: int) -> socket.socket:
         raise ConfigurationError(
             f"cannot listen on {host}:{port} ({exc.strerror}); pick another --host/--port"
         ) from None
+    # Listening now, not when uvicorn gets to it: a delivery that arrives while the app starts
+    # waits in the backlog instead of being refused.
+    sock.listen(2048)
     sock.set_inheritable(True)
     return sock
 
