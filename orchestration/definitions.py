@@ -6,7 +6,7 @@ run on a schedule, by webhook events, by Infor polling, with alerts on what goes
 
 from __future__ import annotations
 
-from dagster import Definitions
+from dagster import Definitions, in_process_executor
 from dagster_dlt import DagsterDltResource
 
 from ledgerlink.settings import load_settings
@@ -25,4 +25,7 @@ defs = Definitions(
     schedules=schedules(load_settings()),
     sensors=[inbox_sensor(), infor_changes_sensor(), *ALERT_SENSORS],
     resources={"dlt": DagsterDltResource(), "dbt": dbt_cli(), "ledgerlink": LedgerlinkSettings()},
+    # One process per run: the steps take turns on the warehouse anyway (one writer), and a
+    # process per step would add its start-up (seconds on a small machine) to every step.
+    executor=in_process_executor,
 )

@@ -59,8 +59,12 @@ def raw_table(event: InboxEvent) -> AssetKey | None:
 
 
 def affected_assets(context: SensorEvaluationContext, tables: Iterable[AssetKey]) -> list[AssetKey]:
-    """The tables and everything downstream of them in this code location's graph."""
-    selection = AssetSelection.assets(*tables).downstream()
+    """The tables and what lies between them and the pushes they feed: staging, the models the
+    sync models read, the sync models, the pushes (with their checks). Marts and snapshots off
+    that path wait for the scheduled full sync, which keeps event-driven runs short."""
+    selection = AssetSelection.assets(*tables).downstream() & (
+        AssetSelection.groups("push").upstream()
+    )
     return sorted(selection.resolve(context.repository_def.asset_graph), key=str)
 
 
