@@ -47,7 +47,8 @@ dev: install  ## sandbox + webhook receiver + Dagster UI on http://127.0.0.1:300
 	@$(RUN) ledgerlink webhooks serve & echo $$! > .ledgerlink/webhooks.pid; \
 	trap 'kill $$(cat .ledgerlink/webhooks.pid) 2>/dev/null; rm -f .ledgerlink/webhooks.pid; \
 	      $(RUN) ledgerlink sandbox down' EXIT; \
-	sleep 2; $(RUN) ledgerlink webhooks register --url http://127.0.0.1:8780; \
+	sleep 2; $(RUN) ledgerlink auth freshbooks --headless && \
+	$(RUN) ledgerlink webhooks register --url http://127.0.0.1:8780; \
 	DAGSTER_HOME=$(DAGSTER_HOME_DIR) $(RUN) dagster dev -m orchestration.definitions
 
 sandbox-up: install
