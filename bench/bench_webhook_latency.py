@@ -482,39 +482,58 @@ def read_marks(instance: Any, event: Event) -> None:
             marks.setdefault(f"{step}:first_output", stamp)
             outputs = f"{step}:outputs"
             event.counts[outputs] = event.counts.get(outputs, 0) + 1
-    marks.update(dbt_marks(event.run_id, event.counts))
+    if f"{DBT_STEP}:start" in marks and f"{DBT_STEP}:end" in marks:
+        start, end = marks[f"{DBT_STEP}:start"], marks[f"{DBT_STEP}:end"]
+        marks.update(dbt_marks(event.run_id, start, end, event.counts))
     event.marks = marks
 
 
-# dbt's own log (JSON lines) in the run's target path: when it started, finished parsing,
-# started and finished executing the selected nodes.
+# dbt's own log (JSON lines) in the run's target path (`target/dagster`, shared by the runs
+# since 5236493, or `target/dbt_build-<run>-<hash>` per run before): when dbt started, started
+# executing the selected nodes and finished, whether it parsed the whole project, how many
+# nodes it built. The run's invocation is the one that started inside its dbt step.
 DBT_LOG_CODES = {"A001": "dbt:begin", "Q027": "dbt:execute", "Q039": "dbt:done"}
 
 
-def dbt_marks(run_id: str, counts: dict[str, int]) -> dict[str, float]:
-    marks: dict[str, float] = {}
-    for target in DBT_TARGETS.glob(f"dbt_build-{run_id[:7]}-*"):
-        log = target / "dbt.log"
-        if not log.exists():
+def dbt_marks(run_id: str, start: float, end: float, counts: dict[str, int]) -> dict[str, float]:
+    logs = list((DBT_TARGETS / "dagster").glob("dbt.log*"))  # dbt rotates it at 10 MB
+    logs += [t / "dbt.log" for t in DBT_TARGETS.glob(f"dbt_build-{run_id[:7]}-*")]
+    wanted = tuple(f'"code": "{code}"' for code in (*DBT_LOG_CODES, "I024", "Z023"))
+    invocations: dict[str, dict[str, Any]] = {}
+    for log in logs:
+        if not log.exists() or log.stat().st_mtime < start:
             continue
         for line in log.read_text(errors="replace").splitlines():
+            if not any(code in line for code in wanted):
+                continue
             try:
                 info = json.loads(line)["info"]
-            except (ValueError, KeyError):
+            except (ValueError, KeyError, TypeError):
                 continue
-            name = DBT_LOG_CODES.get(info.get("code"))
-            if name:
-                marks.setdefault(name, datetime.fromisoformat(info["ts"]).timestamp())
-            if info.get("code") == "I024":  # "Unable to do partial parsing because ..."
-                counts["dbt_full_parse"] = 1
-        results = target / "run_results.json"
-        if results.exists():
-            counts["dbt_nodes"] = len(json.loads(results.read_text()).get("results", []))
-    return marks
+            code = info.get("code")
+            if code not in (*DBT_LOG_CODES, "I024", "Z023"):
+                continue
+            found = invocations.setdefault(info.get("invocation_id", ""), {})
+            if code in DBT_LOG_CODES:
+                found[DBT_LOG_CODES[code]] = datetime.fromisoformat(info["ts"]).timestamp()
+            elif code == "I024":  # "Unable to do partial parsing because ..."
+                found["full_parse"] = 1
+            else:  # "Done. PASS=... TOTAL=n"
+                total = info.get("msg", "").rpartition("TOTAL=")[2].strip()
+                found["nodes"] = int(total) if total.isdigit() else None
+    mine = [i for i in invocations.values() if start <= i.get("dbt:begin", 0) <= end]
+    if not mine:
+        return {}
+    chosen = max(mine, key=lambda i: i["dbt:begin"])
+    counts["dbt_full_parse"] = chosen.get("full_parse", 0)
+    if chosen.get("nodes") is not None:
+        counts["dbt_nodes"] = chosen["nodes"]
+    return {k: v for k, v in chosen.items() if k.startswith("dbt:")}
 
 
 def remove_dbt_targets(run_ids: list[str]) -> int:
-    """The per-run target paths dagster-dbt left in the project (git-ignored), of our runs only."""
+    """Per-run target paths dagster-dbt left in the project (git-ignored), of our runs only
+    (before 5236493; `target/dagster`, shared by every run now, is left alone)."""
     removed = 0
     for run_id in run_ids:
         for target in DBT_TARGETS.glob(f"dbt_build-{run_id[:7]}-*"):
