@@ -51,9 +51,14 @@ create table if not exists freshbooks_verifiers (
 
 
 def _private_file(path: Path) -> None:
-    """Create `path` readable by its owner only: it holds FreshBooks verifiers."""
+    """Create `path` readable by its owner only: it holds FreshBooks verifiers.
+
+    An existing file is never opened here: closing any descriptor of a file drops every POSIX
+    lock this process holds on it, so SQLite connections already open on the inbox would lose
+    theirs (and another process could then delete the WAL they still write to)."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    os.close(os.open(path, os.O_CREAT | os.O_RDWR, 0o600))
+    with contextlib.suppress(FileExistsError):
+        os.close(os.open(path, os.O_CREAT | os.O_EXCL | os.O_RDWR, 0o600))
     _tighten(path)
 
 

@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from ledgerlink.webhooks import Inbox, InboxEvent
+from ledgerlink.webhooks.db import InboxDatabase
 from ledgerlink.webhooks.verifiers import CallbackVerifiers
 
 T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
@@ -134,3 +135,23 @@ def test_the_file_is_private_and_verifiers_stay_in_their_table(tmp_path: Path):
         verifiers.close()
     for file in tmp_path.glob("inbox.sqlite*"):
         assert stat.S_IMODE(file.stat().st_mode) == 0o600, file
+
+
+def test_a_reader_in_another_process_never_loses_the_receivers_events(tmp_path):
+    """Opening a second database on the same inbox (the receiver opens two) must not drop the
+    first one's SQLite locks; else a reader closing its connection deletes the WAL the receiver
+    still writes to, and later events vanish."""
+
+    path = tmp_path / "inbox.sqlite"
+    reader = (
+        "import sys; from ledgerlink.webhooks.inbox import Inbox; from pathlib import Path\n"
+        "with Inbox(Path(sys.argv[1])) as inbox: print(len(inbox.events_after(0, 1000)))"
+    )
+    with Inbox(path) as inbox:
+        InboxDatabase(path)  # a second handle on the same file, as the receiver's app has
+        for n in range(4):
+            assert inbox.append("shop", "orders/create", f"event-{n}", "{}", keep_for=60)
+            seen = subprocess.run(
+                [sys.executable, "-c", reader, str(path)], capture_output=True, text=True
+            )
+            assert seen.stdout.strip() == str(n + 1), seen.stderr
