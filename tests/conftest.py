@@ -3,11 +3,16 @@
 from __future__ import annotations
 
 import os
+import socket
+import threading
+import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
 import pytest
+import uvicorn
 
 from ledgerlink.settings import Settings, load_settings
 from sandbox import runner
@@ -87,3 +92,20 @@ def inject_faults(url: str, *rules: dict, rate_limit_per_second: float | None = 
 
 def clear_faults(url: str) -> None:
     httpx.delete(f"{url}/_sandbox/faults", timeout=10).raise_for_status()
+
+
+@contextmanager
+def serving_in_thread(server: uvicorn.Server, sock: socket.socket, name: str) -> Iterator[None]:
+    """Run `server` on the bound `sock` in a thread until the block ends."""
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 10
+    while not server.started:
+        assert thread.is_alive() and time.monotonic() < deadline, f"{name} did not start"
+        time.sleep(0.01)
+    try:
+        yield
+    finally:
+        server.should_exit = True
+        thread.join(10)
+        sock.close()

@@ -22,8 +22,6 @@ import json
 import random
 import re
 import socket
-import threading
-import time
 from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -35,7 +33,7 @@ import duckdb
 import httpx
 import pytest
 import uvicorn
-from conftest import clear_faults, inject_faults
+from conftest import clear_faults, inject_faults, serving_in_thread
 
 from ledgerlink.cli.transform import build_models
 from ledgerlink.connectors.freshbooks import FreshBooksClient, FreshBooksTokenManager
@@ -182,19 +180,8 @@ def serving(app: DropAfterCommit) -> Iterator[str]:
     sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
     sock.bind(("127.0.0.1", 0))
     config = uvicorn.Config(app, log_level="critical", access_log=False, timeout_keep_alive=30)
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 10
-    while not server.started:
-        assert thread.is_alive() and time.monotonic() < deadline, "chaos proxy did not start"
-        time.sleep(0.02)
-    try:
+    with serving_in_thread(uvicorn.Server(config), sock, "chaos proxy"):
         yield f"http://127.0.0.1:{sock.getsockname()[1]}"
-    finally:
-        server.should_exit = True
-        thread.join(10)
-        sock.close()
 
 
 # --- the chaos, on during pushes only ---------------------------------------------------------

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import threading
 import time
 import uuid
 from collections.abc import Callable, Iterator
@@ -13,6 +12,7 @@ from typing import Any, TypeVar
 from urllib.parse import urlencode
 
 import httpx
+from conftest import serving_in_thread
 
 from ledgerlink.connectors.freshbooks.webhooks import SIGNATURE_HEADER
 from ledgerlink.connectors.freshbooks.webhooks import sign_webhook as sign_freshbooks
@@ -29,19 +29,8 @@ ACCOUNT_ID = "6BApk"
 def serving(settings: Settings) -> Iterator[str]:
     """The receiver for `settings` on a free loopback port, under uvicorn; yields its URL."""
     sock = bind("127.0.0.1", 0)
-    server = build_server(create_app(settings))
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 10
-    while not server.started:
-        assert thread.is_alive() and time.monotonic() < deadline, "receiver did not start"
-        time.sleep(0.01)
-    try:
+    with serving_in_thread(build_server(create_app(settings)), sock, "receiver"):
         yield url_of(sock)
-    finally:
-        server.should_exit = True
-        thread.join(10)
-        sock.close()
 
 
 def freshbooks_delivery(
