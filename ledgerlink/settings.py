@@ -55,6 +55,9 @@ class Settings(BaseSettings):
     http_max_total_wait_seconds: float = 60.0
     http_backoff_base_seconds: float = 0.5
     http_backoff_cap_seconds: float = 20.0
+    # how long a push waits before looking up records whose write ended without an answer
+    # (a timeout, a dropped connection): the server may still be writing them
+    push_settle_seconds: float = 5.0
 
     # webhook receiver (`ledgerlink webhooks serve`): where it listens, the public URL the
     # services post to, and how long a redelivered event counts as a repeat

@@ -22,6 +22,7 @@ from collections import Counter
 from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any
 
 import duckdb
@@ -46,10 +47,15 @@ SAMPLE_SIZE = 3
 # Tries per record and run while a write fails in a way that may pass and the server has
 # answered (a 5xx, a rate limit the HTTP policy gave up on): each later try looks the record up
 # first, so it resumes or finds it instead of writing it twice. After a timeout or a dropped
-# connection the server may still be writing, so the look-up waits for the next run. Refusals
-# (M3 NOK, 4xx) get one try per run: they pass only once someone fixes the data.
+# connection the server may still be writing, so those records are looked up again only when
+# the sync's other records are done and `settle_seconds` have passed, for up to
+# SETTLE_ROUNDS more tries. Refusals (M3 NOK, 4xx) get one try per run: they pass only once
+# someone fixes the data.
 TRIES_PER_RUN = 3
+SETTLE_ROUNDS = 2
+SETTLE_SECONDS = 5.0
 RETRYABLE = (OutcomeUnknown, TransientFailure, RateLimited)
+OUTCOME_UNKNOWN = "outcome_unknown"  # internal: tried again after the settle delay
 
 
 def retry_now(exc: Exception) -> bool:
@@ -145,11 +151,13 @@ class Pusher:
         con: duckdb.DuckDBPyConnection,
         writers: WriterFactory,
         on_progress: ProgressCallback | None = None,
+        settle_seconds: float = SETTLE_SECONDS,
     ) -> None:
         self.con = con
         self.ledger = Ledger(con)
         self.writers = writers
         self.on_progress = on_progress
+        self.settle_seconds = settle_seconds
 
     def plan(self, syncs: list[SyncDefinition]) -> PushReport:
         """What a push would do, without writing anything anywhere."""
@@ -193,25 +201,39 @@ class Pusher:
         operations = read_operations(self.con, sync)
         started = time.monotonic()
 
-        def push_row(op: Operation) -> str:
+        def push_row(op: Operation, last_round: bool) -> str:
             if not sync.allows(op.operation):
                 return "not_allowed_by_mode"
             intent = self.ledger.record_intent(
                 sync.target, op.entity, op.natural_key, op.content_hash, op.operation, run_id
             )
             op = Operation(sync, op.row, intent)
-            return self._push_one(sync, op, intent, writer, pace, run_id, report)
+            return self._push_one(sync, op, intent, writer, pace, run_id, report, last_round)
 
+        todo, done = operations, 0
         with ThreadPoolExecutor(sync.concurrency, thread_name_prefix=f"push-{sync.name}") as pool:
-            # map() yields in order as records finish; an error escapes only after the pool
-            # has let the records already in flight finish and record their outcomes.
-            for done, status in enumerate(pool.map(push_row, operations), start=1):
-                report.counts[status] += 1
-                if self.on_progress:
-                    elapsed = time.monotonic() - started
-                    self.on_progress(
-                        Progress(sync.name, done, len(operations), report.counts, elapsed)
-                    )
+            for round_no in range(SETTLE_ROUNDS + 1):
+                if round_no:
+                    time.sleep(self.settle_seconds)  # writes the server may still be running land
+                last_round = round_no == SETTLE_ROUNDS
+                unsettled = []
+                # map() yields in order as records finish; an error escapes only after the pool
+                # has let the records already in flight finish and record their outcomes.
+                statuses = pool.map(partial(push_row, last_round=last_round), todo)
+                for op, status in zip(todo, statuses, strict=True):
+                    if status == OUTCOME_UNKNOWN:
+                        unsettled.append(op)
+                        continue
+                    done += 1
+                    report.counts[status] += 1
+                    if self.on_progress:
+                        elapsed = time.monotonic() - started
+                        self.on_progress(
+                            Progress(sync.name, done, len(operations), report.counts, elapsed)
+                        )
+                todo = unsettled
+                if not todo:
+                    break
         planned = {
             intent_key(sync.target, op.entity, op.natural_key, op.content_hash) for op in operations
         }
@@ -232,6 +254,7 @@ class Pusher:
         pace: TokenBucket,
         run_id: str,
         report: SyncReport,
+        last_round: bool = True,
     ) -> str:
         if intent.is_applied:
             return "unchanged"
@@ -250,6 +273,8 @@ class Pusher:
                         raise
                     look_up = True  # it may have landed: look before writing again
         except OutcomeUnknown as exc:
+            if not last_round:
+                return OUTCOME_UNKNOWN
             # Left pending with its attempts counted: the next run looks it up before writing.
             report.errors.append(f"{op.natural_key}: {exc}")
             return "failed"

@@ -159,6 +159,9 @@ class FaultInjector:
             return
         self.stats[f"fault_{fired.kind}"] += 1
         if fired.kind == "slow":
+            # The server has the whole request before it is slow, so a client that gives up
+            # waiting does not stop the write: it commits after the client's timeout.
+            receive = await _buffered(receive)
             await asyncio.sleep(fired.delay_seconds)
             await self.app(scope, receive, send)
         elif fired.kind == "drop":
@@ -183,6 +186,27 @@ class FaultInjector:
             )
         await send({"type": "http.response.start", "status": status, "headers": headers})
         await send({"type": "http.response.body", "body": body})
+
+
+async def _buffered(receive: Receive) -> Receive:
+    """Read the request body now; the returned `receive` replays it, then waits as before."""
+    body, more = bytearray(), True
+    while more:
+        message = await receive()
+        if message["type"] != "http.request":
+            break
+        body += message.get("body", b"")
+        more = message.get("more_body", False)
+    replayed = False
+
+    async def replay() -> dict[str, Any]:
+        nonlocal replayed
+        if not replayed:
+            replayed = True
+            return {"type": "http.request", "body": bytes(body), "more_body": False}
+        return await receive()
+
+    return replay
 
 
 def _drop_connection(send: Send) -> None:

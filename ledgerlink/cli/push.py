@@ -48,7 +48,7 @@ def run_push(
         TargetWriters(config) as writers,
     ):
         ensure_ops_schema(con)
-        pusher = Pusher(con, writers, on_progress)
+        pusher = Pusher(con, writers, on_progress, settle_seconds=config.push_settle_seconds)
         return pusher.plan(syncs) if dry_run else pusher.push(syncs, command)
 
 

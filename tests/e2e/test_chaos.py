@@ -55,6 +55,7 @@ MODELS = {sync.name: sync.model for sync in select_syncs(SYNCS)}
 
 TIMEOUT_SECONDS = 0.25  # HTTP_TIMEOUT_SECONDS of the pushes; a slow answer outlasts it
 SLOW_SECONDS = 0.5
+SETTLE_SECONDS = 2 * SLOW_SECONDS  # a slow write has landed before its look-up
 RETRY_AFTER_SECONDS = 0.02
 
 # The API routes of each emulator (not OAuth, not `/_sandbox`), and the M3 writes (all GETs).
@@ -271,7 +272,7 @@ def push(settings: Settings) -> PushReport:
         connect(settings, read_only=False) as con,
         TargetWriters(settings) as writers,
     ):
-        return Pusher(con, writers).push(syncs)
+        return Pusher(con, writers, settle_seconds=SETTLE_SECONDS).push(syncs)
 
 
 def target_counts(urls: dict[str, str]) -> dict[str, int]:

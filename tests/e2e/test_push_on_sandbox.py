@@ -12,7 +12,7 @@ from collections import Counter
 import duckdb
 import httpx
 import pytest
-from conftest import reset_emulator
+from conftest import clear_faults, inject_faults, reset_emulator
 
 from ledgerlink.cli.push import print_report, run_push
 from ledgerlink.cli.transform import build_models
@@ -183,6 +183,47 @@ def test_tokens_expiring_in_the_middle_of_a_push_are_refreshed(
     ][:5]
     created = sum(r.total("created") for r in reports)
     assert created >= 6  # three clients and three invoices at least
+
+
+def test_a_write_that_times_out_but_lands_is_found_in_the_same_run(
+    converged, sandbox: dict, module_settings
+):
+    """FreshBooks commits a new client after our client gave up waiting. The push looks the
+    client up once its other records are done and the settle delay has passed: it finds the
+    client, records it as created, and never sends it again."""
+    fb_url, shop_url = sandbox["urls"]["freshbooks"], sandbox["urls"]["shop"]
+    emails = [f"slow.write{n}@example.org" for n in range(2)]
+    for n, email in enumerate(emails):
+        body = {"email": email, "first_name": "Slow", "last_name": f"Write{n}"}
+        httpx.post(f"{shop_url}/_sandbox/shop/orders", json=body, timeout=10).raise_for_status()
+    extract(module_settings)
+    build_models(module_settings, with_tests=False)
+    impatient = module_settings.model_copy(
+        update={"http_timeout_seconds": 0.3, "push_settle_seconds": 1.5}
+    )
+    slow_create = {"kind": "slow", "delay_seconds": 1.0, "count": 1, "method": "POST"}
+    inject_faults(fb_url, {**slow_create, "path": r"/users/clients$"})
+    try:
+        report = run_push(impatient, ["freshbooks_clients"], dry_run=False)
+        (rule,) = httpx.get(f"{fb_url}/_sandbox/faults", timeout=10).json()["rules"]
+    finally:
+        clear_faults(fb_url)
+
+    assert rule["fired"] == 1  # one create timed out on our side
+    assert report.ok, [e for s in report.syncs for e in s.errors]
+    assert report.total("created") == 2
+    with FreshBooksClient.from_settings(module_settings) as freshbooks:
+        found = Counter(
+            str(c.get("email") or "").lower() for c in freshbooks.list_raw("clients", include=())
+        )
+    assert {email: found[email] for email in emails} == dict.fromkeys(emails, 1)
+    with duckdb.connect(str(module_settings.warehouse), read_only=True) as con:
+        attempts = con.execute(
+            "select attempts from ops.sync_records where target = 'freshbooks' "
+            "and entity = 'clients' and status = 'created' and run_id = ?",
+            [report.run_id],
+        ).fetchall()
+    assert sorted(a for (a,) in attempts) == [1, 1]  # each client sent once
 
 
 def test_dry_run_shows_field_changes_and_writes_nothing(converged, module_settings, capsys):
