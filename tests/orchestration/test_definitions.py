@@ -5,10 +5,12 @@ from __future__ import annotations
 import json
 
 from dagster import AssetKey
+from dagster_dbt import DbtCliResource
 
 from ledgerlink.dbt import MANIFEST
 from orchestration.assets.push import CHECK, push_key
 from orchestration.definitions import defs
+from orchestration.resources import dbt_cli
 from pipelines.extract import SOURCES
 from reverse_etl.definitions import load_syncs
 
@@ -95,3 +97,10 @@ def test_schedules_jobs_and_sensors_are_defined():
     selected = {k.path[-1] for k in reference.asset_layer.selected_asset_keys}
     assert {"chart_of_accounts", "items", "stg_infor__chart_of_accounts"} <= selected
     assert not any(k.path[0] == "push" for k in reference.asset_layer.selected_asset_keys)
+
+
+def test_the_dbt_resource_knows_the_version_its_executable_reports():
+    """The resource skips dagster-dbt's `dbt --version` process; it must agree with it."""
+    ours = dbt_cli()
+    asked = DbtCliResource(project_dir=ours.project_dir, dbt_executable=ours.dbt_executable)
+    assert ours._cli_version == asked._cli_version
