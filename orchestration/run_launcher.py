@@ -161,4 +161,3 @@ class WarmRunLauncher(DefaultRunLauncher):
         except ProcessLookupError:
             return False
         return True
-

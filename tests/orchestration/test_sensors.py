@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import threading
+import time
 
 import pytest
 from conftest import reset_emulator
@@ -41,7 +43,7 @@ def test_inbox_events_run_only_the_tables_they_change_and_what_follows(settings,
     append(inbox, "freshbooks", "invoice.update", "a")
     append(inbox, "shop", "orders/create", "b")
     append(inbox, "freshbooks", "project.create", "c")  # not a table ledgerlink loads
-    sensor = inbox_sensor(lambda: settings)
+    sensor = inbox_sensor(lambda: settings, wait_seconds=0.2)
 
     tick = evaluate(sensor)
 
@@ -60,9 +62,27 @@ def test_inbox_events_run_only_the_tables_they_change_and_what_follows(settings,
 
 def test_inbox_events_for_tables_not_loaded_move_the_cursor_without_a_run(settings, inbox):
     append(inbox, "freshbooks", "project.update", "d")
-    tick = evaluate(inbox_sensor(lambda: settings))
+    tick = evaluate(inbox_sensor(lambda: settings, wait_seconds=0))
     assert not tick.run_requests
     assert tick.cursor == str(inbox.last_id())
+
+
+def test_an_empty_inbox_is_watched_so_an_event_starts_a_run_within_the_tick(settings, inbox):
+    """An event that arrives while the tick waits is picked up at once, not one daemon loop
+    (5 s) later; with nothing arriving, the tick skips after the wait."""
+    late = threading.Timer(0.5, append, (inbox, "freshbooks", "invoice.create", "late"))
+    started = time.monotonic()
+    late.start()
+    tick = evaluate(inbox_sensor(lambda: settings, wait_seconds=3))
+    late.join()
+    assert time.monotonic() - started < 2.5
+    (request,) = tick.run_requests
+    assert "raw_freshbooks/invoices" in keys(request)
+
+    started = time.monotonic()
+    quiet = evaluate(inbox_sensor(lambda: settings, wait_seconds=0.5), tick.cursor)
+    assert not quiet.run_requests and quiet.skip_message
+    assert time.monotonic() - started >= 0.5
 
 
 def test_infor_changes_launch_a_run_and_no_change_skips(settings, sandbox):
