@@ -23,7 +23,7 @@ demo: install  ## start the sandbox and run the demo
 	$(RUN) ledgerlink demo
 
 test: install  ## the whole test suite (unit, integration, end to end) on the sandbox
-	$(RUN) pytest -q
+	$(RUN) pytest -q --durations=15
 
 test-fast: install  ## unit tests only
 	$(RUN) pytest -q tests/unit
