@@ -29,7 +29,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from dagster import DefaultRunLauncher
+from dagster import Array, DefaultRunLauncher, Field, Noneable
 from dagster._core.code_pointer import ModuleCodePointer, PackageCodePointer
 from dagster._core.launcher.base import LaunchRunContext
 from dagster._grpc.impl import start_run_in_subprocess
@@ -95,8 +95,6 @@ class WarmRunLauncher(DefaultRunLauncher):
 
     @classmethod
     def config_type(cls) -> dict[str, Any]:
-        from dagster import Array, Field, Noneable
-
         return {
             "code_roots": Field(
                 Noneable(Array(str)),
