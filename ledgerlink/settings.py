@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import os
+from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
 from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from ledgerlink.errors import ConfigurationError
 
 SANDBOX_ENV_FILE = "sandbox.env"
 
@@ -27,6 +30,13 @@ class Settings(BaseSettings):
     ledgerlink_home: Path = Path(".ledgerlink")
     warehouse_path: Path | None = Field(default=None, validation_alias="LEDGERLINK_WAREHOUSE")
 
+    # which systems this deployment connects (comma list; empty: FreshBooks and Infor, plus the
+    # shop when its URL and token are filled) and the entities switched off ("system.entity")
+    systems_setting: str = Field(default="", validation_alias="LEDGERLINK_SYSTEMS")
+    disabled_entities_setting: str = Field(
+        default="", validation_alias="LEDGERLINK_DISABLED_ENTITIES"
+    )
+
     # FreshBooks
     freshbooks_api_url: str = "https://api.freshbooks.com"
     freshbooks_auth_url: str = "https://auth.freshbooks.com"
@@ -44,7 +54,7 @@ class Settings(BaseSettings):
     infor_rate_limit: float = 10.0
 
     # Shop (Shopify-style Admin REST API)
-    shop_api_url: str = "http://127.0.0.1:8003"
+    shop_api_url: str = ""
     shop_access_token: SecretStr = SecretStr("")
     shop_webhook_secret: SecretStr = SecretStr("")
     shop_rate_limit: float = 2.0
@@ -97,12 +107,80 @@ class Settings(BaseSettings):
     def sandbox_env_file(self) -> Path:
         return self.home / SANDBOX_ENV_FILE
 
+    def system_choices(self) -> dict[str, SystemChoice]:
+        """Each system, whether it is on, and why (the setting that decided it)."""
+        return choose_systems(self)
+
+    @property
+    def systems(self) -> tuple[str, ...]:
+        """The systems this deployment connects, in the order they are loaded."""
+        return tuple(name for name, choice in self.system_choices().items() if choice.enabled)
+
+    def system_enabled(self, system: str) -> bool:
+        return system in self.systems
+
+    @property
+    def disabled_entities(self) -> frozenset[str]:
+        """Entities switched off, as `system.entity` (validated against the sources by them)."""
+        return frozenset(
+            item.strip().lower()
+            for item in self.disabled_entities_setting.split(",")
+            if item.strip()
+        )
+
+    def entity_enabled(self, system: str, entity: str) -> bool:
+        return self.system_enabled(system) and f"{system}.{entity}" not in self.disabled_entities
+
     def rate_limit_for(self, service: str) -> float:
         return {
             "freshbooks": self.freshbooks_rate_limit,
             "infor": self.infor_rate_limit,
             "shop": self.shop_rate_limit,
         }.get(service, 10.0)
+
+
+SYSTEMS = ("freshbooks", "infor", "shop")
+REQUIRED_SYSTEMS = ("freshbooks", "infor")  # the integration pair itself
+
+
+@dataclass(frozen=True)
+class SystemChoice:
+    enabled: bool
+    reason: str
+
+
+def choose_systems(settings: Settings) -> dict[str, SystemChoice]:
+    """On or off per system: `LEDGERLINK_SYSTEMS` when set, else FreshBooks and Infor always and
+    the shop when `SHOP_API_URL` and `SHOP_ACCESS_TOKEN` are both filled."""
+    named = [s.strip().lower() for s in settings.systems_setting.split(",") if s.strip()]
+    if named:
+        unknown = sorted(set(named) - set(SYSTEMS))
+        if unknown:
+            raise ConfigurationError(
+                f"LEDGERLINK_SYSTEMS names {', '.join(unknown)}: "
+                f"use a comma list of {', '.join(SYSTEMS)}"
+            )
+        missing = [s for s in REQUIRED_SYSTEMS if s not in named]
+        if missing:
+            raise ConfigurationError(
+                f"LEDGERLINK_SYSTEMS must include {' and '.join(REQUIRED_SYSTEMS)} "
+                f"(ledgerlink connects that pair); add {', '.join(missing)}"
+            )
+        return {
+            s: SystemChoice(s in named, f"LEDGERLINK_SYSTEMS={settings.systems_setting}")
+            for s in SYSTEMS
+        }
+    choices = {s: SystemChoice(True, "always connected") for s in REQUIRED_SYSTEMS}
+    shop_filled = bool(settings.shop_api_url.strip()) and bool(
+        settings.shop_access_token.get_secret_value().strip()
+    )
+    choices["shop"] = SystemChoice(
+        shop_filled,
+        "SHOP_API_URL and SHOP_ACCESS_TOKEN are set"
+        if shop_filled
+        else "SHOP_API_URL or SHOP_ACCESS_TOKEN is empty",
+    )
+    return choices
 
 
 def load_settings(**overrides: object) -> Settings:

@@ -59,6 +59,11 @@ class ShopClient:
 
     @classmethod
     def from_settings(cls, settings: Settings, *, rate_limit: float | None = None) -> ShopClient:
+        if not settings.shop_api_url.strip():
+            raise ConfigurationError(
+                "SHOP_API_URL is not set: give the shop's address (e.g. https://example.myshopify.com),"
+                " or leave the shop out with LEDGERLINK_SYSTEMS=freshbooks,infor"
+            )
         token = settings.shop_access_token.get_secret_value()
         if not token:
             raise ConfigurationError(
