@@ -5,12 +5,17 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from collections.abc import Iterator
 from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
+from typing import Any
+
+import yaml
 
 from ledgerlink.errors import LedgerlinkError
-from ledgerlink.settings import Settings, environment_for_subprocess
-from ledgerlink.warehouse import writer_lock
+from ledgerlink.settings import SYSTEMS, Settings, environment_for_subprocess
+from ledgerlink.warehouse import connect, writer_lock
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent / "dbt_project"
 # Builds write their artifacts apart from the manifest Dagster reads (target/manifest.json, from
@@ -45,11 +50,81 @@ def dbt_environment(settings: Settings) -> dict[str, str]:
     return env
 
 
+def dbt_vars(settings: Settings) -> dict[str, Any]:
+    """The project variables that follow from settings: which systems' models are enabled."""
+    return {"ledgerlink_systems": list(settings.systems)}
+
+
+def vars_argument(settings: Settings) -> list[str]:
+    return ["--vars", json.dumps(dbt_vars(settings))]
+
+
+@dataclass(frozen=True)
+class SourceTable:
+    """A raw table a dbt source declares, with the columns (and types) staging reads from it."""
+
+    system: str
+    schema: str
+    name: str
+    columns: tuple[tuple[str, str], ...]
+
+
+@cache
+def declared_source_tables() -> tuple[SourceTable, ...]:
+    """Every raw table of the three systems as the sources' YAML declares it."""
+    tables = []
+    for path in sorted((PROJECT_DIR / "models" / "staging").glob("*/_*__sources.yml")):
+        for source in yaml.safe_load(path.read_text())["sources"]:
+            if source["name"] not in SYSTEMS:
+                continue  # ops: the ledger creates its own tables
+            for table in source["tables"]:
+                columns = tuple((c["name"], c["data_type"]) for c in table.get("columns", []))
+                tables.append(SourceTable(source["name"], source["schema"], table["name"], columns))
+    return tuple(tables)
+
+
+def _quoted(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def ensure_source_tables(settings: Settings) -> list[str]:
+    """Create every raw table and column the enabled systems' staging reads, typed and empty where
+    dlt has not (yet) made them: an entity with no rows, or a field null on every row, gets no
+    table or column from dlt, and staging must still build. Returns what it created."""
+    created = []
+    with connect(settings, read_only=False) as con:
+        existing: dict[tuple[str, str], set[str]] = {}
+        for schema, table, column in con.execute(
+            "select table_schema, table_name, column_name from information_schema.columns"
+        ).fetchall():
+            existing.setdefault((schema, table), set()).add(column)
+        for table in _enabled(declared_source_tables(), settings):
+            name = f"{_quoted(table.schema)}.{_quoted(table.name)}"
+            have = existing.get((table.schema, table.name))
+            if have is None:
+                con.execute(f"create schema if not exists {_quoted(table.schema)}")
+                columns = ", ".join(f"{_quoted(c)} {t}" for c, t in table.columns)
+                con.execute(f"create table {name} ({columns})")
+                created.append(f"{table.schema}.{table.name}")
+                continue
+            for column, data_type in table.columns:
+                if column not in have:
+                    con.execute(f"alter table {name} add column {_quoted(column)} {data_type}")
+                    created.append(f"{table.schema}.{table.name}.{column}")
+    return created
+
+
+def _enabled(tables: tuple[SourceTable, ...], settings: Settings) -> Iterator[SourceTable]:
+    return (t for t in tables if settings.system_enabled(t.system))
+
+
 def run_dbt(settings: Settings, *args: str, check: bool = True, quiet: bool = False) -> DbtRun:
-    """Run `dbt <args>` against the warehouse and read back its run results."""
+    """Run `dbt <args>` against the warehouse, every raw table it reads present, and read back its
+    run results."""
     command = [
         dbt_executable(),
         *args,
+        *vars_argument(settings),
         "--project-dir",
         str(PROJECT_DIR),
         "--profiles-dir",
@@ -60,6 +135,7 @@ def run_dbt(settings: Settings, *args: str, check: bool = True, quiet: bool = Fa
     results_file = BUILD_TARGET / "run_results.json"
     results_file.unlink(missing_ok=True)
     with writer_lock(settings, f"dbt {args[0] if args else ''}"):
+        ensure_source_tables(settings)
         completed = subprocess.run(
             command,
             env=dbt_environment(settings),
@@ -75,16 +151,22 @@ def run_dbt(settings: Settings, *args: str, check: bool = True, quiet: bool = Fa
     return run
 
 
-MANIFEST = PROJECT_DIR / "target" / "manifest.json"
+MANIFESTS = PROJECT_DIR / "target" / "manifests"
+
+
+def manifest_dir(settings: Settings) -> Path:
+    """Where the manifest for these settings lives: one per set of systems, since a system that
+    is off has no models, so deployments (and tests) with other systems never share one."""
+    return MANIFESTS / "+".join(settings.systems)
 
 
 def parse_project(settings: Settings) -> Path:
-    """`dbt parse`: write the manifest Dagster reads the graph from (no warehouse needed),
-    replacing the old one in one step."""
+    """`dbt parse` with the settings' variables: write the manifest Dagster reads the graph from
+    (no warehouse needed), replacing the old one in one step."""
     parse_target = PROJECT_DIR / "target" / "parse"
     completed = subprocess.run(
         [
-            dbt_executable(), "parse", "--quiet",
+            dbt_executable(), "parse", "--quiet", *vars_argument(settings),
             "--project-dir", str(PROJECT_DIR), "--target-path", str(parse_target),
         ],
         env=dbt_environment(settings),
@@ -96,5 +178,7 @@ def parse_project(settings: Settings) -> Path:
     parsed = parse_target / "manifest.json"
     if completed.returncode != 0 or not parsed.exists():
         raise DbtFailed(f"dbt parse failed: {(completed.stdout + completed.stderr).strip()[-500:]}")
-    parsed.replace(MANIFEST)
-    return MANIFEST
+    manifest = manifest_dir(settings) / "manifest.json"
+    manifest.parent.mkdir(parents=True, exist_ok=True)
+    parsed.replace(manifest)
+    return manifest

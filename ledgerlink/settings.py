@@ -23,7 +23,11 @@ class Settings(BaseSettings):
     """
 
     model_config = SettingsConfigDict(
-        env_file=".env", extra="ignore", env_file_encoding="utf-8", env_ignore_empty=True
+        env_file=".env",
+        extra="ignore",
+        env_file_encoding="utf-8",
+        env_ignore_empty=True,
+        populate_by_name=True,  # fields by name in code, by their variable's name from outside
     )
 
     # where ledgerlink keeps its state: warehouse, tokens, inbox, sandbox data

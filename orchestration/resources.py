@@ -14,7 +14,7 @@ from pydantic import Field
 
 from ledgerlink.dbt import dbt_executable
 from ledgerlink.settings import Settings, load_settings
-from orchestration.dbt_project import ledgerlink_dbt
+from orchestration.dbt_project import dbt_project_for
 
 
 class LedgerlinkSettings(ConfigurableResource):
@@ -46,6 +46,6 @@ class ProjectDbtCli(DbtCliResource):
         return None
 
 
-def dbt_cli() -> DbtCliResource:
+def dbt_cli(settings: Settings) -> DbtCliResource:
     # This environment's dbt, not whatever `dbt` is first on PATH.
-    return ProjectDbtCli(project_dir=ledgerlink_dbt, dbt_executable=dbt_executable())
+    return ProjectDbtCli(project_dir=dbt_project_for(settings), dbt_executable=dbt_executable())

@@ -20,7 +20,7 @@ def schedules(settings: Settings) -> list[ScheduleDefinition]:
         ),
         ScheduleDefinition(
             name="reference_refresh_schedule",
-            job=reference_refresh_job,
+            job=reference_refresh_job(settings),
             cron_schedule=settings.reference_refresh_cron,
             execution_timezone="UTC",
             default_status=DefaultScheduleStatus.RUNNING,

@@ -67,7 +67,12 @@ def raw_table(event: InboxEvent) -> AssetKey | None:
 def affected_assets(context: SensorEvaluationContext, tables: Iterable[AssetKey]) -> list[AssetKey]:
     """The tables and what lies between them and the pushes they feed: staging, the models the
     sync models read, the sync models, the pushes (with their checks). Marts and snapshots off
-    that path wait for the scheduled full sync, which keeps event-driven runs short."""
+    that path wait for the scheduled full sync, which keeps event-driven runs short. Tables of
+    entities or systems that are switched off have no assets and are left out."""
+    graph = context.repository_def.asset_graph
+    tables = [key for key in tables if graph.has(key)]
+    if not tables:
+        return []
     selection = AssetSelection.assets(*tables).downstream() & (
         AssetSelection.groups("push").upstream()
     )
@@ -97,13 +102,14 @@ def inbox_sensor(
             last = events[-1].id
             tables = {key for key in map(raw_table, events) if key is not None}
             inbox.mark_drained(last)
-        if not tables:
+        selection = affected_assets(context, tables)
+        if not selection:
             return SensorResult(
                 skip_reason=f"{len(events)} events, none for loaded tables", cursor=str(last)
             )
         request = RunRequest(
             run_key=f"inbox-{last}",
-            asset_selection=affected_assets(context, tables),
+            asset_selection=selection,
             tags={
                 WAREHOUSE_TAG: "write",
                 "ledgerlink/trigger": "webhook",
@@ -147,13 +153,14 @@ def infor_changes_sensor(settings_factory: SettingsFactory = load_settings) -> S
                 ]
         except LedgerlinkError as exc:
             return SkipReason(f"Infor M3 not reachable: {exc}")
-        if not changed:
+        selection = affected_assets(context, [AssetKey(["raw_infor", t]) for t in changed])
+        if not selection:
             return SensorResult(
-                skip_reason=f"nothing changed in M3 since {previous}", cursor=json.dumps(now)
+                skip_reason=f"nothing loaded changed in M3 since {previous}", cursor=json.dumps(now)
             )
         request = RunRequest(
             run_key=f"infor-{now}",
-            asset_selection=affected_assets(context, [AssetKey(["raw_infor", t]) for t in changed]),
+            asset_selection=selection,
             tags={WAREHOUSE_TAG: "write", "ledgerlink/trigger": "infor_poll"},
         )
         context.log.info(f"M3 changed since {previous}: {changed}")

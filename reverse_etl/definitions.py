@@ -20,6 +20,8 @@ class SyncDefinition(BaseModel):
     match_key: str
     mode: Literal["create_only", "update_only", "upsert", "mirror"]
     depends_on: list[str] = Field(default_factory=list)
+    # systems the plan reads besides FreshBooks and Infor: off in a deployment without them
+    requires: list[Literal["shop"]] = Field(default_factory=list)
     batch_size: int = Field(default=50, gt=0)
     rate: float = Field(default=5.0, gt=0)
     concurrency: int = Field(default=4, gt=0)
@@ -29,6 +31,10 @@ class SyncDefinition(BaseModel):
     def entity(self) -> str:
         """What the sync model's rows call their records: `sync_infor__customers` -> customers."""
         return self.model.split("__", 1)[1]
+
+    def runs_with(self, systems: tuple[str, ...]) -> bool:
+        """Whether every system this sync reads is connected."""
+        return all(system in systems for system in self.requires)
 
     def allows(self, operation: str) -> bool:
         """Whether this sync's mode lets `operation` (create | update | void) through."""

@@ -117,10 +117,21 @@ def read_operations(con: duckdb.DuckDBPyConnection, sync: SyncDefinition) -> lis
     return [Operation(sync, dict(zip(names, row, strict=True))) for row in cursor.fetchall()]
 
 
-def select_syncs(selected: list[str] | None) -> list[SyncDefinition]:
-    syncs = in_dependency_order(load_syncs())
+def select_syncs(
+    selected: list[str] | None, systems: tuple[str, ...] | None = None
+) -> list[SyncDefinition]:
+    """The syncs named (all when none are), in dependency order; with `systems`, only those
+    whose systems are connected."""
+    every = in_dependency_order(load_syncs())
+    syncs = every if systems is None else [s for s in every if s.runs_with(systems)]
     if not selected:
         return syncs
+    off = [s.name for s in every if s not in syncs and (s.name in selected or s.model in selected)]
+    if off:
+        raise LedgerlinkError(
+            f"sync {', '.join(off)} reads a system that is off ({', '.join(systems or ())} "
+            "connected): set it up, or see `ledgerlink config`"
+        )
     known = {s.name for s in syncs} | {s.model for s in syncs}
     unknown = [name for name in selected if name not in known]
     if unknown:

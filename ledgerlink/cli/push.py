@@ -41,7 +41,7 @@ def run_push(
     command: str = "push",
     on_progress: ProgressCallback | None = None,
 ) -> PushReport:
-    syncs = select_syncs(select)
+    syncs = select_syncs(select, config.systems)
     with (
         writer_lock(config, command),
         connect(config, read_only=False) as con,

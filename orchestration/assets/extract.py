@@ -12,7 +12,7 @@ from dagster import AssetExecutionContext, AssetKey, AssetsDefinition, AssetSpec
 from dagster_dlt import DagsterDltResource, DagsterDltTranslator, dlt_assets
 from dagster_dlt.translator import DltResourceTranslatorData
 
-from ledgerlink.settings import load_settings
+from ledgerlink.settings import Settings
 from ledgerlink.warehouse import writer_lock
 from orchestration.assets.pools import WAREHOUSE_POOL
 from orchestration.resources import LedgerlinkSettings
@@ -50,9 +50,9 @@ class NotConnected:
         raise RuntimeError("this dlt source only describes assets; runs build a connected one")
 
 
-def extract_assets(source: str) -> AssetsDefinition:
-    # The source and pipeline given here only describe the assets; runs build their own.
-    described_with = load_settings()
+def extract_assets(source: str, described_with: Settings) -> AssetsDefinition:
+    """The raw tables of one source (its enabled entities); the source and pipeline given here
+    only describe the assets: runs build their own from the run's settings."""
 
     @dlt_assets(
         dlt_source=SOURCES[source](described_with, NotConnected),
@@ -83,4 +83,5 @@ def extract_assets(source: str) -> AssetsDefinition:
     return _extract
 
 
-EXTRACT_ASSETS = [extract_assets(source) for source in SOURCES]
+def extract_assets_for(settings: Settings) -> list[AssetsDefinition]:
+    return [extract_assets(source, settings) for source in settings.systems]

@@ -21,11 +21,11 @@ from dagster import (
 )
 
 from ledgerlink.cli.push import run_push
+from ledgerlink.settings import Settings
 from orchestration.assets.pools import WAREHOUSE_POOL
-from orchestration.assets.transform import dbt_models
 from orchestration.resources import LedgerlinkSettings
-from reverse_etl.definitions import SyncDefinition, load_syncs
-from reverse_etl.runner import SyncReport
+from reverse_etl.definitions import SyncDefinition
+from reverse_etl.runner import SyncReport, select_syncs
 
 STATUSES = ("created", "updated", "unchanged", "waiting", "failed", "dead_lettered")
 CHECK = "all_records_written"
@@ -35,7 +35,7 @@ def push_key(sync_name: str) -> AssetKey:
     return AssetKey(["push", sync_name])
 
 
-def model_key(model: str) -> AssetKey:
+def model_key(dbt_models: AssetsDefinition, model: str) -> AssetKey:
     """The dbt asset of a sync model (keyed by schema and name, `sync/sync_infor__customers`)."""
     keys = [key for key in dbt_models.keys if key.path[-1] == model]
     if len(keys) != 1:
@@ -55,11 +55,11 @@ def outcome_metadata(report: SyncReport) -> dict[str, object]:
     return metadata
 
 
-def push_spec(sync: SyncDefinition) -> AssetSpec:
+def push_spec(sync: SyncDefinition, dbt_models: AssetsDefinition) -> AssetSpec:
     """Downstream of its sync model, and of the pushes that create the records it refers to."""
     return AssetSpec(
         push_key(sync.name),
-        deps=[model_key(sync.model), *(push_key(parent) for parent in sync.depends_on)],
+        deps=[model_key(dbt_models, sync.model), *(push_key(p) for p in sync.depends_on)],
         group_name="push",
         kinds={"python", sync.target},
         description=f"Push {sync.model} to {sync.target} {sync.object} ({sync.mode}).",
@@ -67,12 +67,12 @@ def push_spec(sync: SyncDefinition) -> AssetSpec:
     )
 
 
-def push_asset(sync: SyncDefinition) -> AssetsDefinition:
+def push_asset(sync: SyncDefinition, dbt_models: AssetsDefinition) -> AssetsDefinition:
     key = push_key(sync.name)
 
     @multi_asset(
         name=f"push_{sync.name}",
-        specs=[push_spec(sync)],
+        specs=[push_spec(sync, dbt_models)],
         check_specs=[
             AssetCheckSpec(
                 CHECK,
@@ -106,4 +106,6 @@ def push_asset(sync: SyncDefinition) -> AssetsDefinition:
     return _push
 
 
-PUSH_ASSETS = [push_asset(sync) for sync in load_syncs()]
+def push_assets_for(settings: Settings, dbt_models: AssetsDefinition) -> list[AssetsDefinition]:
+    """One asset per sync whose systems are connected."""
+    return [push_asset(sync, dbt_models) for sync in select_syncs(None, settings.systems)]

@@ -12,7 +12,7 @@ from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from typing import Any
 
-from dagster import AssetExecutionContext, AssetKey, AssetSpec
+from dagster import AssetExecutionContext, AssetKey, AssetsDefinition, AssetSpec
 from dagster_dbt import (
     DagsterDbtTranslator,
     DagsterDbtTranslatorSettings,
@@ -20,11 +20,17 @@ from dagster_dbt import (
     dbt_assets,
 )
 
-from ledgerlink.dbt import PROJECT_DIR, DbtFailed, dbt_environment
+from ledgerlink.dbt import (
+    PROJECT_DIR,
+    DbtFailed,
+    dbt_environment,
+    ensure_source_tables,
+    vars_argument,
+)
 from ledgerlink.settings import Settings
 from ledgerlink.warehouse import connect, writer_lock
 from orchestration.assets.pools import WAREHOUSE_POOL
-from orchestration.dbt_project import ledgerlink_dbt
+from orchestration.dbt_project import dbt_project_for
 from orchestration.resources import LedgerlinkSettings
 from reverse_etl.ledger_schema import ensure_ops_schema
 
@@ -76,30 +82,42 @@ def dbt_settings(settings: Settings) -> Iterator[None]:
                 os.environ[key] = value
 
 
-@dbt_assets(
-    manifest=ledgerlink_dbt.manifest_path,
-    project=ledgerlink_dbt,
-    dagster_dbt_translator=TRANSLATOR,
-    name="dbt_build",
-    pool=WAREHOUSE_POOL,
-)
-def dbt_models(
-    context: AssetExecutionContext, dbt: DbtCliResource, ledgerlink: LedgerlinkSettings
-) -> Iterator[Any]:
-    settings = ledgerlink.load()
-    with writer_lock(settings, f"dbt build (dagster run {context.run_id[:8]})"):
-        with connect(settings, read_only=False) as con:
-            ensure_ops_schema(con)  # the ledger's tables are dbt sources
-        with dbt_settings(settings):
-            invocation = dbt.cli(
-                ["build"], context=context, raise_on_error=False, target_path=DAGSTER_TARGET
+def dbt_models_for(settings: Settings) -> AssetsDefinition:
+    """Every model, seed and snapshot the settings' systems have, with their tests as checks."""
+    project = dbt_project_for(settings)
+
+    @dbt_assets(
+        manifest=project.manifest_path,
+        project=project,
+        dagster_dbt_translator=TRANSLATOR,
+        name="dbt_build",
+        pool=WAREHOUSE_POOL,
+    )
+    def dbt_models(
+        context: AssetExecutionContext, dbt: DbtCliResource, ledgerlink: LedgerlinkSettings
+    ) -> Iterator[Any]:
+        run_settings = ledgerlink.load()
+        with writer_lock(run_settings, f"dbt build (dagster run {context.run_id[:8]})"):
+            with connect(run_settings, read_only=False) as con:
+                ensure_ops_schema(con)  # the ledger's tables are dbt sources
+            ensure_source_tables(run_settings)
+            with dbt_settings(run_settings):
+                invocation = dbt.cli(
+                    ["build", *vars_argument(run_settings)],
+                    context=context,
+                    raise_on_error=False,
+                    target_path=DAGSTER_TARGET,
+                )
+                yield from invocation.stream()
+        results = invocation.get_artifact("run_results.json")["results"]
+        broken = [
+            r["unique_id"]
+            for r in results
+            if r["status"] == "error" and not r["unique_id"].startswith(("test.", "unit_test."))
+        ]
+        if broken:
+            raise DbtFailed(
+                f"dbt build failed to build {len(broken)} nodes: {', '.join(broken[:5])}"
             )
-            yield from invocation.stream()
-    results = invocation.get_artifact("run_results.json")["results"]
-    broken = [
-        r["unique_id"]
-        for r in results
-        if r["status"] == "error" and not r["unique_id"].startswith(("test.", "unit_test."))
-    ]
-    if broken:
-        raise DbtFailed(f"dbt build failed to build {len(broken)} nodes: {', '.join(broken[:5])}")
+
+    return dbt_models

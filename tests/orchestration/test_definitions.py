@@ -7,20 +7,24 @@ import json
 from dagster import AssetKey
 from dagster_dbt import DbtCliResource
 
-from ledgerlink.dbt import MANIFEST
+from ledgerlink.dbt import manifest_dir
+from ledgerlink.settings import load_settings
 from orchestration.assets.push import CHECK, push_key
-from orchestration.definitions import defs
+from orchestration.definitions import build_defs
 from orchestration.resources import dbt_cli
 from pipelines.extract import SOURCES
 from reverse_etl.definitions import load_syncs
 
+EVERY_SYSTEM = load_settings(systems_setting="freshbooks,infor,shop")
+defs = build_defs(EVERY_SYSTEM)
 
-def graph():
-    return defs.resolve_asset_graph()
+
+def graph(definitions=defs):
+    return definitions.resolve_asset_graph()
 
 
 def manifest() -> dict:
-    return json.loads(MANIFEST.read_text())
+    return json.loads((manifest_dir(EVERY_SYSTEM) / "manifest.json").read_text())
 
 
 def test_every_dbt_node_is_an_asset_and_every_test_a_check():
@@ -101,6 +105,23 @@ def test_schedules_jobs_and_sensors_are_defined():
 
 def test_the_dbt_resource_knows_the_version_its_executable_reports():
     """The resource skips dagster-dbt's `dbt --version` process; it must agree with it."""
-    ours = dbt_cli()
+    ours = dbt_cli(EVERY_SYSTEM)
     asked = DbtCliResource(project_dir=ours.project_dir, dbt_executable=ours.dbt_executable)
     assert ours._cli_version == asked._cli_version
+
+
+def test_a_system_or_entity_that_is_off_has_no_assets():
+    settings = load_settings(
+        systems_setting="freshbooks,infor",
+        disabled_entities_setting="freshbooks.credit_notes,infor.suppliers",
+    )
+    g = graph(build_defs(settings))
+    keys = {key.to_user_string() for key in g.get_all_asset_keys()}
+    assert not [k for k in keys if "shop" in k]
+    assert "push/freshbooks_invoices" not in keys  # it plans shop orders
+    assert {"push/freshbooks_clients", "push/infor_customers"} <= keys
+    # nothing loads a switched-off entity: its staging model reads the empty table created
+    # before dbt runs, which the graph shows as an upstream table no asset materializes
+    for table in (["raw_freshbooks", "credit_notes"], ["raw_infor", "suppliers"]):
+        assert not (g.has(AssetKey(table)) and g.get(AssetKey(table)).is_materializable)
+    assert "staging/stg_freshbooks__credit_notes" in keys

@@ -13,14 +13,17 @@ from dagster import AssetKey, DagsterInstance, build_sensor_context
 from ledgerlink.connectors.infor import InforClient
 from ledgerlink.connectors.infor.inputs import CustomerBasicData
 from ledgerlink.webhooks.inbox import Inbox
-from orchestration.definitions import defs
+from ledgerlink.settings import load_settings
+from orchestration.definitions import build_defs
 from orchestration.sensors import inbox_sensor, infor_changes_sensor
 
+defs = build_defs(load_settings(systems_setting="freshbooks,infor,shop"))
 
-def evaluate(sensor, cursor: str | None = None):
+
+def evaluate(sensor, cursor: str | None = None, definitions=defs):
     with DagsterInstance.ephemeral() as instance:
         context = build_sensor_context(
-            instance=instance, cursor=cursor, repository_def=defs.get_repository_def()
+            instance=instance, cursor=cursor, repository_def=definitions.get_repository_def()
         )
         return sensor.evaluate_tick(context)
 
@@ -64,6 +67,17 @@ def test_inbox_events_for_tables_not_loaded_move_the_cursor_without_a_run(settin
     append(inbox, "freshbooks", "project.update", "d")
     tick = evaluate(inbox_sensor(lambda: settings, wait_seconds=0))
     assert not tick.run_requests
+    assert tick.cursor == str(inbox.last_id())
+
+
+def test_shop_events_start_no_run_where_the_shop_is_off(settings, inbox):
+    no_shop = build_defs(load_settings(systems_setting="freshbooks,infor"))
+    append(inbox, "shop", "orders/create", "s1")
+    sensor = inbox_sensor(lambda: settings, wait_seconds=0.2)
+
+    tick = evaluate(sensor, definitions=no_shop)
+
+    assert not tick.run_requests and "none for loaded tables" in tick.skip_message
     assert tick.cursor == str(inbox.last_id())
 
 

@@ -3,6 +3,8 @@
 -- order, natural key invoice_number ('SHOP-' + order number). `customerid` is null when the
 -- client is still to be created: `depends_on` names it (its normalized e-mail).
 
+{{ config(enabled=system_enabled('shop')) }}
+
 {%- set payload = ['customerid', 'create_date', 'invoice_number', 'currency_code', 'notes', 'lines', 'vis_state'] %}
 
 with

@@ -9,8 +9,7 @@
     'plan_infor__cash_receipts',
     'plan_infor__gl_journals',
     'plan_freshbooks__clients',
-    'plan_freshbooks__invoices',
-] %}
+] + (['plan_freshbooks__invoices'] if system_enabled('shop') else []) %}
 
 with
 

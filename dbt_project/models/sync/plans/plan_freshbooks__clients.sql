@@ -4,8 +4,17 @@
 -- customer whose name, address or phone (Infor's, once the customer exists there) differ ->
 -- update, keyed by the client id. Values compare the way people read them (case, spacing,
 -- legal forms, phone punctuation), so spelling conventions alone never make an update.
+-- Without a shop only (b) exists.
 
 with
+
+freshbooks_clients as (
+
+    select * from {{ ref('int_freshbooks__clients_typed') }}
+    where not is_deleted
+
+),
+{%- if system_enabled('shop') %}
 
 orders as (
 
@@ -21,13 +30,6 @@ orders as (
 shop_customers as (
 
     select * from {{ ref('stg_shop__customers') }}
-
-),
-
-freshbooks_clients as (
-
-    select * from {{ ref('int_freshbooks__clients_typed') }}
-    where not is_deleted
 
 ),
 
@@ -119,6 +121,7 @@ new_clients as (
     where coalesce(clients_per_email.client_count, 0) <> 1
 
 ),
+{%- endif %}
 
 matched_customers as (
 
@@ -210,8 +213,10 @@ changed_clients as (
 
 operations as (
 
+    {%- if system_enabled('shop') %}
     select * from new_clients
     union all
+    {%- endif %}
     select * from changed_clients
 
 ),

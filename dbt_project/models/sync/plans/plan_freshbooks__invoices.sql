@@ -6,6 +6,8 @@
 -- same SKU, so the Infor order finds the item), each line discount as a negative line with
 -- the same taxes, and shipping.
 
+{{ config(enabled=system_enabled('shop')) }}
+
 {%- set prefix = sync_setting('shop_invoice_prefix') %}
 
 with
