@@ -11,7 +11,7 @@ from conftest import reset_emulator
 
 from ledgerlink.connectors.freshbooks import FreshBooksClient, FreshBooksTokenManager
 from ledgerlink.connectors.freshbooks.oauth import authorize_headless
-from ledgerlink.dbt import DbtRun, run_dbt
+from ledgerlink.dbt import DbtRun, declared_source_tables, run_dbt
 from ledgerlink.warehouse import connect
 from pipelines.extract import extract
 from reverse_etl.ledger_schema import ensure_ops_schema
@@ -103,3 +103,24 @@ def test_freshbooks_eastern_stamps_become_utc_across_a_dst_change(
     assert raw == {"before": "2026-03-08 01:30:00", "after": "2026-03-08 03:30:00"}  # naive Eastern
     assert str(rows["before"]) == "2026-03-08 06:30:00"
     assert str(rows["after"]) == "2026-03-08 07:30:00"
+
+
+def test_the_sources_declare_the_types_dlt_loads(built, module_settings):
+    """The raw tables created before dbt runs (for entities with no rows, fields always null)
+    have the columns and types dlt gives the same tables when they hold data."""
+    with duckdb.connect(str(module_settings.warehouse), read_only=True) as con:
+        loaded = {
+            (schema, table, column): data_type.lower()
+            for schema, table, column, data_type in con.execute(
+                "select table_schema, table_name, column_name, data_type "
+                "from information_schema.columns where table_schema like 'raw_%'"
+            ).fetchall()
+        }
+    declared = {
+        (t.schema, t.name, column): data_type
+        for t in declared_source_tables()
+        for column, data_type in t.columns
+    }
+    assert len(declared) > 500
+    differing = {k: (v, loaded.get(k)) for k, v in declared.items() if loaded.get(k) != v}
+    assert differing == {}
