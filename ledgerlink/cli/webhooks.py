@@ -7,8 +7,14 @@ import typer
 from ledgerlink.cli.common import run_guarded, settings, table
 from ledgerlink.connectors.freshbooks.client import FreshBooksClient
 from ledgerlink.connectors.shop.client import ShopClient
+from ledgerlink.errors import ConfigurationError
 from ledgerlink.webhooks.inbox import Inbox
-from ledgerlink.webhooks.registration import endpoints, register_freshbooks, register_shop
+from ledgerlink.webhooks.registration import (
+    FRESHBOOKS_EVENT_ENTITIES,
+    endpoints,
+    register_freshbooks,
+    register_shop,
+)
 from ledgerlink.webhooks.verifiers import CallbackVerifiers
 
 app = typer.Typer(
@@ -30,7 +36,7 @@ def serve(
     sock = bind(host or config.webhooks_host, config.webhooks_port if port is None else port)
     server = build_server(create_app(config))
     typer.echo(f"listening on {url_of(sock)} (inbox {config.inbox_path})")
-    if not config.shop_webhook_secret.get_secret_value():
+    if config.system_enabled("shop") and not config.shop_webhook_secret.get_secret_value():
         typer.echo("note: SHOP_WEBHOOK_SECRET is not set, shop deliveries will be refused")
     try:
         server.run(sockets=[sock])
@@ -45,20 +51,33 @@ def register(
         None, help="The receiver's public base URL [WEBHOOKS_PUBLIC_URL]."
     ),
     freshbooks: bool = typer.Option(True, "--freshbooks/--no-freshbooks"),
-    shop: bool = typer.Option(True, "--shop/--no-shop"),
+    shop: bool | None = typer.Option(
+        None, "--shop/--no-shop", help="Default: when the shop is connected (`ledgerlink config`)."
+    ),
 ) -> None:
     """Subscribe the receiver at FreshBooks and the shop; what exists already is kept."""
     config = settings()
+    if shop and not config.system_enabled("shop"):
+        raise ConfigurationError(
+            "--shop: the shop is not connected; set SHOP_API_URL and SHOP_ACCESS_TOKEN "
+            "(or LEDGERLINK_SYSTEMS) first"
+        )
+    shop = config.system_enabled("shop") if shop is None else shop
     freshbooks_uri, shop_uri = endpoints(url or config.webhooks_public_url)
+    events = tuple(
+        event
+        for event, entity in FRESHBOOKS_EVENT_ENTITIES.items()
+        if config.entity_enabled("freshbooks", entity)
+    )
     done = []
-    if freshbooks:
+    if freshbooks and events:
         verifiers = CallbackVerifiers(config.inbox_path)
         try:
             trusted = verifiers.trusted_callbacks()
         finally:
             verifiers.close()
         with FreshBooksClient.from_settings(config) as client:
-            done += register_freshbooks(client, freshbooks_uri, trusted=trusted)
+            done += register_freshbooks(client, freshbooks_uri, trusted=trusted, events=events)
     if shop:
         with ShopClient.from_settings(config) as client:
             done += register_shop(client, shop_uri)

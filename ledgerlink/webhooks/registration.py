@@ -17,7 +17,14 @@ from ledgerlink.errors import ConfigurationError
 
 FRESHBOOKS_PATH = "/webhooks/freshbooks"
 SHOP_PATH = "/webhooks/shop"
-FRESHBOOKS_EVENTS = ("client", "invoice", "payment", "expense")
+# FreshBooks event nouns and the entity each one changes (no subscription where it is off).
+FRESHBOOKS_EVENT_ENTITIES = {
+    "client": "clients",
+    "invoice": "invoices",
+    "payment": "payments",
+    "expense": "expenses",
+}
+FRESHBOOKS_EVENTS = tuple(FRESHBOOKS_EVENT_ENTITIES)
 SHOP_TOPICS = ("orders/create", "orders/updated", "customers/update")
 
 

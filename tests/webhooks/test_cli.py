@@ -12,6 +12,8 @@ import httpx
 from typer.testing import CliRunner
 
 from ledgerlink.cli import app as cli
+from ledgerlink.connectors.freshbooks import FreshBooksTokenManager
+from ledgerlink.connectors.freshbooks.oauth import authorize_headless
 from ledgerlink.settings import Settings
 from ledgerlink.webhooks.server import bind
 
@@ -66,3 +68,22 @@ def test_status_of_an_empty_inbox(settings: Settings):
     result = CliRunner().invoke(cli, ["webhooks", "status"], env=env_for(settings.home))
     assert result.exit_code == 0, result.output
     assert "0 received, 0 pending" in result.output and "0 trusted, 0 pending" in result.output
+
+
+def test_register_subscribes_only_what_is_connected(settings: Settings):
+    """No shop: FreshBooks only, and no subscription for an entity that is switched off."""
+    authorize_headless(settings, FreshBooksTokenManager(settings))
+    env = {
+        **env_for(settings.home),
+        "LEDGERLINK_SYSTEMS": "freshbooks,infor",
+        "LEDGERLINK_DISABLED_ENTITIES": "freshbooks.expenses",
+    }
+    url = "http://127.0.0.1:9/no-shop"
+    result = CliRunner().invoke(cli, ["webhooks", "register", "--url", url], env=env)
+    assert result.exit_code == 0, result.output
+    rows = [line.split() for line in result.output.splitlines()[2:]]
+    assert {row[0] for row in rows} == {"freshbooks"}
+    assert {row[1] for row in rows} == {"client", "invoice", "payment"}
+
+    asked = CliRunner().invoke(cli, ["webhooks", "register", "--url", url, "--shop"], env=env)
+    assert asked.exit_code == 1 and "the shop is not connected" in asked.output
