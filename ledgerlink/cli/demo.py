@@ -45,7 +45,8 @@ def demo(
     started = time.perf_counter()
     rows += _freshbooks_counts(config, rejects)
     rows += _infor_counts(config, rejects)
-    rows += _shop_counts(config, rejects)
+    if config.system_enabled("shop"):
+        rows += _shop_counts(config, rejects)
     typer.echo("")
     typer.echo(table(rows, ("source", "entity", "records", "deleted")))
     typer.echo(
