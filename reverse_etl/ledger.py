@@ -115,14 +115,16 @@ class Ledger:
         content_hash: str,
         operation: str,
         run_id: str,
+        payload: str | None = None,
     ) -> Intent:
-        """The intent for this operation, created as `pending` when it is new."""
+        """The intent for this operation, created as `pending` when it is new; `payload` (JSON)
+        is what it writes, which dbt reads back to tell our own writes from others' changes."""
         key = intent_key(target, entity, natural_key, content_hash)
         self.con.execute(
             "insert into ops.sync_records (intent_key, target, entity, natural_key, content_hash, "
-            "operation, status, attempts, run_id) values (?, ?, ?, ?, ?, ?, 'pending', 0, ?) "
-            "on conflict (intent_key) do nothing",
-            [key, target, entity, natural_key, content_hash, operation, run_id],
+            "operation, status, attempts, run_id, payload) "
+            "values (?, ?, ?, ?, ?, ?, 'pending', 0, ?, ?) on conflict (intent_key) do nothing",
+            [key, target, entity, natural_key, content_hash, operation, run_id, payload],
         )
         return self.intent(key)
 

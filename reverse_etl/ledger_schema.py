@@ -41,7 +41,8 @@ create table if not exists ops.sync_records (
     error_message varchar,
     first_attempt_at timestamp,
     last_attempt_at timestamp,
-    run_id varchar
+    run_id varchar,
+    payload varchar                        -- what the operation writes, JSON (nulls not sent)
 );
 
 create table if not exists ops.id_crosswalk (
@@ -70,6 +71,13 @@ create table if not exists ops.dead_letters (
 """
 
 
+# Columns added since the tables were first created: a ledger from before gets them empty.
+OPS_MIGRATIONS = """
+alter table ops.sync_records add column if not exists payload varchar;
+"""
+
+
 def ensure_ops_schema(connection: duckdb.DuckDBPyConnection) -> None:
-    """Create the ops tables if they are missing (safe to call on every run)."""
+    """Create the ops tables if they are missing, and add newer columns (safe on every run)."""
     connection.execute(OPS_DDL)
+    connection.execute(OPS_MIGRATIONS)

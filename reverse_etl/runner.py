@@ -216,7 +216,13 @@ class Pusher:
             if not sync.allows(op.operation):
                 return "not_allowed_by_mode"
             intent = self.ledger.record_intent(
-                sync.target, op.entity, op.natural_key, op.content_hash, op.operation, run_id
+                sync.target,
+                op.entity,
+                op.natural_key,
+                op.content_hash,
+                op.operation,
+                run_id,
+                json.dumps(op.payload(), sort_keys=True, default=str),
             )
             op = Operation(sync, op.row, intent)
             return self._push_one(sync, op, intent, writer, pace, run_id, report, last_round)

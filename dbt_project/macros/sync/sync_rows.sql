@@ -67,6 +67,16 @@
     ({{ source_value }} is not null and ({{ target_value }} is null or {{ source_value }} <> {{ target_value }}))
 {%- endmacro %}
 
+{#- True when both values are present and equal (null-safe: a missing value is never "same"). -#}
+{% macro sync_same(left, right) -%}
+    coalesce({{ left }} = {{ right }}, false)
+{%- endmacro %}
+
+{#- True when equal, or when both are missing. -#}
+{% macro sync_same_or_missing(left, right) -%}
+    coalesce({{ left }} = {{ right }}, {{ left }} is null and {{ right }} is null)
+{%- endmacro %}
+
 {#- A decimal as plain text without trailing zeros: 8.250000 -> '8.25', 13.000000 -> '13'. -#}
 {% macro sync_decimal_text(expression) -%}
     rtrim(rtrim(cast(cast({{ expression }} as decimal(18, 6)) as {{ dbt.type_string() }}), '0'), '.')
@@ -81,4 +91,34 @@
     prefix and the client id, so a retry finds the customer again by its number. -#}
 {% macro sync_new_customer_number(client_id) -%}
     {{ dbt.concat([sync_literal('m3_customer_number_prefix'), 'cast(' ~ client_id ~ ' as ' ~ dbt.type_string() ~ ')']) }}
+{%- endmacro %}
+
+{#- What ledgerlink itself last wrote into each record of a target entity: one row per natural
+    key with the latest value sent for each of `fields` (from the ledger's payloads). A target
+    value equal to it is our own write read back, not a change to carry the other way. -#}
+{% macro sync_last_written(target, entity, fields) -%}
+    select
+        natural_key,
+        {%- for field in fields %}
+        max(case when {{ field }}_rank = 1 then {{ field }}_value end) as {{ field }}{{ ',' if not loop.last }}
+        {%- endfor %}
+
+    from (
+        select
+            natural_key,
+            {%- for field in fields %}
+            {{ sync_json_text('payload', [field]) }} as {{ field }}_value,
+            row_number() over (
+                partition by natural_key, {{ sync_json_text('payload', [field]) }} is null
+                order by last_attempt_at desc
+            ) as {{ field }}_rank{{ ',' if not loop.last }}
+            {%- endfor %}
+
+        from {{ ref('stg_ops__sync_records') }}
+        where is_applied
+            and payload is not null
+            and target = {{ dbt.string_literal(target) }}
+            and entity = {{ dbt.string_literal(entity) }}
+    ) as written
+    group by natural_key
 {%- endmacro %}

@@ -24,6 +24,7 @@ renamed as (
         attempts,
         error_code,
         error_message,
+        payload,
 
         -- timestamps
         first_attempt_at,
