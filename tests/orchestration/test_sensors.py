@@ -12,8 +12,8 @@ from dagster import AssetKey, DagsterInstance, build_sensor_context
 
 from ledgerlink.connectors.infor import InforClient
 from ledgerlink.connectors.infor.inputs import CustomerBasicData
-from ledgerlink.webhooks.inbox import Inbox
 from ledgerlink.settings import load_settings
+from ledgerlink.webhooks.inbox import Inbox
 from orchestration.definitions import build_defs
 from orchestration.sensors import inbox_sensor, infor_changes_sensor
 
