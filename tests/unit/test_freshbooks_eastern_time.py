@@ -2,9 +2,9 @@
 staging's `eastern_to_utc` macro, including the hour that repeats and the hour that is skipped:
 a repeated time is its first occurrence (EDT), a skipped one keeps the offset before the change.
 
-One `dbt compile` gives the macro's SQL, which DuckDB runs over every minute of both 2024 clock
-changes and a stamp every few minutes of the whole year; one `dbt test` runs the unit tests on
-`stg_freshbooks__payments` that pin the rule to named instants.
+One `dbt build` of `stg_freshbooks__payments` on an empty raw table runs the model's unit tests
+(which pin the rule to named instants) and leaves its view, which DuckDB then runs over every
+minute of both 2024 clock changes and a stamp every few minutes of the whole year.
 """
 
 from __future__ import annotations
@@ -12,6 +12,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -22,6 +23,7 @@ from ledgerlink.connectors.freshbooks.models import ExpenseCategory, Payment, ea
 from pipelines.freshbooks.columns import column_hints
 
 PROJECT = Path(__file__).resolve().parents[2] / "dbt_project"
+DBT = Path(sys.executable).with_name("dbt")
 NAMED_INSTANTS = [
     # 2024-03-10: 02:00 EST becomes 03:00 EDT
     ("2024-03-10 01:30:00", datetime(2024, 3, 10, 6, 30)),  # before: EST
@@ -34,68 +36,69 @@ NAMED_INSTANTS = [
     ("", None),
     (None, None),
 ]
-DBT = Path(sys.executable).with_name("dbt")
-
-
-def _dbt(home: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    env = {
-        **os.environ,
-        "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
-        "LEDGERLINK_WAREHOUSE": str(home / "warehouse.duckdb"),
-    }
-    return subprocess.run(
-        [
-            str(DBT), *args,
-            "--project-dir", str(PROJECT), "--profiles-dir", str(PROJECT),
-            "--target-path", str(home / "target"), "--log-path", str(home / "logs"),
-        ],
-        cwd=PROJECT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=240,
-        check=False,
-    )  # fmt: skip
 
 
 @pytest.fixture(scope="module")
-def home(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A warehouse holding an empty `raw_freshbooks.payments`, as dlt declares it."""
+def built(tmp_path_factory: pytest.TempPathFactory) -> dict:
+    """`dbt build` of the payments staging model and its unit tests on an empty raw table."""
     if not DBT.exists():
         pytest.fail(f"dbt is not installed next to {sys.executable}; run `make install`")
-    folder = tmp_path_factory.mktemp("eastern-to-utc")
+    home = tmp_path_factory.mktemp("eastern-to-utc")
+    warehouse = home / "warehouse.duckdb"
     columns = {
         **{name: hint["data_type"] for name, hint in column_hints("payments").items()},
         "account_id": "text",
         "_dlt_load_id": "text",
         "_dlt_id": "text",
     }
-    with duckdb.connect(str(folder / "warehouse.duckdb")) as con:
+    with duckdb.connect(str(warehouse)) as con:
         con.execute("create schema raw_freshbooks")
         con.execute(
             "create table raw_freshbooks.payments ("
             + ", ".join(f'"{name}" {kind}' for name, kind in columns.items())
             + ")"
         )
-    return folder
-
-
-@pytest.fixture(scope="module")
-def macro_sql(home: Path) -> str:
-    """`select <eastern_to_utc(stamp)> as utc from stamps`, compiled for DuckDB."""
-    compiled = _dbt(
-        home, "compile", "--quiet", "--inline",
-        "select stamp, {{ eastern_to_utc('stamp') }} as utc from stamps",
+    completed = subprocess.run(
+        [
+            str(DBT), "build", "--select", "stg_freshbooks__payments",
+            "--resource-type", "model", "--resource-type", "unit_test",
+            "--project-dir", str(PROJECT), "--profiles-dir", str(PROJECT),
+            "--target-path", str(home / "target"), "--log-path", str(home / "logs"),
+        ],
+        cwd=PROJECT,
+        env={
+            **os.environ,
+            "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
+            "LEDGERLINK_WAREHOUSE": str(warehouse),
+        },
+        capture_output=True,
+        text=True,
+        timeout=240,
+        check=False,
     )  # fmt: skip
-    assert compiled.returncode == 0, compiled.stdout[-3000:] + compiled.stderr[-3000:]
-    return compiled.stdout.strip()
+    return {"warehouse": warehouse, "returncode": completed.returncode, "output": completed.stdout}
 
 
-def _sql_reading(macro_sql: str, stamps: list[str | None]) -> dict[str | None, datetime | None]:
-    with duckdb.connect() as con:
-        con.execute("create table stamps (stamp text)")
-        con.executemany("insert into stamps values (?)", [(s,) for s in stamps])
-        return dict(con.execute(macro_sql).fetchall())
+@pytest.fixture
+def staging(built: dict) -> Iterator[duckdb.DuckDBPyConnection]:
+    assert built["returncode"] == 0, built["output"][-3000:]
+    with duckdb.connect(str(built["warehouse"])) as con:
+        con.execute("delete from raw_freshbooks.payments")
+        yield con
+
+
+def _sql_reading(
+    con: duckdb.DuckDBPyConnection, stamps: list[str | None]
+) -> dict[str | None, datetime | None]:
+    """Each stamp as `stg_freshbooks__payments.updated_at` reads it (naive UTC)."""
+    con.execute(
+        "insert into raw_freshbooks.payments (id, updated) select unnest(?), unnest(?)",
+        [list(range(len(stamps))), stamps],
+    )
+    rows = con.execute(
+        "select payment_id, updated_at from staging.stg_freshbooks__payments"
+    ).fetchall()
+    return {stamps[payment_id]: updated_at for payment_id, updated_at in rows}
 
 
 def _python_reading(stamp: str | None) -> datetime | None:
@@ -112,20 +115,25 @@ def _minutes(first: datetime, last: datetime, step: timedelta) -> list[str]:
     return stamps
 
 
-def test_sql_and_python_agree_on_every_minute_of_both_2024_clock_changes(macro_sql: str):
+def test_the_unit_tests_on_the_staging_model_pass(built: dict):
+    assert built["returncode"] == 0, built["output"][-3000:]
+    assert "PASS=3" in built["output"], built["output"][-3000:]  # the view and two unit tests
+
+
+def test_sql_and_python_agree_on_every_minute_of_both_2024_clock_changes(staging):
     stamps = [
         *_minutes(datetime(2024, 3, 9, 22), datetime(2024, 3, 10, 6), timedelta(minutes=1)),
         *_minutes(datetime(2024, 11, 2, 22), datetime(2024, 11, 3, 6), timedelta(minutes=1)),
         "2024-11-03 01:30:00.250000",  # sub-second stamps (invoice `version`) keep their fraction
     ]
-    sql = _sql_reading(macro_sql, stamps)
+    sql = _sql_reading(staging, stamps)
     disagree = {s: (sql[s], _python_reading(s)) for s in stamps if sql[s] != _python_reading(s)}
     assert disagree == {}
 
 
-def test_sql_and_python_agree_all_year(macro_sql: str):
+def test_sql_and_python_agree_all_year(staging):
     stamps = _minutes(datetime(2024, 1, 1), datetime(2025, 1, 1), timedelta(minutes=13))
-    sql = _sql_reading(macro_sql, stamps)
+    sql = _sql_reading(staging, stamps)
     assert [s for s in stamps if sql[s] != _python_reading(s)] == []
 
 
@@ -148,11 +156,5 @@ def test_python_named_instants(stamp: str | None, utc: datetime | None):
 
 
 @pytest.mark.parametrize(("stamp", "utc"), NAMED_INSTANTS)
-def test_sql_named_instants(macro_sql: str, stamp: str | None, utc: datetime | None):
-    assert _sql_reading(macro_sql, [stamp])[stamp] == utc
-
-
-def test_staging_unit_tests_pass(home: Path):
-    tested = _dbt(home, "test", "--select", "stg_freshbooks__payments,test_type:unit")
-    assert tested.returncode == 0, tested.stdout[-3000:]
-    assert "PASS=2" in tested.stdout, tested.stdout[-3000:]
+def test_sql_named_instants(staging, stamp: str | None, utc: datetime | None):
+    assert _sql_reading(staging, [stamp])[stamp] == utc
