@@ -1,16 +1,27 @@
 {#- Timestamps: every source quirk becomes a naive UTC `timestamp`, here and only here. -#}
 
-{#- FreshBooks accounting stamps are naive US/Eastern wall-clock strings ('2025-07-28 13:51:00'). -#}
+{#- FreshBooks accounting stamps are naive US/Eastern wall-clock strings ('2025-07-28 13:51:00').
+    A repeated time (clocks fall back: 2024-11-03 01:30) is its first occurrence, EDT (05:30Z); a
+    skipped time (clocks spring forward: 2024-03-10 02:30) keeps the offset in force before the
+    change, EST (07:30Z). That is Python's zoneinfo reading, and the connector's models agree.
+    DuckDB's and Postgres' own `at time zone` take the second occurrence, so the rule rests on
+    UTC -> Eastern, which is never ambiguous: read the stamp as EDT (Eastern is UTC-4 or UTC-5);
+    if the Eastern clock at that instant shows an hour less, EST was in force (or the stamp was
+    skipped), so the instant is an hour later. -#}
 {% macro eastern_to_utc(column) -%}
-    {{ return(adapter.dispatch('eastern_to_utc', 'ledgerlink')(column)) }}
+    {%- set wall = "cast(nullif(" ~ column ~ ", '') as timestamp)" -%}
+    {%- set as_edt = dbt.dateadd('hour', 4, wall) -%}
+    {{ dbt.dateadd('hour', dbt.datediff(ledgerlink.utc_to_eastern(as_edt), wall, 'hour'), as_edt) }}
 {%- endmacro %}
 
-{% macro default__eastern_to_utc(column) -%}
-    ((cast(nullif({{ column }}, '') as timestamp) at time zone 'America/New_York') at time zone 'UTC')
+{#- A naive UTC timestamp as naive US/Eastern wall-clock time. -#}
+{% macro utc_to_eastern(timestamp) -%}
+    {{ return(adapter.dispatch('utc_to_eastern', 'ledgerlink')(timestamp)) }}
 {%- endmacro %}
 
-{% macro duckdb__eastern_to_utc(column) -%}
-    timezone('UTC', timezone('America/New_York', cast(nullif({{ column }}, '') as timestamp)))
+{#- SQL-standard `at time zone`: Postgres, DuckDB, Redshift. -#}
+{% macro default__utc_to_eastern(timestamp) -%}
+    (({{ timestamp }} at time zone 'UTC') at time zone 'America/New_York')
 {%- endmacro %}
 
 {#- A naive string that is already UTC (FreshBooks client `signup_date`). -#}

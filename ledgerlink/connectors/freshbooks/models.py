@@ -18,12 +18,18 @@ EASTERN = ZoneInfo("America/New_York")
 
 
 def eastern_to_utc(value: Any) -> datetime | None:
-    """Read FreshBooks' naive US/Eastern timestamp; DST is resolved by the zone rules."""
+    """Read FreshBooks' naive US/Eastern timestamp as a UTC instant.
+
+    Around a clock change the wall time is not one instant; `fold=0` settles it as staging's
+    `eastern_to_utc` macro does: a repeated time (fall back) is its first occurrence, EDT
+    (2024-11-03 01:30 -> 05:30Z), and a skipped time (spring forward) keeps the offset in
+    force before the change, EST (2024-03-10 02:30 -> 07:30Z).
+    """
     if value in (None, ""):
         return None
     parsed = value if isinstance(value, datetime) else datetime.fromisoformat(str(value))
     if parsed.tzinfo is None:
-        parsed = parsed.replace(tzinfo=EASTERN)
+        parsed = parsed.replace(tzinfo=EASTERN, fold=0)
     return parsed.astimezone(UTC)
 
 
