@@ -47,7 +47,12 @@ from ledgerlink.connectors.infor.records import (
     BatchHead,
     StatementJob,
 )
-from ledgerlink.connectors.infor.values import parse_date, parse_decimal, trim
+from ledgerlink.connectors.infor.values import (
+    format_date,
+    parse_date,
+    parse_decimal,
+    trim,
+)
 from ledgerlink.errors import ConfigurationError, Conflict, ValidationFailed
 from reverse_etl.operations import Operation, WriteResult
 
@@ -57,8 +62,6 @@ M3Record = dict[str, str]
 # ARS200MI transaction codes: the invoice's own open item, and a payment booked against it.
 AR_INVOICE = "10"
 AR_PAYMENT = "20"
-# ValidateStatmt books the payment with the statement number in TDSC, cut to 10 characters.
-AR_TEXT_LENGTH = 10
 
 
 class UnfinishedInM3(Conflict):
@@ -473,9 +476,12 @@ class Receipt:
 class CashReceiptHandler(EntityHandler):
     """ABS100MI: AddStatmtHead, AddStatmtLine, AddStatmtDetail, then ValidateStatmt.
 
-    ABS100MI cannot list statements. A receipt is found by its effect instead: the payment that
-    ValidateStatmt books on the AR invoice (ARS200MI) carries the statement number (first 10
-    characters) and the amount. Before a head is added, the writer checks that the AR invoice
+    ABS100MI cannot list statements. A receipt is found by its effect instead: the payment item
+    ValidateStatmt books on the AR invoice (ARS200MI), by the fields ARS200MI documents: its
+    amount (CUAM) and accounting date (ACDT); never by its free text, which tenants fill
+    differently. Payment items of the same amount and day that ledgerlink's other receipts
+    booked (`booked_alike`, from the ledger, and those booked in this run) are theirs; one
+    more is this receipt's. Before a head is added, the writer checks that the AR invoice
     is open with enough left, so M3's usual refusals come before the head exists. A statement
     whose later step failed is resumed with its job key if this process entered it. Otherwise
     a retry meets "already exists" and raises `UnfinishedInM3`: a person validates or deletes
@@ -492,6 +498,9 @@ class CashReceiptHandler(EntityHandler):
         super().__init__(client)
         # Job keys of statements entered here and not validated yet: the only way back in.
         self._open_jobs: dict[tuple[str, str], StatementJob] = {}
+        # Statements booked or found in this run per (invoice, amount, day): the ledger's
+        # `booked_alike` lists were read before the run.
+        self._booked_here: defaultdict[tuple[str, Decimal, str], set[str]] = defaultdict(set)
 
     def find(self, op: Operation) -> WriteResult | None:
         try:
@@ -499,10 +508,9 @@ class CashReceiptHandler(EntityHandler):
         except ValidationFailed:
             return None  # `write` refuses the row and says why
         transactions = self._invoice_transactions(receipt)
-        if transactions is None or not self._received(receipt, transactions):
+        if transactions is None or not self._received(op, receipt, transactions):
             return None
-        self._open_jobs.pop(receipt.key, None)
-        return self.result("unchanged", op, receipt.head.statement_number)
+        return self._booked(receipt, self.result("unchanged", op, receipt.head.statement_number))
 
     def write(self, op: Operation, parent_ids: dict[str, str]) -> WriteResult:
         receipt = self._inputs(op)
@@ -514,9 +522,10 @@ class CashReceiptHandler(EntityHandler):
                 "(ARS200MI): the receipt has nothing to settle; check CINO, INYR and PYNO",
                 field="CINO",
             )
-        if self._received(receipt, transactions):
-            self._open_jobs.pop(receipt.key, None)
-            return self.result("unchanged", op, receipt.head.statement_number)
+        if self._received(op, receipt, transactions):
+            return self._booked(
+                receipt, self.result("unchanged", op, receipt.head.statement_number)
+            )
         cash = self.client.cash_receipts
         job = self._open_jobs.get(receipt.key)
         resumed = job is not None
@@ -526,8 +535,7 @@ class CashReceiptHandler(EntityHandler):
         self._add(lambda: cash.add_line(job, receipt.line), resumed)
         self._add(lambda: cash.add_detail(job, receipt.detail), resumed)
         cash.validate(job)
-        self._open_jobs.pop(receipt.key, None)
-        return self.result("created", op, receipt.head.statement_number)
+        return self._booked(receipt, self.result("created", op, receipt.head.statement_number))
 
     def _inputs(self, op: Operation) -> Receipt:
         receipt = Receipt(
@@ -575,16 +583,33 @@ class CashReceiptHandler(EntityHandler):
         }
         return list(self.m3.execute("ARS200MI", "LstInvoiceTrans", record, maxrecs=0).records)
 
-    @staticmethod
-    def _received(receipt: Receipt, transactions: list[M3Record]) -> bool:
-        """Whether the invoice carries this statement's payment (number and amount)."""
-        text = receipt.head.statement_number[:AR_TEXT_LENGTH]
-        return any(
-            item.get("TRCD") == AR_PAYMENT
-            and item.get("TDSC") == text
-            and abs(parse_decimal(item.get("CUAM")) or Decimal(0)) == receipt.amount
+    def _received(self, op: Operation, receipt: Receipt, transactions: list[M3Record]) -> bool:
+        """Whether the invoice carries this receipt's payment item: more items of its amount and
+        accounting day than ledgerlink's other receipts account for."""
+        day = format_date(receipt.line.accounting_date or receipt.line.value_date)
+        items = sum(
+            1
             for item in transactions
+            if item.get("TRCD") == AR_PAYMENT
+            and abs(parse_decimal(item.get("CUAM")) or Decimal(0)) == receipt.amount
+            and item.get("ACDT") == day
         )
+        statement = receipt.head.statement_number
+        this_run = self._booked_here[self._booking(receipt)]
+        if statement in this_run:
+            return True
+        booked = {s for s in (op.value("booked_alike") or "").split(",") if s}
+        return items > len((booked | this_run) - {statement})
+
+    def _booked(self, receipt: Receipt, result: WriteResult) -> WriteResult:
+        self._open_jobs.pop(receipt.key, None)
+        self._booked_here[self._booking(receipt)].add(receipt.head.statement_number)
+        return result
+
+    @staticmethod
+    def _booking(receipt: Receipt) -> tuple[str, Decimal, str]:
+        day = format_date(receipt.line.accounting_date or receipt.line.value_date)
+        return receipt.invoice, receipt.amount, day
 
     @staticmethod
     def _check_open(receipt: Receipt, transactions: list[M3Record]) -> None:

@@ -409,11 +409,17 @@ def test_an_unconfirmed_batch_order_is_completed_not_entered_again(writer: Infor
 # --- cash receipts --------------------------------------------------------------------------------
 
 
-def test_a_receipt_reconciles_the_invoiced_order_in_ar(writer: InforWriter, infor_url: str):
+def invoiced_order(writer: InforWriter, infor_url: str) -> tuple[str, dict]:
+    """A new customer's order, shipped and invoiced in M3: (customer, the invoice head)."""
     customer = new_customer(writer)
     order = writer.write(order_operation(writer, customer, two_lines(writer)), {})
     control(infor_url, f"infor/orders/{order.target_id}/ship")
-    invoiced = control(infor_url, f"infor/orders/{order.target_id}/invoice")
+    return customer, control(infor_url, f"infor/orders/{order.target_id}/invoice")
+
+
+def receipt_operation(
+    writer: InforWriter, customer: str, invoiced: dict, amount: str, booked_alike: str = ""
+) -> Operation:
     payment_id = new_id()
     statement = f"FBP{payment_id}"
     values = {
@@ -424,7 +430,7 @@ def test_a_receipt_reconciles_the_invoiced_order_in_ar(writer: InforWriter, info
         "BSID": US_BANK,
         "CUCD": "USD",
         "BLSN": "1",
-        "BLLF": invoiced["AMT1"],
+        "BLLF": amount,
         "CURD": today(writer),
         "ACDT": today(writer),
         "PYNO": customer,
@@ -433,13 +439,20 @@ def test_a_receipt_reconciles_the_invoiced_order_in_ar(writer: InforWriter, info
         "BLSS": "1",
         "CINO": invoiced["IVNO"],
         "INYR": invoiced["YEA4"],
-        "BLNF": invoiced["AMT1"],
+        "BLNF": amount,
         "IRNO": f"FreshBooks payment {payment_id} INV-1",
         "payment_key": f"{ACCOUNT}|{payment_id}",
         "account_id": ACCOUNT,
         "payment_id": payment_id,
+        "booked_alike": booked_alike,
     }
-    op = operation("infor_cash_receipts", statement, values)
+    return operation("infor_cash_receipts", statement, values)
+
+
+def test_a_receipt_reconciles_the_invoiced_order_in_ar(writer: InforWriter, infor_url: str):
+    customer, invoiced = invoiced_order(writer, infor_url)
+    op = receipt_operation(writer, customer, invoiced, invoiced["AMT1"])
+    statement, payment_id = op.natural_key, op.row["payment_id"]
     assert writer.find(op) is None
 
     created = writer.write(op, {})
@@ -460,6 +473,34 @@ def test_a_receipt_reconciles_the_invoiced_order_in_ar(writer: InforWriter, info
     calls = m3_calls(writer)
     assert writer.write(op, {}).status == "unchanged"
     assert not [call for call in calls if call.startswith("ABS100MI/")]
+
+
+def test_receipts_of_the_same_amount_and_day_are_told_apart_by_the_ledger_count(
+    settings, writer: InforWriter, infor_url: str
+):
+    """ARS200MI shows a payment item's amount and date, not which statement booked it: two
+    part payments of the same amount on the same day are two receipts, each found again by
+    counting."""
+    customer, invoiced = invoiced_order(writer, infor_url)
+    part = "10.00"
+    first = receipt_operation(writer, customer, invoiced, part)
+    second = receipt_operation(writer, customer, invoiced, part)
+
+    assert writer.write(first, {}).status == "created"
+    assert writer.find(first) is not None
+    assert writer.find(second) is None  # the one item of that amount is the first's
+    assert writer.write(second, {}).status == "created"
+    (item,) = writer.client.receivables.find_invoice(customer, invoiced["IVNO"])
+    assert item.reconciliation_code != "9"  # two parts of it are paid
+
+    # a later run: the ledger lists the other receipt of that amount and day for each
+    both = f"{first.natural_key},{second.natural_key}"
+    with InforClient.from_settings(settings) as client:
+        later = InforWriter(client)
+        for op in (first, second):
+            assert later.find(Operation(op.sync, {**op.row, "booked_alike": both})) is not None
+        third = receipt_operation(later, customer, invoiced, part, booked_alike=both)
+        assert later.find(third) is None
 
 
 # --- GL journals ----------------------------------------------------------------------------------

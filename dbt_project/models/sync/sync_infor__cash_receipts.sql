@@ -57,7 +57,11 @@ final as (
         freshbooks_invoice_number,
         m3_order_number,
         payment_method,
-        cash_account
+        cash_account,
+
+        -- receipts of the same amount, day and invoice ledgerlink booked before (the writer
+        -- tells this receipt's Infor payment item from theirs by them)
+        booked_alike
 
     from pending
 

@@ -2,8 +2,11 @@
 -- check): a bank statement (ABS100MI) with one line and one detail that settles the Infor AR
 -- invoice of the payment's FreshBooks invoice. Only payments whose invoice Infor has invoiced
 -- and not yet reconciled are candidates: until Infor invoices the order there is nothing to
--- settle. The statement number is the payment's ('FBP' + payment id); Infor's AR keeps its
--- first 10 characters on the payment item, which tells a receipt Infor already holds.
+-- settle. The statement number is the payment's ('FBP' + payment id). A receipt ledgerlink has
+-- booked is known from the ledger (its statement number), never from a text Infor may write
+-- differently; `booked_alike` lists our other receipts of the same amount on the same day and
+-- invoice, so the writer can tell an Infor payment item that is this receipt's from one that
+-- is another's (ARS200MI documents amounts and dates, not statement numbers).
 
 with
 
@@ -36,14 +39,18 @@ ar_invoice_items as (
 
 ),
 
-ar_payment_items as (
+booked_receipts as (
 
-    select distinct
-        invoice_number,
-        transaction_description
+    select
+        natural_key as statement_number,
+        {{ sync_json_text('payload', ['CINO']) }} as invoice_number,
+        {{ sync_json_text('payload', ['BLLF']) }} as amount_text,
+        {{ sync_json_text('payload', ['ACDT']) }} as accounting_date
 
-    from {{ ref('stg_infor__ar_open_items') }}
-    where transaction_code = '20'
+    from {{ ref('stg_ops__sync_records') }}
+    where target = 'infor'
+        and entity = 'cash_receipts'
+        and is_applied
 
 ),
 
@@ -88,14 +95,35 @@ receipts as (
 
 ),
 
+booked_alike as (
+
+    -- receipts ledgerlink booked on the same invoice, of the same amount, on the same day
+    select
+        receipts.statement_number,
+        {{ dbt.listagg('booked.statement_number', "','", 'order by booked.statement_number') }}
+            as booked_alike
+
+    from receipts
+    inner join booked_receipts as booked
+        on booked.invoice_number = receipts.m3_invoice_number
+        and booked.amount_text = {{ m3_number('receipts.amount', 2) }}
+        and booked.accounting_date = {{ m3_date_string('receipts.paid_on') }}
+    group by receipts.statement_number
+
+),
+
 unreceived as (
 
-    select receipts.*
+    select
+        receipts.*,
+        booked_alike.booked_alike
+
     from receipts
-    left join ar_payment_items
-        on receipts.m3_invoice_number = ar_payment_items.invoice_number
-        and substr(receipts.statement_number, 1, 10) = ar_payment_items.transaction_description
-    where ar_payment_items.invoice_number is null
+    left join booked_alike on receipts.statement_number = booked_alike.statement_number
+    where not exists (
+        select 1 from booked_receipts as booked
+        where booked.statement_number = receipts.statement_number
+    )
 
 ),
 
@@ -151,6 +179,7 @@ candidates as (
         currency_code,
         amount,
         remaining_amount,
+        booked_alike,
         coalesce(is_from_credit, false) as is_from_credit
 
     from unreceived
