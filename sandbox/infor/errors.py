@@ -130,7 +130,7 @@ class ReferenceWording(Wording):
 
 
 # Message ids M3 uses for "<field> &1 does not exist" where public catalogues show them.
-CODE_MESSAGE_IDS = {"CUNO": "WCU0203", "FACI": "WFAC303", "ITNO": "WIT0103", "WHLO": "WWH0103"}
+CODE_MESSAGE_IDS = {"FACI": "WFAC303", "WHLO": "WWH0103"}
 WORDINGS: dict[str, Wording] = {w.name: w for w in (Wording(), ReferenceWording())}
 
 

@@ -8,7 +8,8 @@ from decimal import Decimal
 import pytest
 
 from sandbox.generator import REGION_TAXES, World, sale_tax
-from sandbox.options import PROFILES, SandboxOptions, sandbox_options
+from sandbox.infor.tenant import CODE_SETS
+from sandbox.options import PROFILES, TENANTS, SandboxOptions, sandbox_options
 
 
 def test_the_default_profile_is_the_default_world() -> None:
@@ -60,6 +61,14 @@ def test_bad_options_are_refused_with_the_reason(overrides: dict, complaint: str
         sandbox_options(**overrides)
     with pytest.raises(ValueError, match="unknown profile 'fast'"):
         sandbox_options("fast")
+
+
+def test_every_tenant_the_options_name_has_its_codes() -> None:
+    assert tuple(CODE_SETS) == TENANTS
+    for tenant in CODE_SETS.values():
+        # VTCD is a number(2) input in the contract; every region of the world has a code.
+        assert all(code.isdigit() and len(code) <= 2 for code in tenant.vat_codes)
+        assert set(tenant.region_vat_codes) == set(REGION_TAXES)
 
 
 def test_an_empty_entity_empties_what_needs_it() -> None:
