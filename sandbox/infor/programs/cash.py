@@ -3,7 +3,9 @@
 A statement is a head (job key JBNO/JBDT/JBTM), lines (an amount received, a payer) and details
 (how a line's amount splits over invoices). `ValidateStatmt` checks that every line's details add
 up to the line, then books each detail as a payment on its invoice's open item: partial payments
-leave the invoice open with a smaller remaining amount, a full one reconciles it (RECO 9).
+leave the invoice open with a smaller remaining amount, a full one reconciles it (RECO 9). The
+payment's text (TDSC) is what the tenant writes there: the statement number, the line's bank
+reference, or the payment date.
 """
 
 from __future__ import annotations
@@ -14,8 +16,6 @@ from sandbox.infor import errors, receivables
 from sandbox.infor.company import (
     API_USER,
     CONO,
-    CURRENCIES,
-    DIVI,
     RECO_PAID,
     STATEMENT_ENTERED,
     STATEMENT_PROCESSED,
@@ -49,8 +49,8 @@ def _statement(call: Call, *, open_only: bool = True) -> Record:
         str(call.integer("JBTM")),
     )
     if not same_job:
-        raise errors.not_found(
-            "JBNO", "Job number", f"{call.get('JBNO')}/{call.get('JBDT')}/{call.get('JBTM')}"
+        raise call.not_found(
+            "JBNO", f"{call.get('JBNO')}/{call.get('JBDT')}/{call.get('JBTM')}", "Job number"
         )
     if open_only and statement["BSHS"] == STATEMENT_PROCESSED:
         raise MIError(
@@ -68,8 +68,7 @@ def _save_statement(call: Call, statement: Record) -> None:
 def add_head(call: Call) -> list[Record]:
     bank = _bank(call)
     currency = call.get("CUCD")
-    if currency not in CURRENCIES:
-        raise call.not_found("CUCD")
+    call.check_codes({"CUCD": currency})
     if currency != bank["_CUCD"]:
         raise errors.invalid(
             "CUCD", call.label("CUCD"), currency, f"is not the currency of bank {bank['BSID']}"
@@ -84,7 +83,7 @@ def add_head(call: Call) -> list[Record]:
     statement = {
         **{name: value for name, value in call.fields.items() if name not in ("CONO", "DIVI")},
         "CONO": CONO,
-        "DIVI": DIVI,
+        "DIVI": call.tenant.divi,
         "JBNO": str(jbno),
         "JBDT": str(int(stamp.lmdt[2:])),  # the job date is a YYMMDD number
         "JBTM": str(int(stamp.time)),
@@ -140,7 +139,7 @@ def add_line(call: Call) -> list[Record]:
     line = {
         **call.fields,
         "CONO": CONO,
-        "DIVI": DIVI,
+        "DIVI": call.tenant.divi,
         "BLSN": str(call.integer("BLSN")),
         "BLLF": amount(call.decimal("BLLF") or Decimal("0")),
         "CUCD": call.get("CUCD") or statement["CUCD"],
@@ -149,7 +148,7 @@ def add_line(call: Call) -> list[Record]:
         if name in line:
             line[name] = call.date(name) or ""
     call.store.insert("statement_lines", {"jbno": jbno, "blsn": int(line["BLSN"])}, line)
-    return [{"CONO": CONO, "DIVI": DIVI, "BLSN": line["BLSN"]}]
+    return [{"CONO": CONO, "DIVI": call.tenant.divi, "BLSN": line["BLSN"]}]
 
 
 def _details(call: Call, jbno: int, blsn: int | None = None) -> list[Record]:
@@ -165,7 +164,7 @@ def _details(call: Call, jbno: int, blsn: int | None = None) -> list[Record]:
 def _open_invoice(call: Call, cino: str, inyr: int | None, payer: str) -> Record:
     invoice = receivables.invoice_item(call.store, cino, inyr)
     if invoice is None:
-        raise errors.not_found("CINO", "Invoice no AR", cino)
+        raise call.not_found("CINO", cino, "Invoice no AR")
     if payer and payer not in (invoice["PYNO"], invoice["CUNO"]):
         raise errors.invalid("CINO", "Invoice no AR", cino, f"does not belong to payer {payer}")
     if invoice["RECO"] == RECO_PAID:
@@ -203,7 +202,7 @@ def add_detail(call: Call) -> list[Record]:
     detail = {
         **call.fields,
         "CONO": CONO,
-        "DIVI": DIVI,
+        "DIVI": call.tenant.divi,
         "BLSN": str(blsn),
         "BLSS": str(blss),
         "CINO": invoice["CINO"],
@@ -211,7 +210,7 @@ def add_detail(call: Call) -> list[Record]:
         "BLNF": amount(net),
     }
     call.store.insert("statement_details", {"jbno": jbno, "blsn": blsn, "blss": blss}, detail)
-    return [{"CONO": CONO, "DIVI": DIVI, "BLSN": str(blsn), "BLSS": str(blss)}]
+    return [{"CONO": CONO, "DIVI": call.tenant.divi, "BLSN": str(blsn), "BLSS": str(blss)}]
 
 
 @handles(PROGRAM, "ValidateStatmt")
@@ -267,7 +266,12 @@ def validate(call: Call) -> list[Record]:
             payment_date=paid_on,
             stamp=call.stamp,
             user=API_USER,
-            reference=statement["STMN"],
+            text=receivables.receipt_text(
+                call.tenant.receipt_text,
+                statement=statement["STMN"],
+                bank_reference=line.get("ABNO", ""),
+                paid_on=paid_on,
+            ),
         )
     statement["BSHS"] = STATEMENT_PROCESSED
     _save_statement(call, statement)
