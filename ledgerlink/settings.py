@@ -55,6 +55,12 @@ class Settings(BaseSettings):
     infor_ionapi_file: Path | None = None
     infor_cono: str = "100"
     infor_divi: str = "AAA"
+    # the tenant's codes that writes use (`ledgerlink check` confirms each exists in M3)
+    infor_facility: str = "A01"
+    infor_warehouse: str = "A01"
+    infor_local_currency: str = "USD"
+    infor_statement_type: str = "1"  # ABS100MI bank statement type (BSTY) of cash receipts
+    infor_gl_interface: str = "FBEXPENSE"  # GLS850 interface (INTN) of GL journal batches
     infor_rate_limit: float = 10.0
 
     # Shop (Shopify-style Admin REST API)
@@ -86,6 +92,9 @@ class Settings(BaseSettings):
     infor_poll_interval_seconds: int = 60
     alert_webhook_url: SecretStr = SecretStr("")
     dagster_ui_url: str = "http://127.0.0.1:3000"
+
+    # mapping tables (CSV, named as the project's seeds) that replace the project's own ones
+    mappings_dir: Path | None = Field(default=None, validation_alias="LEDGERLINK_MAPPINGS_DIR")
 
     log_level: str = "INFO"
     log_format: str = "text"

@@ -5,6 +5,7 @@ from __future__ import annotations
 import typer
 
 from ledgerlink.cli import auth, demo, dlq, sandbox, webhooks
+from ledgerlink.cli.check import check_command
 from ledgerlink.cli.common import run_guarded
 from ledgerlink.cli.extract import extract_command
 from ledgerlink.cli.push import push_command, sync_command
@@ -25,6 +26,7 @@ app.command("transform")(transform_command)
 app.command("push")(push_command)
 app.command("sync")(sync_command)
 app.command("status")(status_command)
+app.command("check")(check_command)
 app.add_typer(dlq.app, name="dlq")
 app.add_typer(webhooks.app, name="webhooks")
 app.command("demo")(run_guarded(demo.demo))

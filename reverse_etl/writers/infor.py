@@ -201,8 +201,8 @@ class EntityHandler(ABC):
             if planned and configured and planned != configured:
                 raise ConfigurationError(
                     f"infor: {self.entity} {op.natural_key} is planned for {column} {planned} "
-                    f"but the client writes to {configured}; make INFOR_{column} and the dbt "
-                    "vars m3_company / m3_division agree"
+                    f"but the client writes to {configured}: the sync models were built with "
+                    f"another INFOR_{column}; run `ledgerlink transform` again"
                 )
 
     def result(self, status: str, op: Operation, infor_key: str) -> WriteResult:
@@ -238,7 +238,7 @@ BASIC_DATA = CustomerChange(
     Customers.change_basic_data,
 )
 FINANCIAL = CustomerChange(
-    CustomerFinancial, ("CUCD", "VRNO", "CRLM"), "GetFinancial", Customers.change_financial
+    CustomerFinancial, ("CUCD", "VRNO", "CRLM", "VTCD"), "GetFinancial", Customers.change_financial
 )
 ORDER_INFO = CustomerChange(
     CustomerOrderInfo, ("CUCL", "ORTP", "TEPY"), "GetOrderInfo", Customers.change_order_info

@@ -75,6 +75,7 @@ class CustomerFinancial(M3Input):
     customer_number: str = Field(alias="CUNO")
     currency: str | None = m3("CUCD")
     vat_number: str | None = m3("VRNO")
+    vat_code: str | None = m3("VTCD")
     credit_limit: Decimal | None = m3("CRLM")
     cash_discount_term: str | None = m3("TECD")
     payment_method: str | None = m3("PYCD")
