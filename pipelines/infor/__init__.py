@@ -2,9 +2,10 @@
 
 M3 has no cursors and no webhooks. Lists with an `LMTS` input (customers, suppliers) ask only
 for rows changed since M3's own clock at the previous run; item changes come by date window;
-GL vouchers by a re-read window; everything else is read and reduced to changed rows by a
-content hash kept in dlt state (see `helpers.py`). Rows keep M3's field codes and string
-values; staging types them.
+customer invoices and GL vouchers are read whole on the first load (from INFOR_HISTORY_START,
+else back to the first years M3 has: see `history.py`) and through re-read windows afterwards;
+everything else is read and reduced to changed rows by a content hash kept in dlt state (see
+`helpers.py`). Rows keep M3's field codes and string values; staging types them.
 """
 
 from __future__ import annotations
@@ -20,11 +21,18 @@ from dlt.extract.resource import DltResource
 from ledgerlink.connectors.infor import InforClient, M3Client
 from ledgerlink.connectors.infor.programs import CUSTOMER_ORDER_CATEGORY
 from ledgerlink.connectors.infor.records import ServerTime
-from ledgerlink.settings import Settings
-from pipelines.infor.helpers import changed_only, tag
+from ledgerlink.settings import DEFAULT_GL_REREAD_DAYS, Settings
+from pipelines.infor.helpers import batch_key, changed_only, journals_posted_since, tag
+from pipelines.infor.history import (
+    Window,
+    read_back,
+    reread_window,
+    windows_before,
+    year_window,
+)
 from pipelines.infor.settings import (
     ENTITY_NAMES,
-    GL_HISTORY_DAYS,
+    INVOICE_REREAD_YEARS,
     ITEM_OVERLAP_DAYS,
     KEYS,
     PAGE_SIZE,
@@ -36,15 +44,22 @@ ClientFactory = Callable[[], InforClient]
 Row = dict[str, str]
 
 
+def nothing_posted(since: datetime) -> set[str]:
+    return set()
+
+
 @dataclass(frozen=True)
 class M3Run:
-    """What the resources of one run share: the client, the company its rows belong to, and
-    the entities skipped so far."""
+    """What the resources of one run share: the client, the company its rows belong to, where
+    history starts, the journals the push posted, and the entities skipped so far."""
 
     infor: InforClient
     cono: str
     divi: str
     skipped: Skipped
+    history_start: date | None = None
+    gl_reread_days: int = DEFAULT_GL_REREAD_DAYS
+    posted_journals: Callable[[datetime], set[str]] = nothing_posted
 
     @property
     def m3(self) -> M3Client:
@@ -207,18 +222,31 @@ def _deliveries(lines: list[Row] | Row, run: M3Run) -> Iterator[Row]:
 
 @dlt.resource(**_merged("customer_invoices"))
 def customer_invoices(run: M3Run) -> Iterator[Row]:
-    """OIS350MI/LstInvHead for this year and last (invoices are listed per year); only new or
-    changed invoices are yielded. Key (CONO, DIVI, YEA4, IVNO)."""
+    """OIS350MI/LstInvHead, one year at a time: every year M3 has on the first load (from
+    INFOR_HISTORY_START when set), then this year and the last; only new or changed invoices
+    are yielded. Key (CONO, DIVI, YEA4, IVNO)."""
     yield from run.skipped.guard("customer_invoices", _customer_invoices(run))
 
 
 def _customer_invoices(run: M3Run) -> Iterator[Row]:
-    seen = dlt.current.resource_state().setdefault("hashes", {})
+    state = dlt.current.resource_state()
+    seen = state.setdefault("hashes", {})
     this_year = run.today("OIS350MI").year
-    for year in (this_year - 1, this_year):
+
+    def year_rows(year: int) -> Iterator[Row]:
         rows = run.m3.list_all("OIS350MI", "LstInvHead", "IVNO", {"YEA4": year}, PAGE_SIZE)
-        rows = ({**row, "YEA4": row.get("YEA4") or str(year)} for row in rows)
-        yield from changed_only(run.rows(rows), KEYS["customer_invoices"], seen)
+        return ({**row, "YEA4": row.get("YEA4") or str(year)} for row in rows)
+
+    if state.get("history_read"):
+        first = this_year - INVOICE_REREAD_YEARS + 1
+        if run.history_start is not None:
+            first = max(first, run.history_start.year)
+        years = range(first, this_year + 1)
+        rows: Iterable[Row] = (row for year in years for row in year_rows(year))
+    else:
+        rows = (row for _, row in read_back(year_rows, this_year, run.history_start))
+    yield from changed_only(run.rows(rows), KEYS["customer_invoices"], seen)
+    state["history_read"] = True
 
 
 @dlt.resource(**_merged("ar_open_items"))
@@ -239,21 +267,55 @@ def _ar_open_items(run: M3Run) -> Iterator[Row]:
 # --- general ledger -------------------------------------------------------------------------------
 @dlt.resource(**_merged("gl_voucher_lines"))
 def gl_voucher_lines(run: M3Run) -> Iterator[Row]:
-    """GLS200MI/LstVouchersByDt over the whole history window on every run: vouchers are often
-    posted with an earlier accounting date, so a recent window would miss them; only new or
+    """GLS200MI/LstVouchersByDt by accounting-date window: every year M3 has on the first load
+    (from INFOR_HISTORY_START when set); later, the last INFOR_GL_REREAD_DAYS days, plus earlier
+    windows until the journals the push posted since the last run are all seen. Only new or
     changed voucher lines are yielded. Key (CONO, DIVI, YEA4, JRNO, JSNO)."""
     yield from run.skipped.guard("gl_voucher_lines", _gl_voucher_lines(run))
 
 
 def _gl_voucher_lines(run: M3Run) -> Iterator[Row]:
-    seen = dlt.current.resource_state().setdefault("hashes", {})
+    """Vouchers are often posted back-dated, and our own GLS840MI journals carry the expense's
+    date. A window catches what M3's users post into the periods still open. The journals the
+    push posted are known by batch key (ops.sync_records) but not by date, and each leads its
+    voucher texts with that key: so earlier windows are read, newest first, until every one
+    is seen. This needs nothing but the ledger and M3 itself, and costs a call per window
+    only when a journal lies outside the re-read window."""
+    state = dlt.current.resource_state()
+    seen = state.setdefault("hashes", {})
+    started = datetime.now(UTC)
     today = run.today("GLS200MI")
-    record = {
-        "FRDT": (today - timedelta(days=GL_HISTORY_DAYS)).strftime("%Y%m%d"),
-        "TODT": (today + timedelta(days=1)).strftime("%Y%m%d"),
-    }
-    rows = run.m3.execute("GLS200MI", "LstVouchersByDt", record, maxrecs=0).records
-    yield from changed_only(run.rows(rows), KEYS["gl_voucher_lines"], seen)
+
+    def window_rows(window: Window) -> tuple[Row, ...]:
+        return run.m3.execute("GLS200MI", "LstVouchersByDt", window.record(), maxrecs=0).records
+
+    if not state.get("history_from"):
+        oldest = today
+
+        def year_rows(year: int) -> tuple[Row, ...]:
+            nonlocal oldest
+            window = year_window(year, run.history_start, today)
+            oldest = window.first
+            return window_rows(window)
+
+        rows = (row for _, row in read_back(year_rows, today.year, run.history_start))
+        yield from changed_only(run.rows(rows), KEYS["gl_voucher_lines"], seen)
+        state["history_from"] = oldest.isoformat()
+    else:
+        floor = date.fromisoformat(state["history_from"])
+        window = reread_window(today, run.gl_reread_days)
+        window = Window(max(window.first, floor), window.last)
+        rows = window_rows(window)
+        since = datetime.fromisoformat(state["read_at"])
+        missing = run.posted_journals(since) - {batch_key(row.get("VTXT")) for row in rows}
+        yield from changed_only(run.rows(rows), KEYS["gl_voucher_lines"], seen)
+        for earlier in windows_before(window, run.gl_reread_days, floor):
+            if not missing:
+                break
+            rows = window_rows(earlier)
+            missing -= {batch_key(row.get("VTXT")) for row in rows}
+            yield from changed_only(run.rows(rows), KEYS["gl_voucher_lines"], seen)
+    state["read_at"] = started.isoformat()
 
 
 @dlt.source(name="infor", schema_contract=SCHEMA_CONTRACT)
@@ -263,6 +325,9 @@ def infor_source(
     divi: str,
     entities: Sequence[str] = ENTITY_NAMES,
     skipped: Skipped | None = None,
+    history_start: date | None = None,
+    gl_reread_days: int = DEFAULT_GL_REREAD_DAYS,
+    posted_journals: Callable[[datetime], set[str]] = nothing_posted,
 ) -> list[DltResource]:
     """The M3 `entities` of one company: customers, orders, deliveries, invoices, AR, chart of
     accounts, GL, suppliers, items. Entities this M3 does not serve are recorded in `skipped`."""
@@ -271,6 +336,9 @@ def infor_source(
         cono,
         divi,
         skipped if skipped is not None else Skipped("infor"),
+        history_start,
+        gl_reread_days,
+        posted_journals,
     )
     orders = customer_orders(run)
     order_deliveries = orders | delivery_lines(run)
@@ -305,4 +373,7 @@ def make_source(
         divi=settings.infor_divi,
         entities=entities,
         skipped=skipped,
+        history_start=settings.infor_history_start,
+        gl_reread_days=settings.infor_gl_reread_days,
+        posted_journals=lambda since: journals_posted_since(settings.warehouse, since),
     )

@@ -9,7 +9,18 @@ SCHEMA_CONTRACT = {"tables": "evolve", "columns": "evolve", "data_type": "evolve
 PAGE_SIZE = 500  # rows per MI call when paging by start key
 ITEM_OVERLAP_DAYS = 1  # LstItmByChgDate is day-granular
 
-GL_HISTORY_DAYS = 730  # the accounting dates every GL voucher read covers
+# History. Without INFOR_HISTORY_START the first load reads invoices (by year) and GL vouchers
+# (by yearly accounting-date window) backwards from this year, and stops after this many years
+# in a row with nothing in them: M3 has no "first year" to ask for (see `history.py`).
+EMPTY_YEARS_TO_STOP = 3
+# Later runs re-read invoices of this year and the years before it: their status and
+# remaining amount change until they are paid.
+INVOICE_REREAD_YEARS = 2
+
+# The push records each GL journal it posts under this target and entity in ops.sync_records;
+# the journal's batch key (KEY1) opens the voucher text of every line it posts.
+OPS_SYNC_RECORDS = "ops.sync_records"
+POSTED_JOURNALS = ("infor", "gl_journals")
 
 # Primary keys per table (CONO is filled in on every row, so companies share a warehouse).
 KEYS: dict[str, tuple[str, ...]] = {
