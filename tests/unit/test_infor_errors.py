@@ -8,6 +8,7 @@ import pytest
 from ledgerlink.connectors.infor.errors import (
     M3AlreadyExists,
     M3Error,
+    M3InputRejected,
     M3NotFound,
     M3ServerError,
     M3Unavailable,
@@ -133,6 +134,8 @@ def test_a_refusal_reads_in_m3s_words():
     assert str(caught.value) == (
         "GLS840MI/AddBatchLineFld: Account 9999 does not exist [XIM0002, field AIT1]"
     )
+    ours = M3InputRejected("CRS610MI", "Add", ["CUNM is 40 characters long, at most 36 allowed"])
+    assert str(ours) == "CRS610MI/Add not sent: CUNM is 40 characters long, at most 36 allowed"
 
 
 def answer(status: int, body: dict | None = None, text: str | None = None) -> httpx.Response:

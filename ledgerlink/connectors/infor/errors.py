@@ -109,6 +109,9 @@ class M3InputRejected(ValidationFailed):
             field=first_field,
         )
 
+    def describe(self, message: str) -> str:
+        return message  # each problem already names its field
+
 
 def names_a_record(transaction: str) -> bool:
     return transaction.startswith(KEYED_PREFIXES)
