@@ -57,6 +57,8 @@ ANSWERS = [
     # a list by the parent's key: the customer is not there
     ("OIS100MI", "LstBatchHead", {"CUNO": "FB10001"}, 200,
      nok("Customer number is invalid", "XIM0002", "CUNO"), M3NotFound),
+    ("ARS200MI", "LstInvByDivi", {"PYNO": "FB10001"}, 200,
+     nok("Payer is invalid", "XIM0002", "PYNO"), M3NotFound),
     ("OIS100MI", "GetHead", {"ORNO": "1000123"}, 200,
      nok("Order number 1000123 does not exist", "XIM0002", "ORNO"), M3NotFound),
     ("GLS840MI", "UpdBatch", {"CONO": "100", "KEY1": "FB-EXP-1"}, 200,
@@ -125,6 +127,7 @@ def test_the_key_inputs_are_the_required_ones_sent_well_formed():
     assert key_inputs("CRS610MI", "GetBasicData", {}) == set()
     assert key_inputs("GLS840MI", "CtrlBatch", {"CONO": "100", "KEY1": "K"}) == {"KEY1"}
     assert key_inputs("MWS410MI", "GetHead", {"DLIX": "123"}) == {"DLIX"}  # nothing required
+    assert key_inputs("ARS200MI", "LstInvByDivi", {"PYNO": "FB10001"}) == {"PYNO"}
 
 
 def test_a_refusal_reads_in_m3s_words():

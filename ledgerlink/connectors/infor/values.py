@@ -297,15 +297,16 @@ def input_problems(
 def key_inputs(program: str, transaction: str, record: Mapping[str, str]) -> frozenset[str]:
     """The key inputs of the transaction that `record` fills with a well-formed value.
 
-    Keys are the required inputs (a Get without required inputs: the ones sent), never company
-    or division. M3 can only answer such a value with "no record has it".
+    Keys are the required inputs (a Get or a list without required inputs: the ones sent, which
+    name the record or the records listed, e.g. the payer of ARS200MI/LstInvByDivi), never
+    company or division. M3 can only answer such a value with "no record has it".
     """
     spec = transaction_spec(program, transaction)
     if spec is None:
         return frozenset()
     context = {"CONO", "DIVI"}
     keys = [f for f in spec.inputs.values() if f.required and f.name not in context]
-    if not keys and transaction.startswith("Get"):
+    if not keys and transaction.startswith(("Get", "Lst")):
         keys = [f for name, f in spec.inputs.items() if name in record and name not in context]
     return frozenset(
         f.name for f in keys if record.get(f.name) and field_problem(f, record[f.name]) is None
