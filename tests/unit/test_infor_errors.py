@@ -179,6 +179,12 @@ def test_a_server_error_keeps_m3s_text_and_a_write_meeting_it_is_outcome_unknown
     assert "M3 is restarting" in str(unknown.value) and unknown.value.server_answered
 
 
+def test_a_400_page_that_is_not_json_keeps_its_words():
+    page = "<html><body>Request header too large</body></html>"
+    with pytest.raises(M3Error, match=r"^CRS610MI/LstByNumber: Request header too large$"):
+        read_body(answer(400, text=page), "CRS610MI", "LstByNumber", True)
+
+
 def test_a_refused_token_says_what_the_gateway_said():
     body = {"error": "invalid_token", "error_description": "The access token expired"}
     with pytest.raises(AuthError, match="invalid_token: The access token expired"):

@@ -420,10 +420,11 @@ def read_body(response: httpx.Response, program: str, transaction: str, read: bo
         try:
             return response.json()
         except ValueError:
-            raise MalformedResponse(
-                SERVICE, f"{what}: HTTP {status} answer is not JSON", status=status
-            ) from None
-    fields = _gateway_error(response)
+            if status == 200:
+                raise MalformedResponse(
+                    SERVICE, f"{what}: HTTP 200 answer is not JSON", status=status
+                ) from None
+    fields = _gateway_error(response)  # a 400 page from a proxy, too, in its own words
     if status == 401:
         raise AuthError(
             f"{SERVICE}: {what} was refused with HTTP 401 even after a token refresh "
