@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
+from datetime import date
 from functools import lru_cache
 from pathlib import Path
 
@@ -13,6 +14,9 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 from ledgerlink.errors import ConfigurationError
 
 SANDBOX_ENV_FILE = "sandbox.env"
+# M3's GL periods are closed month by month; a quarter covers the periods still open to
+# back-dated postings in most companies.
+DEFAULT_GL_REREAD_DAYS = 92
 
 
 class Settings(BaseSettings):
@@ -62,6 +66,13 @@ class Settings(BaseSettings):
     infor_statement_type: str = "1"  # ABS100MI bank statement type (BSTY) of cash receipts
     infor_gl_interface: str = "FBEXPENSE"  # GLS850 interface (INTN) of GL journal batches
     infor_rate_limit: float = 10.0
+    # M3 history: the first load reads customer invoices and GL vouchers from this date
+    # (YYYY-MM-DD; empty: all of it), and later runs re-read GL vouchers whose accounting date
+    # lies in the last INFOR_GL_REREAD_DAYS days (vouchers are often posted back-dated)
+    infor_history_start_setting: str = Field(default="", validation_alias="INFOR_HISTORY_START")
+    infor_gl_reread_days_setting: str = Field(
+        default=str(DEFAULT_GL_REREAD_DAYS), validation_alias="INFOR_GL_REREAD_DAYS"
+    )
 
     # Shop (Shopify-style Admin REST API)
     shop_api_url: str = ""
@@ -143,6 +154,31 @@ class Settings(BaseSettings):
 
     def entity_enabled(self, system: str, entity: str) -> bool:
         return self.system_enabled(system) and f"{system}.{entity}" not in self.disabled_entities
+
+    @property
+    def infor_history_start(self) -> date | None:
+        """The first day the first M3 load reads invoices and GL vouchers from (None: all)."""
+        text = self.infor_history_start_setting.strip()
+        if not text:
+            return None
+        try:
+            return date.fromisoformat(text)
+        except ValueError:
+            raise ConfigurationError(
+                f"INFOR_HISTORY_START={text} is not a date: use YYYY-MM-DD (e.g. 2019-01-01), "
+                "or leave it empty to load all of M3's history"
+            ) from None
+
+    @property
+    def infor_gl_reread_days(self) -> int:
+        """How many days back, by accounting date, later runs read GL vouchers again."""
+        text = self.infor_gl_reread_days_setting.strip()
+        if not text.isdigit() or int(text) < 1:
+            raise ConfigurationError(
+                f"INFOR_GL_REREAD_DAYS={text} is not a number of days: use a whole number of "
+                f"at least 1 (default {DEFAULT_GL_REREAD_DAYS})"
+            )
+        return int(text)
 
     def rate_limit_for(self, service: str) -> float:
         return {
