@@ -563,7 +563,10 @@ class CashReceiptHandler(EntityHandler):
         the payer has no such invoice."""
         payer = receipt.line.payer
         number, year = receipt.detail.invoice_number, str(receipt.detail.invoice_year)
-        items = self.m3.execute("ARS200MI", "LstInvByDivi", {"PYNO": payer}, maxrecs=0).records
+        try:
+            items = self.m3.execute("ARS200MI", "LstInvByDivi", {"PYNO": payer}, maxrecs=0).records
+        except M3NotFound:  # M3 knows no such payer: nothing to settle (`write` says so)
+            return None
         invoice = next(
             (
                 item
