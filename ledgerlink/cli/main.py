@@ -7,6 +7,7 @@ import typer
 from ledgerlink.cli import auth, demo, dlq, sandbox, webhooks
 from ledgerlink.cli.check import check_command
 from ledgerlink.cli.common import run_guarded
+from ledgerlink.cli.config import config_command
 from ledgerlink.cli.extract import extract_command
 from ledgerlink.cli.push import push_command, sync_command
 from ledgerlink.cli.status import status_command
@@ -27,6 +28,7 @@ app.command("push")(push_command)
 app.command("sync")(sync_command)
 app.command("status")(status_command)
 app.command("check")(check_command)
+app.command("config")(config_command)
 app.add_typer(dlq.app, name="dlq")
 app.add_typer(webhooks.app, name="webhooks")
 app.command("demo")(run_guarded(demo.demo))
