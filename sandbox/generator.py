@@ -303,9 +303,11 @@ class Company:
     infor_customer_number: str  # CUNO when the ERP knows the company
     infor_name: str  # the ERP's spelling: upper case, legal suffix spelled out, at most 36 chars
 
+    is_person: bool = False  # a person, not a business: no organization name
+
     @property
     def organization(self) -> str:
-        return f"{self.name} {self.legal_suffix}"
+        return "" if self.is_person else f"{self.name} {self.legal_suffix}"
 
 
 @dataclass(frozen=True)
@@ -469,11 +471,24 @@ class World:
         first, last = rng.choice(FIRST_NAMES), rng.choice(LAST_NAMES)
         city, region, country, postal_prefix = rng.choice(CITIES)
         domain = name.lower().replace(" ", "") + (".ca" if country == "CA" else ".com")
-        in_freshbooks = i % 7 != 6  # a few companies exist only in the ERP
-        in_infor = i % 3 != 2  # about two thirds are already ERP customers
         infor_suffix = {"Inc.": "INCORPORATED", "Ltd.": "LIMITED", "Co.": "COMPANY"}.get(
             suffix, suffix.upper().rstrip(".")
         )
+        # drawn in this order, so every seed keeps its world
+        phone = f"+1-555-{rng.randint(100, 999)}-{rng.randint(1000, 9999)}"
+        street = f"{rng.randint(1, 9999)} {rng.choice(STREETS)} St"
+        postal_code = (
+            f"{postal_prefix}{rng.randint(10, 99)}"
+            if country == "US"
+            else f"{postal_prefix} {rng.randint(1, 9)}A{rng.randint(1, 9)}"
+        )
+        client_type = rng.choice(CLIENT_TYPES)
+        tax_number = f"{rng.randint(10, 99)}-{rng.randint(1000000, 9999999)}"
+        minutes = rng.randint(0, 600)
+        # People buying for themselves are clients without an organization, new to the ERP.
+        is_person = self.options.person_clients and client_type == "Individual"
+        in_freshbooks = i % 7 != 6 or is_person  # a few companies exist only in the ERP
+        in_infor = i % 3 != 2 and not is_person  # about two thirds are already ERP customers
         return Company(
             index=i,
             name=name,
@@ -481,24 +496,23 @@ class World:
             first_name=first,
             last_name=last,
             email=f"{first.lower()}.{last.lower()}@{domain}",
-            phone=f"+1-555-{rng.randint(100, 999)}-{rng.randint(1000, 9999)}",
-            street=f"{rng.randint(1, 9999)} {rng.choice(STREETS)} St",
+            phone=phone,
+            street=street,
             city=city,
             region=region,
             country=country,
-            postal_code=f"{postal_prefix}{rng.randint(10, 99)}"
-            if country == "US"
-            else f"{postal_prefix} {rng.randint(1, 9)}A{rng.randint(1, 9)}",
+            postal_code=postal_code,
             currency="CAD" if country == "CA" else "USD",
-            client_type=rng.choice(CLIENT_TYPES),
-            tax_number=f"{rng.randint(10, 99)}-{rng.randint(1000000, 9999999)}",
+            client_type=client_type,
+            tax_number=tax_number,
             created_at=self.anchor
             - self.extra_history
-            - timedelta(days=400 - i % 300, minutes=rng.randint(0, 600)),
+            - timedelta(days=400 - i % 300, minutes=minutes),
             in_freshbooks=in_freshbooks,
             in_infor=in_infor,
             infor_customer_number=f"C{100000 + i:06d}" if in_infor else "",
             infor_name=f"{name} {infor_suffix}".upper()[:36],
+            is_person=is_person,
         )
 
     @cached_property

@@ -114,6 +114,7 @@ class SandboxOptions:
     taxed: bool = False  # invoice lines taxed per the client's jurisdiction and the product
     m3_line_tax: str = "customer"  # VAT of an M3 order line with no code of its own
     receipt_text: str = "statement"  # what ABS100MI writes into the AR payment's TDSC
+    person_clients: bool = False  # "Individual" clients are people (no organization), ERP-new
     unsupported: tuple[str, ...] = ()  # "freshbooks.credit_notes:404", "infor.P/T:501"
     latency_ms: int = 0  # every API request is answered this much later
 
@@ -292,6 +293,7 @@ PROFILES: dict[str, SandboxOptions] = {
         tenant="other",
         taxed=True,
         receipt_text="payment-date",
+        person_clients=True,
     ),
     "slow": SandboxOptions(profile="slow", latency_ms=50),
 }
