@@ -5,7 +5,10 @@ from __future__ import annotations
 import typer
 
 from ledgerlink.cli.common import run_guarded, settings
+from ledgerlink.connectors.freshbooks import FreshBooksTokenManager
+from ledgerlink.connectors.freshbooks.oauth import authorize_headless
 from ledgerlink.errors import LedgerlinkError
+from ledgerlink.settings import load_settings
 from sandbox import runner
 from sandbox.options import PROFILES, SandboxOptions, sandbox_options, split_list
 
@@ -92,6 +95,12 @@ def up(
         raise LedgerlinkError(str(exc)) from exc
     _show(info)
     typer.echo(f"{'settings':<{WIDTH}} {runner.SandboxPaths(home).env}")
+    if "freshbooks" in info["urls"]:
+        # The sandbox's sign-in page approves by itself: leave the project ready to use, with a
+        # grant from this sandbox (one from an earlier sandbox would be refused).
+        config = load_settings()
+        authorize_headless(config, FreshBooksTokenManager(config))
+        typer.echo(f"{'authorized':<{WIDTH}} FreshBooks (the sandbox approves by itself)")
 
 
 @app.command()
