@@ -134,7 +134,7 @@ def extract(
         started = time.perf_counter()
         pipeline = pipeline_for(settings, name, progress)
         skipped = Skipped(name)
-        with writer_lock(settings, f"extract {name}"):
+        with writer_lock(settings, f"extract {name}", publish=False):
             try:
                 source = SOURCES[name](settings, skipped=skipped)
                 info = pipeline.run(

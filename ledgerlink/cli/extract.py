@@ -8,6 +8,7 @@ import typer
 from dlt.common.runtime.collector import LogCollector
 
 from ledgerlink.cli.common import run_guarded, settings, table
+from ledgerlink.warehouse import writer_lock
 from pipelines.extract import SOURCES, extract
 
 # Exit codes: 0 everything loaded; 1 a source failed (the reason is printed); 3 partial: the
@@ -35,7 +36,8 @@ def extract_command(
     progress = (
         None if quiet else LogCollector(log_period=2, logger=sys.stderr, dump_system_stats=False)
     )
-    results = extract(config, source or None, full_refresh=full_refresh, progress=progress)
+    with writer_lock(config, "extract", publish=False):  # one writer for every source
+        results = extract(config, source or None, full_refresh=full_refresh, progress=progress)
     rows = [(r.dataset, tbl, n) for r in results for tbl, n in sorted(r.rows.items())] or [
         ("-", "nothing new", 0)
     ]

@@ -30,9 +30,9 @@ app.command("sync")(sync_command)
 app.command("status")(status_command)
 app.command("check")(check_command)
 app.command("config")(config_command)
-app.command(
-    "dbt", context_settings={"allow_extra_args": True, "ignore_unknown_options": True}
-)(dbt_command)
+app.command("dbt", context_settings={"allow_extra_args": True, "ignore_unknown_options": True})(
+    dbt_command
+)
 app.add_typer(dlq.app, name="dlq")
 app.add_typer(webhooks.app, name="webhooks")
 app.command("demo")(run_guarded(demo.demo))

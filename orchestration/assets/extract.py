@@ -71,7 +71,9 @@ def extract_assets(source: str, described_with: Settings) -> AssetsDefinition:
     ) -> Iterator[Any]:
         settings = ledgerlink.load()
         skipped = Skipped(source)
-        with writer_lock(settings, f"extract {source} (dagster run {context.run_id[:8]})"):
+        with writer_lock(
+            settings, f"extract {source} (dagster run {context.run_id[:8]})", publish=False
+        ):
             try:
                 yield from dlt.run(
                     context=context,
