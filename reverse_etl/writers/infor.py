@@ -20,7 +20,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
-from functools import cache
+from functools import cache, partial
 from typing import Any, ClassVar, TypeVar, get_args
 
 from pydantic import Field, ValidationError
@@ -475,6 +475,11 @@ class Receipt:
         return self.line.amount
 
     @property
+    def details(self) -> tuple[StatementDetail, ...]:
+        """The line's details in the order they are added: the invoice's, then a difference."""
+        return (self.detail,) if self.difference is None else (self.detail, self.difference)
+
+    @property
     def invoice(self) -> str:
         return f"{self.detail.invoice_number}/{self.detail.invoice_year}"
 
@@ -542,10 +547,8 @@ class CashReceiptHandler(EntityHandler):
             self._check_open(receipt, transactions)
             job = self._add_head(receipt)
         self._add(lambda: cash.add_line(job, receipt.line), resumed)
-        self._add(lambda: cash.add_detail(job, receipt.detail), resumed)
-        if receipt.difference is not None:
-            difference = receipt.difference
-            self._add(lambda: cash.add_detail(job, difference), resumed)
+        for detail in receipt.details:
+            self._add(partial(cash.add_detail, job, detail), resumed)
         cash.validate(job)
         return self._booked(receipt, self.result("created", op, receipt.head.statement_number))
 
@@ -565,7 +568,7 @@ class CashReceiptHandler(EntityHandler):
             )
             if value is None
         ]
-        details = [receipt.detail, *([receipt.difference] if receipt.difference else [])]
+        details = receipt.details
         if any(detail.sequence != receipt.line.sequence for detail in details):
             problems.append("BLSN of each detail must be the line's BLSN")
         if len({detail.sub_sequence for detail in details}) < len(details):
@@ -683,8 +686,8 @@ class CashReceiptHandler(EntityHandler):
         if receipt.settled > remaining:
             raise ValidationFailed(
                 SERVICE,
-                f"payment {receipt.settled} exceeds the {remaining} still open on AR invoice "
-                f"{receipt.invoice}: settle the difference in Infor AR by hand",
+                f"the receipt settles {receipt.settled} but only {remaining} is still open on "
+                f"AR invoice {receipt.invoice}: settle the payment in Infor AR by hand",
                 field="BLNF",
             )
 
