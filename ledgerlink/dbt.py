@@ -98,6 +98,8 @@ def dbt_vars(settings: Settings) -> dict[str, Any]:
         "m3_warehouse": settings.infor_warehouse,
         "m3_local_currency": settings.infor_local_currency,
         "abs100_statement_type": settings.infor_statement_type,
+        "abs100_difference_code": settings.infor_payment_difference_code,
+        "payment_difference_tolerance": str(settings.payment_difference_tolerance),
         "gls840_interface": settings.infor_gl_interface,
     }
 

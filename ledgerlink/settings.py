@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 from datetime import date
+from decimal import Decimal
 from functools import lru_cache
 from pathlib import Path
 
@@ -65,6 +66,12 @@ class Settings(BaseSettings):
     infor_local_currency: str = "USD"
     infor_statement_type: str = "1"  # ABS100MI bank statement type (BSTY) of cash receipts
     infor_gl_interface: str = "FBEXPENSE"  # GLS850 interface (INTN) of GL journal batches
+    # a FreshBooks payment that settles an Infor invoice to within PAYMENT_DIFFERENCE_TOLERANCE
+    # (over or under, in the payment's currency) is booked whole: the invoice's open amount to
+    # AR, the difference as a statement detail with this ABS business transaction code (BLBC),
+    # which the tenant books to an account; a larger difference is held for review (0: any is)
+    payment_difference_tolerance: Decimal = Field(default=Decimal("1.00"), ge=0, decimal_places=2)
+    infor_payment_difference_code: str = Field(default="PAYDIF", min_length=1, max_length=6)
     infor_rate_limit: float = 10.0
     # M3 history: the first load reads customer invoices and GL vouchers from this date
     # (YYYY-MM-DD; empty: all of it), and later runs re-read GL vouchers whose accounting date

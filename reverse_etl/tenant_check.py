@@ -107,6 +107,9 @@ MAPPINGS: dict[str, dict[str, tuple[Check, tuple[str, ...]]]] = {
 UNCHECKED = {
     "INFOR_STATEMENT_TYPE": "ABS100MI statement type (BSTY): M3 has no transaction that lists them",
     "INFOR_GL_INTERFACE": "GLS850 interface (INTN): M3 has no transaction that lists them",
+    "INFOR_PAYMENT_DIFFERENCE_CODE": (
+        "ABS business transaction code (BLBC): M3 has no transaction that lists them"
+    ),
 }
 
 

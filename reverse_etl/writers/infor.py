@@ -20,7 +20,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
-from functools import cache
+from functools import cache, partial
 from typing import Any, ClassVar, TypeVar, get_args
 
 from pydantic import Field, ValidationError
@@ -446,15 +446,20 @@ class CustomerOrderHandler(EntityHandler):
 STATEMENT_HEAD = ("BSTY", "STMN", "BSID", "CUCD")
 STATEMENT_LINE = ("BLSN", "BLLF", "CURD", "ACDT", "PYNO", "AIN1", "ABNO")
 STATEMENT_DETAIL = ("BLSN", "BLSS", "CINO", "INYR", "BLNF", "IRNO")
+# The second detail of a payment that differs from the invoice's open amount: a JSON object of
+# AddStatmtDetail fields (BLSN, BLSS, BLBC, BLNF, BLTX), null when there is no difference.
+DIFFERENCE_DETAIL = "difference_detail"
 
 
 @dataclass(frozen=True)
 class Receipt:
-    """One bank statement with one payment line and the detail that names the AR invoice."""
+    """One bank statement with one payment line, the detail that settles the AR invoice, and
+    with a payment difference a second detail booked by its business transaction code."""
 
     head: StatementHead
     line: StatementLine
     detail: StatementDetail
+    difference: StatementDetail | None = None
 
     @property
     def key(self) -> tuple[str, str]:
@@ -462,11 +467,17 @@ class Receipt:
         return self.head.bank_identifier, self.head.statement_number
 
     @property
-    def amount(self) -> Decimal:
-        """What the detail settles; M3 takes the line amount when BLNF is left out."""
+    def settled(self) -> Decimal:
+        """What the invoice detail settles, the amount of the AR payment item it books; M3
+        takes the line amount when BLNF is left out."""
         if self.detail.net_amount is not None:
             return self.detail.net_amount
         return self.line.amount
+
+    @property
+    def details(self) -> tuple[StatementDetail, ...]:
+        """The line's details in the order they are added: the invoice's, then a difference."""
+        return (self.detail,) if self.difference is None else (self.detail, self.difference)
 
     @property
     def invoice(self) -> str:
@@ -474,18 +485,21 @@ class Receipt:
 
 
 class CashReceiptHandler(EntityHandler):
-    """ABS100MI: AddStatmtHead, AddStatmtLine, AddStatmtDetail, then ValidateStatmt.
+    """ABS100MI: AddStatmtHead, AddStatmtLine, AddStatmtDetail (the invoice's, then a payment
+    difference's), then ValidateStatmt.
 
     ABS100MI cannot list statements. A receipt is found by its effect instead: the payment item
     ValidateStatmt books on the AR invoice (ARS200MI), by the fields ARS200MI documents: its
     amount (CUAM) and accounting date (ACDT); never by its free text, which tenants fill
-    differently. Payment items of the same amount and day that ledgerlink's other receipts
-    booked (`booked_alike`, from the ledger, and those booked in this run) are theirs; one
-    more is this receipt's. Before a head is added, the writer checks that the AR invoice
-    is open with enough left, so M3's usual refusals come before the head exists. A statement
-    whose later step failed is resumed with its job key if this process entered it. Otherwise
-    a retry meets "already exists" and raises `UnfinishedInM3`: a person validates or deletes
-    the statement in ABS100.
+    differently. The item's amount is what the invoice detail settles (BLNF): the amount
+    received, or with a payment difference the invoice's open amount, the difference being
+    booked elsewhere. Payment items of that amount and day that ledgerlink's other receipts
+    booked (`booked_alike`, from the ledger, and those booked in this run) are theirs; one more
+    is this receipt's. Before a head is added, the writer checks that the AR invoice is open
+    with enough left, so M3's usual refusals come before the head exists. A statement whose
+    later step failed is resumed with its job key if this process entered it. Otherwise a retry
+    meets "already exists" and raises `UnfinishedInM3`: a person validates or deletes the
+    statement in ABS100.
     """
 
     entity = "cash_receipts"
@@ -498,8 +512,8 @@ class CashReceiptHandler(EntityHandler):
         super().__init__(client)
         # Job keys of statements entered here and not validated yet: the only way back in.
         self._open_jobs: dict[tuple[str, str], StatementJob] = {}
-        # Statements booked or found in this run per (invoice, amount, day): the ledger's
-        # `booked_alike` lists were read before the run.
+        # Statements booked or found in this run per (invoice, settled amount, day): the
+        # ledger's `booked_alike` lists were read before the run.
         self._booked_here: defaultdict[tuple[str, Decimal, str], set[str]] = defaultdict(set)
 
     def find(self, op: Operation) -> WriteResult | None:
@@ -533,7 +547,8 @@ class CashReceiptHandler(EntityHandler):
             self._check_open(receipt, transactions)
             job = self._add_head(receipt)
         self._add(lambda: cash.add_line(job, receipt.line), resumed)
-        self._add(lambda: cash.add_detail(job, receipt.detail), resumed)
+        for detail in receipt.details:
+            self._add(partial(cash.add_detail, job, detail), resumed)
         cash.validate(job)
         return self._booked(receipt, self.result("created", op, receipt.head.statement_number))
 
@@ -542,6 +557,7 @@ class CashReceiptHandler(EntityHandler):
             build_input(StatementHead, _values(op, STATEMENT_HEAD)),
             build_input(StatementLine, _values(op, STATEMENT_LINE)),
             build_input(StatementDetail, _values(op, STATEMENT_DETAIL)),
+            self._difference(op),
         )
         problems = [
             f"{code} is required: it finds the receipt again in ARS200MI"
@@ -552,11 +568,48 @@ class CashReceiptHandler(EntityHandler):
             )
             if value is None
         ]
-        if receipt.detail.sequence != receipt.line.sequence:
-            problems.append("BLSN of the detail must be the line's BLSN")
+        details = receipt.details
+        if any(detail.sequence != receipt.line.sequence for detail in details):
+            problems.append("BLSN of each detail must be the line's BLSN")
+        if len({detail.sub_sequence for detail in details}) < len(details):
+            problems.append("BLSS of the difference detail must differ from the invoice detail's")
+        # M3 validates a statement only when each line's details add up to it.
+        difference = receipt.difference.net_amount if receipt.difference else None
+        if receipt.settled + (difference or 0) != receipt.line.amount:
+            problems.append(
+                f"the details ({receipt.settled} settled, {difference or 0} difference) must "
+                f"add up to the line amount BLLF {receipt.line.amount}"
+            )
         if problems:
             raise M3InputRejected(*StatementDetail.transaction, problems)
         return receipt
+
+    @staticmethod
+    def _difference(op: Operation) -> StatementDetail | None:
+        """The payment-difference detail: no invoice, the business transaction code the
+        tenant books it by, a non-zero amount."""
+        raw = op.value(DIFFERENCE_DETAIL)
+        if raw in (None, ""):
+            return None
+        where = " (payment difference detail)"
+        try:
+            values = json.loads(raw, parse_float=Decimal) if isinstance(raw, str) else raw
+        except ValueError:
+            values = None
+        if not isinstance(values, dict):
+            problem = f"{DIFFERENCE_DETAIL} must be a JSON object, got {raw!r}"
+            raise M3InputRejected(*StatementDetail.transaction, [problem])
+        detail = build_input(StatementDetail, values, where=where)
+        problems = []
+        if not detail.business_code:
+            problems.append("BLBC is required: the code the tenant books the difference by")
+        if not detail.net_amount:
+            problems.append("BLNF must be a non-zero amount")
+        if detail.invoice_number:
+            problems.append("CINO must be empty: the difference settles no invoice")
+        if problems:
+            raise M3InputRejected(*StatementDetail.transaction, [p + where for p in problems])
+        return detail
 
     def _invoice_transactions(self, receipt: Receipt) -> list[M3Record] | None:
         """Every AR transaction (invoice and payments) of the receipt's invoice, or None when
@@ -587,14 +640,14 @@ class CashReceiptHandler(EntityHandler):
         return list(self.m3.execute("ARS200MI", "LstInvoiceTrans", record, maxrecs=0).records)
 
     def _received(self, op: Operation, receipt: Receipt, transactions: list[M3Record]) -> bool:
-        """Whether the invoice carries this receipt's payment item: more items of its amount and
-        accounting day than ledgerlink's other receipts account for."""
+        """Whether the invoice carries this receipt's payment item: more items of the amount it
+        settles and its accounting day than ledgerlink's other receipts account for."""
         day = format_date(receipt.line.accounting_date or receipt.line.value_date)
         items = sum(
             1
             for item in transactions
             if item.get("TRCD") == AR_PAYMENT
-            and abs(parse_decimal(item.get("CUAM")) or Decimal(0)) == receipt.amount
+            and abs(parse_decimal(item.get("CUAM")) or Decimal(0)) == receipt.settled
             and item.get("ACDT") == day
         )
         statement = receipt.head.statement_number
@@ -612,7 +665,7 @@ class CashReceiptHandler(EntityHandler):
     @staticmethod
     def _booking(receipt: Receipt) -> tuple[str, Decimal, str]:
         day = format_date(receipt.line.accounting_date or receipt.line.value_date)
-        return receipt.invoice, receipt.amount, day
+        return receipt.invoice, receipt.settled, day
 
     @staticmethod
     def _check_open(receipt: Receipt, transactions: list[M3Record]) -> None:
@@ -630,11 +683,11 @@ class CashReceiptHandler(EntityHandler):
         remaining = sum(
             (parse_decimal(item.get("CUAM")) or Decimal(0) for item in transactions), Decimal(0)
         )
-        if receipt.amount > remaining:
+        if receipt.settled > remaining:
             raise ValidationFailed(
                 SERVICE,
-                f"payment {receipt.amount} exceeds the {remaining} still open on AR invoice "
-                f"{receipt.invoice}: settle the difference in Infor AR by hand",
+                f"the receipt settles {receipt.settled} but only {remaining} is still open on "
+                f"AR invoice {receipt.invoice}: settle the payment in Infor AR by hand",
                 field="BLNF",
             )
 

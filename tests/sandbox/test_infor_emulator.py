@@ -768,6 +768,44 @@ def test_cash_receipts_reconcile_the_ar_item(fresh: M3) -> None:
     m3.fails("ABS100MI", "AddStatmtDetail", "XST0001", "CINO", **fourth, BLSN=1, BLSS=1, CINO=cino)
 
 
+@pytest.mark.parametrize("difference", ["0.40", "-0.50"], ids=["over", "under"])
+def test_a_payment_difference_is_booked_by_its_code_and_the_invoice_reconciles(
+    fresh: M3, difference: str
+) -> None:
+    m3 = fresh
+    invoice = invoiced_order(m3, f"INV-DIFF{difference}")
+    cino, total = invoice["IVNO"], Decimal(invoice["AMT1"])
+    received = str(total + Decimal(difference))
+    keys = {"PYNO": invoice["PYNO"], "CINO": cino, "INYR": invoice["YEA4"], "CUNO": invoice["CUNO"]}
+    stmn = f"FB-DIFF{difference}"
+    job = _statement(m3, stmn, received, invoice)
+    m3.one("ABS100MI", "AddStatmtDetail", **job, BLSN=1, BLSS=1, CINO=cino, BLNF=str(total))
+    m3.fails("ABS100MI", "ValidateStatmt", "XBA0001", "BLSN", **job)  # the difference is missing
+    m3.fails("ABS100MI", "AddStatmtDetail", "XRE0103", "CINO", **job, BLSN=1, BLSS=2)
+    m3.fails("ABS100MI", "AddStatmtDetail", "XIM0002", "BLBC", **job, BLSN=1, BLSS=2, BLBC="NOSUCH")
+    m3.fails(
+        "ABS100MI", "AddStatmtDetail", "XVA0001", "BLNF",
+        **job, BLSN=1, BLSS=2, BLBC="PAYDIF", BLNF="0.00",
+    )  # fmt: skip
+    m3.one(
+        "ABS100MI", "AddStatmtDetail",
+        **job, BLSN=1, BLSS=2, BLBC="PAYDIF", BLNF=difference, BLTX="Payment difference",
+    )  # fmt: skip
+
+    assert m3.ok("ABS100MI", "ValidateStatmt", **job) == []
+
+    items = m3.ok("ARS200MI", "LstInvoiceTrans", **keys)
+    assert [(i["TRCD"], i["CUAM"]) for i in items] == [("10", str(total)), ("20", str(-total))]
+    assert {i["RECO"] for i in items} == {"9"}
+    (posted,) = m3.control("GET", f"/infor/statements/{stmn}").json()["statements"]
+    assert posted["BSHS"] == "3"  # processed
+    assert [line["BLLF"] for line in posted["lines"]] == [received]
+    assert [(d["BLSS"], d.get("CINO"), d.get("BLBC"), d["BLNF"]) for d in posted["details"]] == [
+        ("1", cino, None, str(total)),
+        ("2", None, "PAYDIF", difference),
+    ]
+
+
 def test_gl_batch_validation_posting_and_read_back(fresh: M3) -> None:
     m3 = fresh
     head = {

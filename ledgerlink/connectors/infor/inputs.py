@@ -169,7 +169,9 @@ class StatementLine(M3Input):
 
 
 class StatementDetail(M3Input):
-    """ABS100MI/AddStatmtDetail: which AR invoice (CINO, INYR) a payment line settles."""
+    """ABS100MI/AddStatmtDetail: how much of a payment line settles which AR invoice (CINO,
+    INYR), or, without an invoice, goes where the tenant books the business transaction code
+    (BLBC) to, such as a payment difference."""
 
     transaction = ("ABS100MI", "AddStatmtDetail")
     supplied_later = ("JBNO", "JBDT", "JBTM")
@@ -179,6 +181,7 @@ class StatementDetail(M3Input):
     invoice_year: int | None = m3("INYR")
     net_amount: Decimal | None = m3("BLNF")
     transaction_type: str | None = m3("BLTT")
+    business_code: str | None = m3("BLBC")
     text: str | None = m3("BLTX")
     debit_credit: str | None = m3("BLDC")
     payment_reference: str | None = m3("IRNO")
