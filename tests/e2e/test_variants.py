@@ -181,6 +181,18 @@ class TestRealWorld:
     def test_the_next_syncs_write_nothing_in_either_direction(self, deployment: Deployment):
         for _ in range(2):
             assert written(sync(deployment)) == 0
+        # read back: every shipped invoice, sent or paid already, carries Infor's reference
+        unreferenced = deployment.query(
+            "select invoices.invoice_number, invoices.status from marts.fct_invoices as invoices "
+            "join staging.stg_freshbooks__invoices as heads using (invoice_key) "
+            "where invoices.is_shipped and not invoices.is_deleted "
+            "and coalesce(heads.po_number, '') not like '%M3 delivery%'"
+        )
+        assert unreferenced == []
+        shipped = deployment.query(
+            "select count(*) from marts.fct_invoices where is_shipped and status <> 'draft'"
+        )[0][0]
+        assert shipped > 0
 
     def test_a_full_refresh_then_transform_builds(self, deployment: Deployment):
         code, output = deployment.run("extract", "--full-refresh", "--quiet")
