@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from typing import TypeVar
+
 from ledgerlink.redaction import redact
+
+E = TypeVar("E", bound=BaseException)
 
 
 class LedgerlinkError(Exception):
@@ -58,6 +63,20 @@ class ApiError(LedgerlinkError):
         return f"{self.service}: {http}{message}{tag}{where}"
 
 
+class ServiceUnreachable(LedgerlinkError):
+    """Nothing answers at a configured address (connection refused on this machine, a host
+    name that does not exist): waiting and trying again cannot help, so it is never retried."""
+
+    def __init__(self, service: str, origin: str, reason: str, setting: str | None) -> None:
+        self.service = service
+        self.origin = origin
+        check = f"check {setting}" if setting else "check the service's address"
+        super().__init__(
+            f"{service}: cannot connect to {origin} ({reason}); {check}, or start the sandbox "
+            "with `ledgerlink sandbox up` if that is what it points at"
+        )
+
+
 class NotFound(ApiError):
     """The object does not exist in the target."""
 
@@ -104,3 +123,24 @@ class OutcomeUnknown(LedgerlinkError):
         now sees the final state. After a timeout or a dropped connection it may still be
         working on it, and a look-up now could miss a write that lands a moment later."""
         return isinstance(self.cause, ApiError)
+
+
+def exception_chain(exc: BaseException) -> Iterator[BaseException]:
+    """`exc`, then what caused it, as Python prints the chain: an explicit `__cause__`, else
+    the `__context__` the raise did not suppress (`raise ... from None` hides it)."""
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        yield current
+        if current.__cause__ is not None:
+            current = current.__cause__
+        elif current.__suppress_context__:
+            current = None
+        else:
+            current = current.__context__
+
+
+def find_in_chain(exc: BaseException, kind: type[E]) -> E | None:
+    """The first exception of `kind` in `exc`'s chain (frameworks such as dlt wrap ours)."""
+    return next((e for e in exception_chain(exc) if isinstance(e, kind)), None)

@@ -11,7 +11,13 @@ from typing import Any
 import dlt
 from dlt.common.runtime.collector import LogCollector
 
-from ledgerlink.errors import ConfigurationError, LedgerlinkError
+from ledgerlink.errors import (
+    AuthError,
+    ConfigurationError,
+    LedgerlinkError,
+    exception_chain,
+    find_in_chain,
+)
 from ledgerlink.settings import Settings
 from ledgerlink.warehouse import writer_lock
 from pipelines.entities import PARENTS, check_disabled_entities, enabled_entities
@@ -142,10 +148,11 @@ def extract(
                     loader_file_format="parquet",
                     refresh="drop_sources" if full_refresh else None,
                 )
-            except ConfigurationError:
-                raise  # already one line naming the setting and the fix
             except Exception as exc:  # dlt wraps every step failure in its own exception types
-                raise ExtractFailed(f"extract {name} failed: {root_cause(exc)}") from exc
+                failure = extract_failure(name, exc)
+                if failure in exception_chain(exc):
+                    raise failure from None  # ours, unwrapped; its traceback still shows where
+                raise failure from exc
         enabled = enabled_entities(settings, name)
         skipped.skip_dependents(PARENTS[name], enabled)
         if skipped and set(enabled) <= set(skipped.reasons):
@@ -168,10 +175,25 @@ def extract(
     return results
 
 
+def extract_failure(source: str, exc: Exception) -> BaseException:
+    """What a failed load raises: a setting or a grant to fix as the connector worded it, Ctrl-C
+    as Ctrl-C (dlt turns it into a step failure), anything else as `ExtractFailed`."""
+    interrupt = find_in_chain(exc, KeyboardInterrupt)
+    if interrupt is not None:
+        return interrupt
+    ours = find_in_chain(exc, LedgerlinkError)
+    if isinstance(ours, ConfigurationError | AuthError):
+        return ours  # already one line naming the setting or file and the fix
+    return ExtractFailed(f"extract {source} failed: {root_cause(exc)}")
+
+
 def root_cause(exc: BaseException) -> str:
-    while exc.__cause__ is not None or exc.__context__ is not None:
-        inner = exc.__cause__ or exc.__context__
-        if isinstance(inner, LedgerlinkError):
-            return str(inner)
-        exc = inner  # type: ignore[assignment]
-    return f"{type(exc).__name__}: {exc}"
+    """One line for what made `exc` happen: our own error's message when one is in the chain,
+    else the innermost exception. A context a raise suppressed (`from None`) is not followed:
+    it is a stale exception that was being handled, not the cause."""
+    chain = list(exception_chain(exc))
+    ours = next((e for e in chain if isinstance(e, LedgerlinkError)), None)
+    if ours is not None:
+        return str(ours)
+    innermost = chain[-1]
+    return f"{type(innermost).__name__}: {innermost}"
