@@ -5,6 +5,11 @@ So every command that writes takes one lock for its whole run (nested takes in t
 share it), and a second writer fails at once with "warehouse busy". Commands and pages that
 only read never open the warehouse: they read a snapshot (`ops`, `sync`, `marts` and the
 mapping tables) that the writer publishes, in one atomic rename, when it lets the lock go.
+
+The warehouse holds the books of both systems, so it is its owner's only: while a command holds
+the lock, the process's umask is 077, so what DuckDB, dlt and dbt create (the warehouse, its
+WAL, the snapshot) is 0600 from its first byte; the lock file is created 0600, and files an
+older version left readable by others are tightened when the lock is taken and let go.
 """
 
 from __future__ import annotations
@@ -19,6 +24,7 @@ from pathlib import Path
 
 import duckdb
 
+from ledgerlink.auth.files import open_private, private_folder, tighten_files
 from ledgerlink.errors import LedgerlinkError
 from ledgerlink.log import get_logger
 from ledgerlink.settings import Settings
@@ -60,9 +66,10 @@ def writer_lock(settings: Settings, purpose: str, *, publish: bool = True) -> It
             with _held_guard:
                 _held[path] -= 1
         return
-    path.parent.mkdir(parents=True, exist_ok=True)
+    private_folder(settings.home)
+    private_folder(path.parent, tighten=False, setting="LEDGERLINK_WAREHOUSE")
     lock_path = path.with_name(path.name + ".lock")
-    handle = open(lock_path, "a+")  # noqa: SIM115 - held for the whole block
+    handle = os.fdopen(open_private(lock_path), "a+")
     try:
         try:
             fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
@@ -76,19 +83,30 @@ def writer_lock(settings: Settings, purpose: str, *, publish: bool = True) -> It
         handle.truncate()
         handle.write(f"{purpose} (pid {os.getpid()})")
         handle.flush()
+        tighten_files(path, wal_of(path))
         with _held_guard:
             _held[path] = 1
+        # Process-wide, for the command's run: what it creates meanwhile is the owner's only.
+        previous_umask = os.umask(0o077)
         try:
             yield path
         finally:
             with _held_guard:
                 _held.pop(path, None)
-            if publish and path.exists():
-                publish_snapshot(settings, purpose)
+            try:
+                if publish and path.exists():
+                    publish_snapshot(settings, purpose)
+            finally:
+                os.umask(previous_umask)
+                tighten_files(path, wal_of(path))
             handle.seek(0)
             handle.truncate()  # no holder's name left behind
     finally:
         handle.close()
+
+
+def wal_of(path: Path) -> Path:
+    return path.with_name(path.name + ".wal")
 
 
 def connect(settings: Settings, *, read_only: bool = True) -> duckdb.DuckDBPyConnection:

@@ -10,11 +10,12 @@ will not deliver it again.
 from __future__ import annotations
 
 import contextlib
-import os
 import sqlite3
 import threading
 from collections.abc import Iterator
 from pathlib import Path
+
+from ledgerlink.auth.files import private_file, private_folder, tighten_files
 
 BUSY_TIMEOUT_MS = 30_000
 SCHEMA = """
@@ -51,23 +52,15 @@ create table if not exists freshbooks_verifiers (
 
 
 def _private_file(path: Path) -> None:
-    """Create `path` readable by its owner only: it holds FreshBooks verifiers.
-
-    An existing file is never opened here: closing any descriptor of a file drops every POSIX
-    lock this process holds on it, so SQLite connections already open on the inbox would lose
-    theirs (and another process could then delete the WAL they still write to)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with contextlib.suppress(FileExistsError):
-        os.close(os.open(path, os.O_CREAT | os.O_EXCL | os.O_RDWR, 0o600))
+    """Create `path` readable by its owner only: it holds FreshBooks verifiers."""
+    private_folder(path.parent)
+    private_file(path)
     _tighten(path)
 
 
 def _tighten(path: Path) -> None:
     # SQLite gives -wal and -shm the database file's mode; tighten an older, looser file too.
-    for candidate in (path, Path(f"{path}-wal"), Path(f"{path}-shm")):
-        with contextlib.suppress(FileNotFoundError, PermissionError):
-            if candidate.stat().st_mode & 0o077:
-                candidate.chmod(0o600)
+    tighten_files(path, Path(f"{path}-wal"), Path(f"{path}-shm"))
 
 
 _WRITE_LOCKS: dict[Path, threading.Lock] = {}
