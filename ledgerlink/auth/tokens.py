@@ -14,8 +14,10 @@ from abc import ABC, abstractmethod
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from pydantic import BaseModel, SecretStr
+from pydantic import BaseModel, SecretStr, ValidationError
 
+from ledgerlink.auth.files import private_folder
+from ledgerlink.errors import ConfigurationError
 from ledgerlink.log import get_logger
 from ledgerlink.redaction import register_secret
 
@@ -55,6 +57,16 @@ class TokenSet(BaseModel):
         return (now or datetime.now(UTC)) + REFRESH_SKEW < self.expires_at
 
 
+class TokenFileUnreadable(ConfigurationError):
+    """A token file exists but holds no token set (emptied, edited, or cut short by a full
+    disk); `problem` says how, in words that complete "the token file <path> ..."."""
+
+    def __init__(self, path: Path, problem: str) -> None:
+        self.path = path
+        self.problem = problem
+        super().__init__(f"the token file {path} {problem}; delete it and authorize again")
+
+
 class TokenStore:
     """One JSON file per service under `<home>/tokens/`, replaced atomically, mode 0600."""
 
@@ -62,13 +74,32 @@ class TokenStore:
         self.path = path
 
     def load(self) -> TokenSet | None:
-        if not self.path.exists():
+        """The stored token set, None when there is no file, `TokenFileUnreadable` when the
+        file holds something else."""
+        try:
+            text = self.path.read_text(encoding="utf-8")
+        except FileNotFoundError:
             return None
-        data = json.loads(self.path.read_text(encoding="utf-8"))
-        return TokenSet(**data)
+        except IsADirectoryError:
+            raise TokenFileUnreadable(self.path, "is a folder, not a file") from None
+        except (OSError, UnicodeDecodeError) as exc:
+            reason = exc.strerror if isinstance(exc, OSError) else "not UTF-8 text"
+            raise TokenFileUnreadable(self.path, f"cannot be read ({reason})") from None
+        if not text.strip():
+            raise TokenFileUnreadable(self.path, "is empty")
+        try:
+            data = json.loads(text)
+        except ValueError as exc:
+            raise TokenFileUnreadable(self.path, f"is not JSON ({exc})") from None
+        if not isinstance(data, dict):
+            raise TokenFileUnreadable(self.path, "is not a JSON object")
+        try:
+            return TokenSet(**data)
+        except ValidationError as exc:
+            raise TokenFileUnreadable(self.path, f"is not a token set ({_fields(exc)})") from None
 
     def save(self, tokens: TokenSet) -> None:
-        self.path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        private_folder(self.path.parent)
         payload = {
             "access_token": tokens.access_token.get_secret_value(),
             "refresh_token": tokens.refresh_token.get_secret_value()
@@ -92,6 +123,15 @@ class TokenStore:
 
     def clear(self) -> None:
         self.path.unlink(missing_ok=True)
+
+
+def _fields(error: ValidationError) -> str:
+    """Which keys a token file lacks or holds wrongly, without echoing any value."""
+    missing = [str(e["loc"][0]) for e in error.errors() if e["type"] == "missing" and e["loc"]]
+    wrong = [str(e["loc"][0]) for e in error.errors() if e["type"] != "missing" and e["loc"]]
+    parts = [f"missing {', '.join(missing)}"] if missing else []
+    parts += [f"invalid {', '.join(dict.fromkeys(wrong))}"] if wrong else []
+    return "; ".join(parts) or "unexpected content"
 
 
 def _fsync_dir(folder: Path) -> None:
@@ -127,6 +167,12 @@ class TokenManager(ABC):
                 tokens = self._renew(tokens)
             return tokens.access_token.get_secret_value()
 
+    def renew(self, *, from_scratch: bool = False) -> TokenSet:
+        """Ask the token endpoint now, even if the stored token is still fresh (to check the
+        credentials); `from_scratch` ignores the stored token set, as if there were none."""
+        with self._lock:
+            return self._renew(None if from_scratch else self._current())
+
     def after_unauthorized(self, rejected_access_token: str) -> str:
         """A 401 came back for this token: refresh, unless another thread already did."""
         with self._lock:
@@ -140,15 +186,24 @@ class TokenManager(ABC):
 
     def _current(self) -> TokenSet | None:
         if self._tokens is None and self.store is not None:
-            self._tokens = self.store.load()
+            try:
+                self._tokens = self.store.load()
+            except TokenFileUnreadable as unreadable:
+                self._tokens = self._unreadable(unreadable)
         return self._tokens
+
+    def _unreadable(self, error: TokenFileUnreadable) -> TokenSet | None:
+        """What an unreadable token file means for this grant: by default a person must
+        authorize again; a grant that needs no person may answer None and start afresh."""
+        raise error
 
     def _renew(self, current: TokenSet | None) -> TokenSet:
         tokens = self._obtain(current)
         if self.store is not None:
             self.store.save(tokens)  # before first use: a rotated refresh token must never be lost
         self._tokens = tokens
-        log.info(
+        # Routine (ION every ~2 h, FreshBooks every 12 h): not worth a line on a user's terminal.
+        log.debug(
             "token renewed", extra={"service": self.service, "expires_at": str(tokens.expires_at)}
         )
         return tokens

@@ -19,6 +19,7 @@ import httpx
 
 from ledgerlink.auth import TokenManager, TokenSet, TokenStore
 from ledgerlink.auth.redirect import loopback_address
+from ledgerlink.auth.tokens import TokenFileUnreadable
 from ledgerlink.connectors.freshbooks.errors import parse_json
 from ledgerlink.errors import AuthError, ConfigurationError, ReauthorizationRequired
 from ledgerlink.http import build_client, send
@@ -69,7 +70,12 @@ class FreshBooksTokenManager(TokenManager):
         super().__init__(store or TokenStore(settings.token_dir / "freshbooks.json"))
         self.settings = settings
         register_secret(settings.freshbooks_client_secret.get_secret_value())
-        self._http = build_client(f"{SERVICE}-oauth", settings.freshbooks_api_url, settings)
+        self._http = build_client(
+            f"{SERVICE}-oauth",
+            settings.freshbooks_api_url,
+            settings,
+            url_setting="FRESHBOOKS_API_URL",
+        )
 
     def _token_request(self, form: dict[str, str], what: str) -> TokenSet:
         _require_app(self.settings)
@@ -121,10 +127,20 @@ class FreshBooksTokenManager(TokenManager):
             self._tokens = tokens
         return tokens
 
+    def _unreadable(self, error: TokenFileUnreadable) -> TokenSet | None:
+        # The refresh token in it is lost: only a person can grant access again.
+        raise ReauthorizationRequired(
+            SERVICE, f"the token file {error.path} {error.problem}", AUTH_COMMAND
+        ) from None
+
     def _obtain(self, current: TokenSet | None) -> TokenSet:
         if current is None or current.refresh_token is None:
+            where = ""
+            if self.store is not None:
+                file = self.store.path
+                where = f" (no refresh token in {file})" if file.exists() else f" (no {file})"
             raise ReauthorizationRequired(
-                SERVICE, "no stored FreshBooks authorization", AUTH_COMMAND
+                SERVICE, f"no stored FreshBooks authorization{where}", AUTH_COMMAND
             )
         return self._token_request(
             {

@@ -8,9 +8,16 @@ from pathlib import Path
 import httpx
 
 from ledgerlink.auth import TokenManager, TokenSet, TokenStore
+from ledgerlink.auth.tokens import TokenFileUnreadable
 from ledgerlink.connectors.infor.errors import SERVICE
 from ledgerlink.connectors.infor.ionapi import WHERE_TO_GET_IT, IonApiCredentials
-from ledgerlink.errors import ApiError, AuthError, MalformedResponse, ReauthorizationRequired
+from ledgerlink.errors import (
+    ApiError,
+    AuthError,
+    ConfigurationError,
+    MalformedResponse,
+    ReauthorizationRequired,
+)
 from ledgerlink.http import mark_idempotent, send
 from ledgerlink.log import get_logger
 
@@ -27,19 +34,28 @@ class ServiceAccountRejected(ReauthorizationRequired):
 
     def __init__(self, reason: str) -> None:
         self.reason = reason
+        # OAuth names the half that is wrong: the app (ci/cs) or the service account (saak/sask).
+        which = (
+            "the app's client id and secret ('ci', 'cs')"
+            if "invalid_client" in reason
+            else "the service account keys ('saak', 'sask')"
+        )
         # Not the parent's sentence: there is no command to run, the operator needs new credentials.
         AuthError.__init__(
             self,
-            f"{SERVICE}: the ION token endpoint rejected the service account ({reason}); "
-            f"{WHERE_TO_GET_IT}",
+            f"{SERVICE}: the ION token endpoint rejected {which} of the .ionapi file "
+            f"({reason}); {WHERE_TO_GET_IT}",
         )
         self.service = SERVICE
         self.command = "replace the .ionapi file"
 
 
 def token_store_for(credentials: IonApiCredentials, token_dir: Path) -> TokenStore:
-    """One cache file per tenant and client, so a new `.ionapi` file never reuses an old token."""
-    digest = hashlib.sha256(f"{credentials.pu}|{credentials.ci}".encode()).hexdigest()[:12]
+    """One cache file per tenant, client and service account, so a new `.ionapi` file (new
+    keys too) never reuses an old token and wrong keys show at once, not when it expires."""
+    keys = (credentials.cs, credentials.saak, credentials.sask)
+    account = "|".join((credentials.pu, credentials.ci, *(k.get_secret_value() for k in keys)))
+    digest = hashlib.sha256(account.encode()).hexdigest()[:12]
     return TokenStore(token_dir / f"infor-{credentials.ti}-{digest}.json")
 
 
@@ -61,6 +77,14 @@ class IonTokenManager(TokenManager):
         super().__init__(store)
         self.credentials = credentials
         self.http = http
+
+    def _unreadable(self, error: TokenFileUnreadable) -> TokenSet | None:
+        # Only a cache: the service account gets a new token, which replaces the file.
+        log.warning(
+            "ION token cache unreadable, asking ION for a new token",
+            extra={"file": str(error.path), "problem": error.problem},
+        )
+        return None
 
     def _obtain(self, current: TokenSet | None) -> TokenSet:
         if current is not None and current.refresh_token is not None:
@@ -103,6 +127,12 @@ class IonTokenManager(TokenManager):
         response = send(self.http, request, service=SERVICE, what=f"ION {form['grant_type']} grant")
         if response.status_code in REFUSED_STATUSES:
             raise _GrantRefused(_oauth_reason(response))
+        if response.status_code in (404, 405):
+            raise ConfigurationError(
+                f"{SERVICE}: there is no ION token endpoint at {self.credentials.token_url} "
+                f"(HTTP {response.status_code}): check 'pu' and 'ot' in the .ionapi file "
+                "(INFOR_IONAPI_FILE)"
+            )
         if response.status_code != 200:
             raise ApiError(
                 SERVICE,
