@@ -1,13 +1,27 @@
-"""The httpx client factory: timeouts, per-host rate limits, retries and redacted call logs."""
+"""The httpx client factory: timeouts, per-host rate limits, retries and redacted call logs.
+
+A failure that no wait can cure is raised at once as one of our errors instead of being
+retried: an address that is not an http(s) URL, a host name that does not exist, and a
+connection refused on this machine (nothing listens on that port: the sandbox or the service
+is not running, or the setting names the wrong port).
+"""
 
 from __future__ import annotations
 
+import ipaddress
+import socket
 import time
 from collections.abc import Mapping
+from urllib.parse import urlsplit
 
 import httpx
 
-from ledgerlink.errors import OutcomeUnknown, TransientFailure
+from ledgerlink.errors import (
+    ConfigurationError,
+    OutcomeUnknown,
+    ServiceUnreachable,
+    TransientFailure,
+)
 from ledgerlink.http.ratelimit import TokenBucket, limiter_for_host
 from ledgerlink.http.retry import RETRY_STATUSES, RetryableStatus, RetryPolicy
 from ledgerlink.log import get_logger
@@ -15,6 +29,11 @@ from ledgerlink.redaction import redact
 from ledgerlink.settings import Settings
 
 log = get_logger("ledgerlink.http")
+
+# getaddrinfo's answers for a name that does not exist (not "try again later": EAI_AGAIN).
+UNKNOWN_HOST_ERRORS = frozenset(
+    code for code in (socket.EAI_NONAME, getattr(socket, "EAI_NODATA", None)) if code is not None
+)
 
 IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "PUT", "DELETE", "OPTIONS"})
 _IDEMPOTENT_KEY = "ledgerlink.idempotent"
@@ -30,6 +49,57 @@ def is_idempotent(request: httpx.Request) -> bool:
     return bool(request.extensions.get(_IDEMPOTENT_KEY, request.method in IDEMPOTENT_METHODS))
 
 
+def check_url(url: str, setting: str | None, *, example: str = "https://host") -> str:
+    """`url` when it is an absolute http(s) URL; else `ConfigurationError` naming `setting`."""
+    name = setting or "the service URL"
+    try:
+        parts = urlsplit(url.strip())
+        parts.port  # noqa: B018 - raises ValueError on a port that is not a number
+    except ValueError:
+        parts = None
+    if parts is None or parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ConfigurationError(
+            f"{name} is {url!r}, not an http(s) URL: write it as scheme://host[:port], "
+            f"e.g. {example}"
+        )
+    return url
+
+
+def is_loopback(host: str | None) -> bool:
+    if not host:
+        return False
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+def _os_error(exc: httpx.TransportError) -> BaseException | None:
+    """The socket error under httpx's and httpcore's wrappers."""
+    current: BaseException | None = exc
+    while current is not None and not isinstance(current, OSError):
+        current = current.__cause__ or current.__context__
+    return current
+
+
+def hopeless(exc: httpx.TransportError, url: httpx.URL) -> str | None:
+    """Why trying `url` again cannot help (a short reason), or None when a retry may.
+
+    A refused connection to this machine means nothing listens there; a remote host may be
+    restarting behind its load balancer, so there it is retried like any connect error.
+    """
+    if isinstance(exc, httpx.UnsupportedProtocol):
+        return "not an http(s) URL"
+    cause = _os_error(exc)
+    if isinstance(cause, ConnectionRefusedError) and is_loopback(url.host):
+        return "connection refused: nothing listens on that port"
+    if isinstance(cause, socket.gaierror) and cause.errno in UNKNOWN_HOST_ERRORS:
+        return f"the host name {url.host} does not exist"
+    return None
+
+
 class PolicyTransport(httpx.BaseTransport):
     """Wraps a real transport with the rate limit and the retry loop of the one policy."""
 
@@ -40,11 +110,13 @@ class PolicyTransport(httpx.BaseTransport):
         service: str,
         policy: RetryPolicy,
         limiter: TokenBucket,
+        url_setting: str | None = None,
     ) -> None:
         self.inner = inner
         self.service = service
         self.policy = policy
         self.limiter = limiter
+        self.url_setting = url_setting
 
     def handle_request(self, request: httpx.Request) -> httpx.Response:
         idempotent = is_idempotent(request)
@@ -71,6 +143,14 @@ class PolicyTransport(httpx.BaseTransport):
         try:
             response = self.inner.handle_request(request)
         except httpx.TransportError as exc:
+            reason = hopeless(exc, request.url)
+            if reason is not None:
+                # Never retried: the request did not leave this machine, and no wait helps.
+                netloc = request.url.netloc.decode()
+                origin = f"{request.url.scheme}://{netloc}" if netloc else str(request.url)
+                raise ServiceUnreachable(
+                    self.service.removesuffix("-oauth"), origin, reason, self.url_setting
+                ) from None
             log.warning(
                 "http call failed",
                 extra={**fields, "error": type(exc).__name__, "ms": _ms(started)},
@@ -104,8 +184,14 @@ def build_client(
     headers: Mapping[str, str] | None = None,
     rate_limit: float | None = None,
     inner_transport: httpx.BaseTransport | None = None,
+    url_setting: str | None = None,
 ) -> httpx.Client:
-    """An httpx client for `service` that follows the one policy (timeouts, limits, retries)."""
+    """An httpx client for `service` that follows the one policy (timeouts, limits, retries).
+
+    `url_setting` names where `base_url` comes from (`FRESHBOOKS_API_URL`, a key of the
+    `.ionapi` file): an error that a wrong address causes tells the operator what to change.
+    """
+    check_url(base_url, url_setting)
     policy = RetryPolicy(
         max_attempts=settings.http_max_attempts,
         base_seconds=settings.http_backoff_base_seconds,
@@ -122,6 +208,7 @@ def build_client(
         service=service,
         policy=policy,
         limiter=limiter,
+        url_setting=url_setting,
     )
     return httpx.Client(
         base_url=base_url,

@@ -76,6 +76,7 @@ class FreshBooksClient:
             settings,
             auth=RefreshingBearerAuth(tokens),
             headers={"Api-Version": "alpha", "Accept": "application/json"},
+            url_setting="FRESHBOOKS_API_URL",
         )
         return cls(http, account_id=settings.freshbooks_account_id)
 

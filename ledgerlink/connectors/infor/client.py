@@ -63,7 +63,10 @@ class InforClient:
         short-lived processes reuse it for its ~2 h instead of asking ION for a new one each time.
         """
         credentials = load_ionapi(settings.infor_ionapi_file)
-        token_http = build_client(SERVICE, credentials.pu, settings)
+        source = f"INFOR_IONAPI_FILE {settings.infor_ionapi_file}"
+        token_http = build_client(
+            SERVICE, credentials.pu, settings, url_setting=f"'pu' in {source}"
+        )
         store = token_store_for(credentials, settings.token_dir) if persist_tokens else None
         tokens = IonTokenManager(credentials, token_http, store)
         http = build_client(
@@ -72,6 +75,7 @@ class InforClient:
             settings,
             auth=RefreshingBearerAuth(tokens),
             headers={"Accept": "application/json"},
+            url_setting=f"'iu' in {source}",
         )
         m3 = M3Client(http, cono=settings.infor_cono, divi=settings.infor_divi)
         return cls(m3, credentials=credentials, tokens=tokens, token_http=token_http)

@@ -10,6 +10,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError
 
 from ledgerlink.errors import ConfigurationError
+from ledgerlink.http.client import check_url
 from ledgerlink.redaction import register_secret
 
 # What each key is, for error messages that tell the operator what is missing.
@@ -25,6 +26,11 @@ REQUIRED_KEYS = {
     "or": "revoke path",
     "saak": "service account access key",
     "sask": "service account secret key",
+}
+# The two addresses, with what Infor's own files hold there.
+URL_EXAMPLES = {
+    "iu": "https://mingle-ionapi.inforcloudsuite.com",
+    "pu": "https://mingle-sso.inforcloudsuite.com:443/TENANT/as/",
 }
 # Keys the connector uses: an empty value there is as bad as a missing key.
 NON_EMPTY_KEYS = ("ti", "ci", "cs", "iu", "pu", "ot", "saak", "sask")
@@ -94,9 +100,8 @@ def parse_ionapi(data: Mapping[str, Any], *, source: str = ".ionapi file") -> Io
         raise ConfigurationError(f"{source}: {'; '.join(problems)}{hint}; {WHERE_TO_GET_IT}")
     for key in ("cs", "saak", "sask"):
         register_secret(str(data[key]))
-    for key in ("iu", "pu"):
-        if not str(data[key]).startswith(("http://", "https://")):
-            raise ConfigurationError(f"{source}: '{key}' must be an http(s) URL, got {data[key]!r}")
+    for key, example in URL_EXAMPLES.items():
+        check_url(str(data[key]), f"'{key}' ({REQUIRED_KEYS[key]}) in {source}", example=example)
     try:
         return IonApiCredentials.model_validate(
             {k: str(v) for k, v in data.items() if k in REQUIRED_KEYS}
@@ -110,10 +115,15 @@ def load_ionapi(path: Path | str | None) -> IonApiCredentials:
     if path is None or str(path) == "":
         raise ConfigurationError(f"INFOR_IONAPI_FILE is not set; {WHERE_TO_GET_IT}")
     file = Path(path).expanduser()
+    if file.is_dir():
+        raise ConfigurationError(f"INFOR_IONAPI_FILE {file} is a folder; {WHERE_TO_GET_IT}")
     if not file.is_file():
         raise ConfigurationError(f"INFOR_IONAPI_FILE {file} does not exist; {WHERE_TO_GET_IT}")
     try:
-        data = json.loads(file.read_text(encoding="utf-8-sig"))
+        text = file.read_text(encoding="utf-8-sig")
+        if not text.strip():
+            raise ConfigurationError(f"INFOR_IONAPI_FILE {file} is empty; {WHERE_TO_GET_IT}")
+        data = json.loads(text)
     except (OSError, ValueError) as exc:
         raise ConfigurationError(
             f"INFOR_IONAPI_FILE {file} is not readable JSON ({type(exc).__name__}); "

@@ -77,6 +77,7 @@ class ShopClient:
             settings,
             headers={"X-Shopify-Access-Token": token, "Accept": "application/json"},
             rate_limit=rate_limit,
+            url_setting="SHOP_API_URL",
         )
         return cls(http)
 
