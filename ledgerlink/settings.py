@@ -8,8 +8,12 @@ from datetime import date
 from decimal import Decimal
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
 
-from pydantic import Field, SecretStr
+import annotated_types
+from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic.fields import FieldInfo
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from ledgerlink.errors import ConfigurationError
@@ -18,6 +22,11 @@ SANDBOX_ENV_FILE = "sandbox.env"
 # M3's GL periods are closed month by month; a quarter covers the periods still open to
 # back-dated postings in most companies.
 DEFAULT_GL_REREAD_DAYS = 92
+# FreshBooks deliveries carry no timestamp or event id, so a captured delivery can only be told
+# from a new one by remembering it: its key is kept this long (see ledgerlink/webhooks/).
+DEFAULT_WEBHOOK_REPLAY_WINDOW_SECONDS = 30 * 24 * 3600
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+LOG_FORMATS = ("text", "json")
 
 
 class Settings(BaseSettings):
@@ -54,7 +63,7 @@ class Settings(BaseSettings):
     freshbooks_redirect_uri: str = "http://127.0.0.1:8765/callback"
     freshbooks_account_id: str = ""
     freshbooks_webhook_verifier: SecretStr = SecretStr("")
-    freshbooks_rate_limit: float = 5.0
+    freshbooks_rate_limit: float = Field(default=5.0, gt=0)
 
     # Infor M3 (ION API gateway)
     infor_ionapi_file: Path | None = None
@@ -72,7 +81,7 @@ class Settings(BaseSettings):
     # which the tenant books to an account; a larger difference is held for review (0: any is)
     payment_difference_tolerance: Decimal = Field(default=Decimal("1.00"), ge=0, decimal_places=2)
     infor_payment_difference_code: str = Field(default="PAYDIF", min_length=1, max_length=6)
-    infor_rate_limit: float = 10.0
+    infor_rate_limit: float = Field(default=10.0, gt=0)
     # M3 history: the first load reads customer invoices and GL vouchers from this date
     # (YYYY-MM-DD; empty: all of it), and later runs re-read GL vouchers whose accounting date
     # lies in the last INFOR_GL_REREAD_DAYS days (vouchers are often posted back-dated)
@@ -85,29 +94,32 @@ class Settings(BaseSettings):
     shop_api_url: str = ""
     shop_access_token: SecretStr = SecretStr("")
     shop_webhook_secret: SecretStr = SecretStr("")
-    shop_rate_limit: float = 2.0
+    shop_rate_limit: float = Field(default=2.0, gt=0)
 
     # the one HTTP policy
-    http_timeout_seconds: float = 30.0
-    http_max_attempts: int = 6
-    http_max_total_wait_seconds: float = 60.0
-    http_backoff_base_seconds: float = 0.5
-    http_backoff_cap_seconds: float = 20.0
+    http_timeout_seconds: float = Field(default=30.0, gt=0)
+    http_max_attempts: int = Field(default=6, ge=1)
+    http_max_total_wait_seconds: float = Field(default=60.0, ge=0)
+    http_backoff_base_seconds: float = Field(default=0.5, ge=0)
+    http_backoff_cap_seconds: float = Field(default=20.0, ge=0)
     # how long a push waits before looking up records whose write ended without an answer
     # (a timeout, a dropped connection): the server may still be writing them
-    push_settle_seconds: float = 5.0
+    push_settle_seconds: float = Field(default=5.0, ge=0)
 
     # webhook receiver (`ledgerlink webhooks serve`): where it listens, the public URL the
-    # services post to, and how long a redelivered event counts as a repeat
+    # services post to, and how long a delivery is remembered: a repeat within the window (a
+    # retry, or a captured delivery replayed) is acknowledged and dropped
     webhooks_host: str = "127.0.0.1"
-    webhooks_port: int = 8780
+    webhooks_port: int = Field(default=8780, ge=0, le=65535)
     webhooks_public_url: str = ""
-    webhooks_dedupe_window_seconds: float = 300.0
+    webhooks_dedupe_window_seconds: float = Field(
+        default=DEFAULT_WEBHOOK_REPLAY_WINDOW_SECONDS, gt=0
+    )
 
     # orchestration: schedules, the Infor polling interval, alerts and the UI links they carry
     sync_cron: str = "*/15 * * * *"
     reference_refresh_cron: str = "0 2 * * *"
-    infor_poll_interval_seconds: int = 60
+    infor_poll_interval_seconds: int = Field(default=60, ge=1)
     alert_webhook_url: SecretStr = SecretStr("")
     dagster_ui_url: str = "http://127.0.0.1:3000"
 
@@ -116,6 +128,37 @@ class Settings(BaseSettings):
 
     log_level: str = "INFO"
     log_format: str = "text"
+
+    @field_validator("freshbooks_api_url", "freshbooks_auth_url")
+    @classmethod
+    def _required_url(cls, value: str) -> str:
+        return _http_url(value)
+
+    @field_validator("shop_api_url", "webhooks_public_url", "dagster_ui_url")
+    @classmethod
+    def _optional_url(cls, value: str) -> str:
+        return _http_url(value) if value.strip() else value
+
+    @field_validator("alert_webhook_url")
+    @classmethod
+    def _optional_secret_url(cls, value: SecretStr) -> SecretStr:
+        if value.get_secret_value().strip():
+            _http_url(value.get_secret_value())
+        return value
+
+    @field_validator("log_level")
+    @classmethod
+    def _log_level(cls, value: str) -> str:
+        if value.strip().upper() not in LOG_LEVELS:
+            raise ValueError(f"is not a log level: use one of {', '.join(LOG_LEVELS)}")
+        return value.strip().upper()
+
+    @field_validator("log_format")
+    @classmethod
+    def _log_format(cls, value: str) -> str:
+        if value.strip().lower() not in LOG_FORMATS:
+            raise ValueError(f"is not a log format: use {' or '.join(LOG_FORMATS)}")
+        return value.strip().lower()
 
     @property
     def home(self) -> Path:
@@ -239,14 +282,101 @@ def choose_systems(settings: Settings) -> dict[str, SystemChoice]:
     return choices
 
 
+def _http_url(value: str) -> str:
+    try:
+        parts = urlsplit(value.strip())
+        parts.port  # noqa: B018 - raises ValueError on a port that is not a number
+    except ValueError:
+        parts = None
+    if parts is None or parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ValueError("is not an http(s) URL: write it as scheme://host[:port]")
+    return value.strip()
+
+
+# What a numeric setting counts, for the message that says what to write instead.
+UNITS = {
+    "freshbooks_rate_limit": "requests per second to FreshBooks",
+    "infor_rate_limit": "requests per second to Infor",
+    "shop_rate_limit": "requests per second to the shop",
+    "http_timeout_seconds": "seconds",
+    "http_max_attempts": "tries per request",
+    "http_max_total_wait_seconds": "seconds",
+    "http_backoff_base_seconds": "seconds",
+    "http_backoff_cap_seconds": "seconds",
+    "push_settle_seconds": "seconds",
+    "webhooks_port": "0 picks a free port",
+    "webhooks_dedupe_window_seconds": "seconds",
+    "infor_poll_interval_seconds": "seconds",
+}
+_NUMBER_ERRORS = ("float_parsing", "float_type", "int_parsing", "int_type", "int_from_float")
+
+
+def variable_name(field: str) -> str:
+    """The environment variable (or `.env` key) that sets `field`."""
+    info = Settings.model_fields.get(field)
+    alias = info.validation_alias if info is not None else None
+    return alias if isinstance(alias, str) else field.upper()
+
+
+def _expected(info: FieldInfo) -> str:
+    """What a numeric field accepts, in words: "a whole number from 0 to 65535"."""
+    kind = "a whole number" if info.annotation is int else "a number"
+    low = high = None
+    for rule in info.metadata:
+        if isinstance(rule, annotated_types.Gt):
+            low = f"greater than {rule.gt}"
+        elif isinstance(rule, annotated_types.Ge):
+            low = f"of at least {rule.ge}"
+        elif isinstance(rule, annotated_types.Le):
+            high = rule.le
+    if isinstance(low, str) and low.startswith("of at least") and high is not None:
+        return f"{kind} from {low.removeprefix('of at least ')} to {high}"
+    return " ".join(part for part in (kind, low) if part)
+
+
+def explain(error: ValidationError) -> str:
+    """One line per wrong setting, joined: which variable, its value, and what to write."""
+    problems = []
+    for item in error.errors():
+        field = str(item["loc"][0]) if item["loc"] else ""
+        info = Settings.model_fields.get(field)
+        if info is None:
+            problems.append(item["msg"])
+            continue
+        secret = info.annotation is SecretStr
+        shown = "(hidden)" if secret else str(item.get("input", ""))
+        default = info.default.get_secret_value() if secret else info.default
+        hint = f"default {default}" if default not in ("", None) else "or leave it empty"
+        if item["type"] == "value_error":
+            what = str(item["ctx"]["error"]) if item.get("ctx") else item["msg"]
+            problems.append(f"{variable_name(field)}={shown} {what} ({hint})")
+            continue
+        wrong = "is not a number" if item["type"] in _NUMBER_ERRORS else "is out of range"
+        unit = f"{UNITS[field]}; " if field in UNITS else ""
+        problems.append(
+            f"{variable_name(field)}={shown} {wrong}: use {_expected(info)} ({unit}{hint})"
+        )
+    return "; ".join(problems)
+
+
+def _settings(**values: Any) -> Settings:
+    try:
+        return Settings(**values)
+    except ValidationError as exc:
+        raise ConfigurationError(f"{explain(exc)}; set in the environment or .env") from None
+
+
 def load_settings(**overrides: object) -> Settings:
-    """Read settings; `<home>/sandbox.env` fills what neither the environment nor `.env` sets."""
-    base = Settings(**overrides)
+    """Read settings; `<home>/sandbox.env` fills what neither the environment nor `.env` sets.
+
+    A wrong value raises `ConfigurationError`, one line naming each variable and what it takes.
+    """
+    base = _settings(**overrides)
     sandbox_env = base.sandbox_env_file
     if not sandbox_env.exists():
         return base
     # .env wins over sandbox.env only for keys it really sets; the process environment always wins.
-    return Settings(_env_file=(sandbox_env, ".env"), **overrides)
+    return _settings(_env_file=(sandbox_env, ".env"), **overrides)
 
 
 @lru_cache(maxsize=1)
