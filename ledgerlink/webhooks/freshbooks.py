@@ -3,8 +3,14 @@
 A delivery is form-encoded ids only (name, object_id, account_id, ...), signed with the
 verifier of the callback it was sent for. It is authentic when the signature matches the
 configured `FRESHBOOKS_WEBHOOK_VERIFIER` or a verifier FreshBooks confirmed (see
-`verifiers.py`). Deliveries carry no event id, so repeats are recognised by the body's hash for
-`webhooks_dedupe_window_seconds`: a retry is dropped, a later change of the same object is not.
+`verifiers.py`).
+
+Replays. A delivery carries no event id and no timestamp, so nothing in it tells a captured
+delivery sent again from a new one; the only defence is memory. The body's hash is kept for
+WEBHOOKS_DEDUPE_WINDOW_SECONDS (30 days by default) and a body seen within that window is
+acknowledged (200, so FreshBooks stops retrying) but never queued again. The price: a second
+identical notification (same event, object and user) inside the window is dropped too; the
+change it announces still arrives with the next scheduled sync, which reads what changed.
 """
 
 from __future__ import annotations

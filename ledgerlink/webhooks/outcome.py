@@ -1,4 +1,9 @@
-"""What a delivery came to (the HTTP reply) and the in-memory counts `/healthz` reports."""
+"""What a delivery came to (the HTTP reply) and the receiver's in-memory counts of them.
+
+The counts say what the receiver refused and why, which is worth something to someone probing
+it: they stay in the process (the log when it stops, the line `webhooks serve` ends with),
+never in an unauthenticated answer.
+"""
 
 from __future__ import annotations
 
@@ -61,3 +66,12 @@ class Counters:
                 }
                 for source, results in self._results.items()
             }
+
+    def summary(self) -> str:
+        """`freshbooks 3 accepted, 1 duplicate, 0 rejected; shop ...`, for a log line."""
+        snapshot = self.snapshot()
+        return "; ".join(
+            f"{source} {counts['accepted']} accepted, {counts['duplicate']} duplicate, "
+            f"{counts['rejected']} rejected"
+            for source, counts in snapshot.items()
+        )

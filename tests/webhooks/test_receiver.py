@@ -5,14 +5,21 @@ from __future__ import annotations
 import hashlib
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime, timedelta, tzinfo
 
 import httpx
 import pytest
 from pydantic import SecretStr
-from webhook_support import freshbooks_delivery, serving, shop_delivery, stale
+from webhook_support import freshbooks_delivery, serving_app, shop_delivery, stale
 
 from ledgerlink.settings import Settings
 from ledgerlink.webhooks import Inbox
+from ledgerlink.webhooks import inbox as inbox_module
+from ledgerlink.webhooks.freshbooks import FreshBooksReceiver
+from ledgerlink.webhooks.handshake import CallbackConfirmer
+from ledgerlink.webhooks.outcome import Counters
+from ledgerlink.webhooks.verifiers import CallbackVerifiers
 
 VERIFIER = "YLN6RcfR3Q99Xxmfzz8WdJChgVjb4uZ42"
 FB, SHOP = "/webhooks/freshbooks", "/webhooks/shop"
@@ -30,9 +37,19 @@ def configured(settings: Settings) -> Settings:
 
 
 @pytest.fixture
-def client(configured: Settings) -> Iterator[httpx.Client]:
-    with serving(configured) as url, httpx.Client(base_url=url, timeout=10) as http:
-        yield http
+def receiver(configured: Settings) -> Iterator[tuple[httpx.Client, Counters]]:
+    with serving_app(configured) as (url, app), httpx.Client(base_url=url, timeout=10) as http:
+        yield http, app.state.counters
+
+
+@pytest.fixture
+def client(receiver: tuple[httpx.Client, Counters]) -> httpx.Client:
+    return receiver[0]
+
+
+@pytest.fixture
+def counters(receiver: tuple[httpx.Client, Counters]) -> Counters:
+    return receiver[1]
 
 
 def events(settings: Settings) -> list:
@@ -65,7 +82,7 @@ def test_a_signed_freshbooks_delivery_is_queued(client: httpx.Client, configured
 
 
 def test_forged_unsigned_and_tampered_freshbooks_deliveries_are_refused(
-    client: httpx.Client, configured: Settings
+    client: httpx.Client, counters: Counters, configured: Settings
 ):
     body, headers = freshbooks_delivery(VERIFIER)
     forged_body, forged = freshbooks_delivery("not-the-verifier-at-all-0123456")
@@ -81,12 +98,12 @@ def test_forged_unsigned_and_tampered_freshbooks_deliveries_are_refused(
         response = client.post(FB, content=payload, headers=sent)
         assert response.status_code == 401 and response.json() == {"error": reason}
     assert events(configured) == []
-    counts = client.get("/healthz").json()["counts"]["freshbooks"]
+    counts = counters.snapshot()["freshbooks"]
     assert counts["rejected"] == len(cases) and counts["accepted"] == 0
 
 
 def test_shop_deliveries_valid_forged_unsigned_stale_and_from_the_future(
-    client: httpx.Client, configured: Settings
+    client: httpx.Client, counters: Counters, configured: Settings
 ):
     secret = configured.shop_webhook_secret.get_secret_value()
     body, headers = shop_delivery(secret, order_id=555)
@@ -111,7 +128,7 @@ def test_shop_deliveries_valid_forged_unsigned_stale_and_from_the_future(
     assert (event.source, event.topic, event.object_id) == ("shop", "orders/create", "555")
     assert event.dedup_key == headers["X-Shopify-Event-Id"] and event.payload == body.decode()
     assert event.account_id == "ledgerlink-sandbox.myshopify.com" and event.occurred_at
-    reasons = client.get("/healthz").json()["counts"]["shop"]["rejected_reasons"]
+    reasons = counters.snapshot()["shop"]["rejected_reasons"]
     assert reasons == {
         "bad_signature": 2,
         "missing_header": 1,
@@ -121,7 +138,9 @@ def test_shop_deliveries_valid_forged_unsigned_stale_and_from_the_future(
     }
 
 
-def test_the_same_event_delivered_twice_makes_one_row(client: httpx.Client, configured: Settings):
+def test_the_same_event_delivered_twice_makes_one_row(
+    client: httpx.Client, counters: Counters, configured: Settings
+):
     secret = configured.shop_webhook_secret.get_secret_value()
     body, headers = shop_delivery(secret)
     # a retry: same event id and body, a new webhook id
@@ -136,14 +155,24 @@ def test_the_same_event_delivered_twice_makes_one_row(client: httpx.Client, conf
     assert [r.status_code for r in replies] == [200] * 4
     assert [r.json()["result"] for r in replies] == ["accepted", "duplicate"] * 2
     assert len(events(configured)) == 2
-    health = client.get("/healthz").json()
-    assert health["pending"] == 2 and health["last_id"] == 2
+    with Inbox.from_settings(configured) as inbox:
+        assert inbox.pending_count() == 2 and inbox.last_id() == 2
     for source in ("shop", "freshbooks"):
-        assert health["counts"][source]["accepted"] == 1
-        assert health["counts"][source]["duplicate"] == 1
+        assert counters.snapshot()[source]["accepted"] == 1
+        assert counters.snapshot()[source]["duplicate"] == 1
 
 
-def test_a_later_identical_freshbooks_event_gets_through_after_the_window(
+def test_healthz_tells_a_stranger_only_that_the_receiver_is_up(
+    client: httpx.Client, configured: Settings
+):
+    body, headers = freshbooks_delivery(VERIFIER)
+    client.post(FB, content=body, headers=headers)
+    client.post(FB, content=body, headers={"X-FreshBooks-Hmac-SHA256": "forged"})
+    health = client.get("/healthz")
+    assert health.status_code == 200 and health.json() == {"status": "ok"}
+
+
+def test_an_identical_freshbooks_delivery_is_a_repeat_until_the_window_ends(
     client: httpx.Client, configured: Settings
 ):
     body, headers = freshbooks_delivery(VERIFIER, "invoice.update", 77)
@@ -171,7 +200,50 @@ def test_oversized_and_malformed_bodies(client: httpx.Client, configured: Settin
 def test_without_a_shop_secret_shop_deliveries_are_refused(settings: Settings):
     bare = settings.model_copy(update={"shop_webhook_secret": SecretStr("")})
     body, headers = shop_delivery("shpss_anything")
-    with serving(bare) as url:
+    with serving_app(bare) as (url, _app):
         response = httpx.post(f"{url}{SHOP}", content=body, headers=headers)
     assert response.status_code == 503 and response.json() == {"error": "not_configured"}
     assert events(bare) == []
+
+
+def test_a_captured_freshbooks_delivery_replayed_within_thirty_days_is_not_queued(
+    settings: Settings,
+):
+    """FreshBooks deliveries carry no timestamp: only remembering them stops a replay. By
+    default a delivery is remembered for 30 days, counted from its first arrival."""
+    assert settings.webhooks_dedupe_window_seconds == 30 * 24 * 3600
+    body, headers = freshbooks_delivery(VERIFIER, "payment.create", 9001)
+    receiver = FreshBooksReceiver(
+        settings.model_copy(update={"freshbooks_webhook_verifier": SecretStr(VERIFIER)}),
+        inbox := Inbox.from_settings(settings),
+        verifiers := CallbackVerifiers(settings.inbox_path),
+        confirmer := CallbackConfirmer(settings, verifiers),
+    )
+    signature = headers["X-FreshBooks-Hmac-SHA256"]
+    first = datetime.now(UTC)
+    try:
+        with frozen_clock(first):
+            assert receiver.handle(body, signature).result == "accepted"
+        with frozen_clock(first + timedelta(days=29, hours=23)):
+            assert receiver.handle(body, signature).result == "duplicate"
+        with frozen_clock(first + timedelta(days=30, minutes=1)):
+            assert receiver.handle(body, signature).result == "accepted"
+        assert [e.object_id for e in inbox.events_after(0)] == ["9001", "9001"]
+    finally:
+        confirmer.close()
+        inbox.close()
+        verifiers.close()
+
+
+@contextmanager
+def frozen_clock(moment: datetime) -> Iterator[None]:
+    """The inbox's clock reads `moment` (the receiver passes no time of its own)."""
+
+    class Clock(datetime):
+        @classmethod
+        def now(cls, tz: tzinfo | None = None) -> datetime:  # type: ignore[override]
+            return moment.astimezone(tz) if tz else moment.replace(tzinfo=None)
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(inbox_module, "datetime", Clock)
+        yield

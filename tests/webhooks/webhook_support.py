@@ -13,6 +13,7 @@ from urllib.parse import urlencode
 
 import httpx
 from conftest import serving_in_thread
+from fastapi import FastAPI
 
 from ledgerlink.connectors.freshbooks.webhooks import SIGNATURE_HEADER
 from ledgerlink.connectors.freshbooks.webhooks import sign_webhook as sign_freshbooks
@@ -26,11 +27,20 @@ ACCOUNT_ID = "6BApk"
 
 
 @contextmanager
+def serving_app(settings: Settings) -> Iterator[tuple[str, FastAPI]]:
+    """The receiver for `settings` on a free loopback port, under uvicorn; yields its URL and
+    the app (whose `state.counters` hold what `/healthz` no longer tells strangers)."""
+    sock = bind("127.0.0.1", 0)
+    app = create_app(settings)
+    with serving_in_thread(build_server(app), sock, "receiver"):
+        yield url_of(sock), app
+
+
+@contextmanager
 def serving(settings: Settings) -> Iterator[str]:
     """The receiver for `settings` on a free loopback port, under uvicorn; yields its URL."""
-    sock = bind("127.0.0.1", 0)
-    with serving_in_thread(build_server(create_app(settings)), sock, "receiver"):
-        yield url_of(sock)
+    with serving_app(settings) as (url, _app):
+        yield url
 
 
 def freshbooks_delivery(
