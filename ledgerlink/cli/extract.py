@@ -7,9 +7,9 @@ import sys
 import typer
 from dlt.common.runtime.collector import LogCollector
 
-from ledgerlink.cli.common import run_guarded, settings, table
+from ledgerlink.cli.common import run_guarded, settings, so_far, table
 from ledgerlink.warehouse import writer_lock
-from pipelines.extract import SOURCES, extract
+from pipelines.extract import SOURCES, ExtractResult, extract, sources_to_extract
 
 # Exit codes: 0 everything loaded; 1 a source failed (the reason is printed); 3 partial: the
 # account does not serve some entities, which were skipped while every other one loaded.
@@ -36,8 +36,17 @@ def extract_command(
     progress = (
         None if quiet else LogCollector(log_period=2, logger=sys.stderr, dump_system_stats=False)
     )
+    names = sources_to_extract(config, source or None)
+    results: list[ExtractResult] = []
     with writer_lock(config, "extract", publish=False):  # one writer for every source
-        results = extract(config, source or None, full_refresh=full_refresh, progress=progress)
+        for n, name in enumerate(names):
+            loaded = [f"{r.source} ({r.total_rows} rows)" for r in results]
+            so_far(
+                f"loaded {', '.join(loaded)}" if loaded else "nothing loaded",
+                f"not finished: {', '.join(names[n:])}; `ledgerlink extract` resumes from the "
+                "last completed load",
+            )
+            results += extract(config, [name], full_refresh=full_refresh, progress=progress)
     rows = [(r.dataset, tbl, n) for r in results for tbl, n in sorted(r.rows.items())] or [
         ("-", "nothing new", 0)
     ]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from ledgerlink.cli.common import run_guarded, settings
+from ledgerlink.cli.common import run_guarded, settings, so_far
 from ledgerlink.dbt import DbtRun, run_dbt
 from ledgerlink.settings import Settings
 from ledgerlink.warehouse import connect, writer_lock
@@ -35,6 +35,7 @@ def transform_command(
 ) -> None:
     """Run `dbt build`: staging, intermediate, marts, sync models, their tests and snapshots."""
     config = settings()
+    so_far(left="models dbt finished before that are kept; `ledgerlink transform` builds the rest")
     args = ["build"]
     for selector in select or []:
         args += ["--select", selector]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from ledgerlink.cli.common import run_guarded, settings, table
+from ledgerlink.cli.common import run_guarded, settings, so_far, table
 from ledgerlink.connectors.freshbooks.client import FreshBooksClient
 from ledgerlink.connectors.shop.client import ShopClient
 from ledgerlink.errors import ConfigurationError
@@ -34,14 +34,17 @@ def serve(
 
     config = settings()
     sock = bind(host or config.webhooks_host, config.webhooks_port if port is None else port)
-    server = build_server(create_app(config))
+    receiver = create_app(config)
+    server = build_server(receiver)
     typer.echo(f"listening on {url_of(sock)} (inbox {config.inbox_path})")
     if config.system_enabled("shop") and not config.shop_webhook_secret.get_secret_value():
         typer.echo("note: SHOP_WEBHOOK_SECRET is not set, shop deliveries will be refused")
     try:
+        # Ctrl-C and SIGTERM: uvicorn finishes the deliveries in flight, then re-raises.
         server.run(sockets=[sock])
     finally:
         sock.close()
+        so_far(f"{receiver.state.counters.summary()}; accepted deliveries are in the inbox")
 
 
 @app.command()
