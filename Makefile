@@ -41,15 +41,27 @@ format: install
 
 DAGSTER_HOME_DIR := $(CURDIR)/.ledgerlink/dagster
 
+# The receiver and Dagster start as background jobs with job control on (`set -m`, off again
+# at once so bash prints no job notices), each in its own process group: Ctrl-C reaches this
+# shell and not them, and the shell stops them by pid (Dagster then shuts its webserver, daemon
+# and code server down in order instead of each dying of the same SIGINT), then whatever is
+# left in Dagster's group (a run it launched), then the sandbox.
+# Ctrl-C ends the target successfully; Dagster ending on its own ends it with its exit code.
 dev: install  ## sandbox + webhook receiver + Dagster UI on http://127.0.0.1:3000 (Ctrl-C stops all)
 	$(RUN) ledgerlink sandbox up
 	@mkdir -p $(DAGSTER_HOME_DIR) && cp dagster.yaml $(DAGSTER_HOME_DIR)/dagster.yaml
-	@$(RUN) ledgerlink webhooks serve & echo $$! > .ledgerlink/webhooks.pid; \
-	trap 'kill $$(cat .ledgerlink/webhooks.pid) 2>/dev/null; rm -f .ledgerlink/webhooks.pid; \
-	      $(RUN) ledgerlink sandbox down' EXIT; \
+	@receiver=; dagster=; \
+	stop() { trap '' INT TERM; echo "stopping the receiver, Dagster and the sandbox ..."; \
+	  kill -TERM $$dagster $$receiver 2>/dev/null; wait; \
+	  [ -z "$$dagster" ] || kill -TERM -- -$$dagster 2>/dev/null; \
+	  $(RUN) ledgerlink sandbox down; exit $$1; }; \
+	trap 'stop 0' INT TERM; \
+	set -m; $(RUN) ledgerlink webhooks serve & receiver=$$!; set +m; \
 	sleep 2; $(RUN) ledgerlink auth freshbooks --headless && \
 	$(RUN) ledgerlink webhooks register --url http://127.0.0.1:8780; \
-	DAGSTER_HOME=$(DAGSTER_HOME_DIR) $(RUN) dagster dev -m orchestration.definitions
+	set -m; DAGSTER_HOME=$(DAGSTER_HOME_DIR) $(RUN) dagster dev -m orchestration.definitions & \
+	dagster=$$!; set +m; \
+	wait $$dagster; stop $$?
 
 sandbox-up: install
 	$(RUN) ledgerlink sandbox up
