@@ -135,6 +135,8 @@ def run_guarded(command: F | None = None, *, interrupted: str | None = None) -> 
             except Exception as exc:
                 _show_traceback()
                 _fail(_unexpected_line(exc), 1)
+            finally:
+                _State.command = None  # the next run's callback sets it again
 
         return wrapper  # type: ignore[return-value]
 
