@@ -29,7 +29,7 @@ from typing import Any, TypeVar
 
 import typer
 
-from ledgerlink.auth.files import PRIVATE_FILE, private_folder
+from ledgerlink.auth.files import open_private, private_folder
 from ledgerlink.errors import LedgerlinkError
 from ledgerlink.log import configure_logging
 from ledgerlink.redaction import redact
@@ -130,8 +130,8 @@ def run_guarded(command: F | None = None, *, interrupted: str | None = None) -> 
             except OSError as exc:
                 # The machine's refusal (permission, full disk, missing folder), not a bug.
                 _show_traceback()
-                where = f" {exc.filename}" if exc.filename else ""
-                _fail(f"error: {exc.strerror or type(exc).__name__}:{where}", 1)
+                reason = exc.strerror or str(exc) or type(exc).__name__
+                _fail(f"error: {reason}{f': {exc.filename}' if exc.filename else ''}", 1)
             except Exception as exc:
                 _show_traceback()
                 _fail(_unexpected_line(exc), 1)
@@ -194,7 +194,7 @@ def _write_error_log() -> str:
     )
     try:
         private_folder(path.parent)
-        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, PRIVATE_FILE)
+        descriptor = open_private(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND)
         with os.fdopen(descriptor, "a", encoding="utf-8") as log:
             log.write(entry)
     except (OSError, LedgerlinkError) as exc:
