@@ -282,13 +282,18 @@ def choose_systems(settings: Settings) -> dict[str, SystemChoice]:
     return choices
 
 
-def _http_url(value: str) -> str:
+def is_http_url(value: str) -> bool:
+    """An absolute http(s) URL with a host, and a port that is a number if there is one."""
     try:
         parts = urlsplit(value.strip())
         parts.port  # noqa: B018 - raises ValueError on a port that is not a number
     except ValueError:
-        parts = None
-    if parts is None or parts.scheme not in ("http", "https") or not parts.hostname:
+        return False
+    return parts.scheme in ("http", "https") and bool(parts.hostname)
+
+
+def _http_url(value: str) -> str:
+    if not is_http_url(value):
         raise ValueError("is not an http(s) URL: write it as scheme://host[:port]")
     return value.strip()
 

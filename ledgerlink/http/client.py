@@ -12,7 +12,6 @@ import ipaddress
 import socket
 import time
 from collections.abc import Mapping
-from urllib.parse import urlsplit
 
 import httpx
 
@@ -26,7 +25,7 @@ from ledgerlink.http.ratelimit import TokenBucket, limiter_for_host
 from ledgerlink.http.retry import RETRY_STATUSES, RetryableStatus, RetryPolicy
 from ledgerlink.log import get_logger
 from ledgerlink.redaction import redact
-from ledgerlink.settings import Settings
+from ledgerlink.settings import Settings, is_http_url
 
 log = get_logger("ledgerlink.http")
 
@@ -51,16 +50,10 @@ def is_idempotent(request: httpx.Request) -> bool:
 
 def check_url(url: str, setting: str | None, *, example: str = "https://host") -> str:
     """`url` when it is an absolute http(s) URL; else `ConfigurationError` naming `setting`."""
-    name = setting or "the service URL"
-    try:
-        parts = urlsplit(url.strip())
-        parts.port  # noqa: B018 - raises ValueError on a port that is not a number
-    except ValueError:
-        parts = None
-    if parts is None or parts.scheme not in ("http", "https") or not parts.hostname:
+    if not is_http_url(url):
         raise ConfigurationError(
-            f"{name} is {url!r}, not an http(s) URL: write it as scheme://host[:port], "
-            f"e.g. {example}"
+            f"{setting or 'the service URL'} is {url!r}, not an http(s) URL: write it as "
+            f"scheme://host[:port], e.g. {example}"
         )
     return url
 
@@ -148,9 +141,8 @@ class PolicyTransport(httpx.BaseTransport):
                 # Never retried: the request did not leave this machine, and no wait helps.
                 netloc = request.url.netloc.decode()
                 origin = f"{request.url.scheme}://{netloc}" if netloc else str(request.url)
-                raise ServiceUnreachable(
-                    self.service.removesuffix("-oauth"), origin, reason, self.url_setting
-                ) from None
+                service = self.service.removesuffix("-oauth")  # FreshBooks, to the operator
+                raise ServiceUnreachable(service, origin, reason, self.url_setting) from None
             log.warning(
                 "http call failed",
                 extra={**fields, "error": type(exc).__name__, "ms": _ms(started)},
