@@ -12,9 +12,9 @@ import dlt
 from dlt.common.runtime.collector import LogCollector
 
 from ledgerlink.errors import (
-    AuthError,
     ConfigurationError,
     LedgerlinkError,
+    ReauthorizationRequired,
     exception_chain,
     find_in_chain,
 )
@@ -176,13 +176,14 @@ def extract(
 
 
 def extract_failure(source: str, exc: Exception) -> BaseException:
-    """What a failed load raises: a setting or a grant to fix as the connector worded it, Ctrl-C
-    as Ctrl-C (dlt turns it into a step failure), anything else as `ExtractFailed`."""
+    """What a failed load raises: a setting to fix or a grant to give again as the connector
+    worded it, Ctrl-C as Ctrl-C (dlt turns it into a step failure), anything else (an API's
+    refusal included) as `ExtractFailed`."""
     interrupt = find_in_chain(exc, KeyboardInterrupt)
     if interrupt is not None:
         return interrupt
     ours = find_in_chain(exc, LedgerlinkError)
-    if isinstance(ours, ConfigurationError | AuthError):
+    if isinstance(ours, ConfigurationError | ReauthorizationRequired):
         return ours  # already one line naming the setting or file and the fix
     return ExtractFailed(f"extract {source} failed: {root_cause(exc)}")
 
