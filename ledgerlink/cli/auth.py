@@ -85,8 +85,7 @@ LABEL = 9  # width of the labels `auth infor` prints
 @app.command()
 @run_guarded
 def infor() -> None:
-    """Check the Infor ION connection: read INFOR_IONAPI_FILE, ask ION for a token (password
-    grant with the service-account keys) and ask M3 who that account is."""
+    """Check the ION connection: the .ionapi file, a new token, and who M3 says the account is."""
     config = settings()
     with InforClient.from_settings(config) as client:
         credentials, tokens = client.credentials, client.tokens
