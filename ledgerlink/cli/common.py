@@ -136,7 +136,8 @@ def run_guarded(command: F | None = None, *, interrupted: str | None = None) -> 
                 _show_traceback()
                 _fail(_unexpected_line(exc), 1)
             finally:
-                _State.command = None  # the next run's callback sets it again
+                # Per invocation: the app's callback sets them again before the next command.
+                _State.command, _State.debug = None, False
 
         return wrapper  # type: ignore[return-value]
 
