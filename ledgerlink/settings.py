@@ -313,7 +313,11 @@ UNITS = {
     "webhooks_dedupe_window_seconds": "seconds",
     "infor_poll_interval_seconds": "seconds",
 }
-_NUMBER_ERRORS = ("float_parsing", "float_type", "int_parsing", "int_type", "int_from_float")
+_NOT_A_NUMBER = frozenset(
+    {"float_parsing", "float_type", "int_parsing", "int_type", "int_from_float"}
+    | {"decimal_parsing", "decimal_type"}
+)
+_OUT_OF_RANGE = frozenset({"greater_than", "greater_than_equal", "less_than", "less_than_equal"})
 
 
 def variable_name(field: str) -> str:
@@ -356,19 +360,34 @@ def explain(error: ValidationError) -> str:
             what = str(item["ctx"]["error"]) if item.get("ctx") else item["msg"]
             problems.append(f"{variable_name(field)}={shown} {what} ({hint})")
             continue
-        wrong = "is not a number" if item["type"] in _NUMBER_ERRORS else "is out of range"
         unit = f"{UNITS[field]}; " if field in UNITS else ""
-        problems.append(
-            f"{variable_name(field)}={shown} {wrong}: use {_expected(info)} ({unit}{hint})"
-        )
+        problems.append(f"{variable_name(field)}={shown} {_wrong(item, info)} ({unit}{hint})")
     return "; ".join(problems)
+
+
+def _wrong(item: Any, info: FieldInfo) -> str:
+    """What is wrong with one value and what to write instead, from pydantic's error type."""
+    kind, context = item["type"], item.get("ctx") or {}
+    if kind in _NOT_A_NUMBER:
+        return f"is not a number: use {_expected(info)}"
+    if kind in _OUT_OF_RANGE:
+        return f"is out of range: use {_expected(info)}"
+    if kind == "decimal_max_places":
+        return f"has too many decimals: use at most {context['decimal_places']}"
+    if kind in ("string_too_long", "string_too_short"):
+        rules = {type(r).__name__: r for r in info.metadata}
+        low = getattr(rules.get("MinLen"), "min_length", 0)
+        high = getattr(rules.get("MaxLen"), "max_length", "any number of")
+        too = "is too long" if kind == "string_too_long" else "is too short"
+        return f"{too}: use {low} to {high} characters"
+    return f"is not valid ({item['msg']})"
 
 
 def _settings(**values: Any) -> Settings:
     try:
         return Settings(**values)
     except ValidationError as exc:
-        raise ConfigurationError(f"{explain(exc)}; set in the environment or .env") from None
+        raise ConfigurationError(f"{explain(exc)}; change it in the environment or .env") from None
 
 
 def load_settings(**overrides: object) -> Settings:
