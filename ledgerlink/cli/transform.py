@@ -35,7 +35,7 @@ def transform_command(
 ) -> None:
     """Run `dbt build`: staging, intermediate, marts, sync models, their tests and snapshots."""
     config = settings()
-    so_far(left="models dbt finished before that are kept; `ledgerlink transform` builds the rest")
+    so_far(left="the models dbt finished are kept; `ledgerlink transform` runs the build again")
     args = ["build"]
     for selector in select or []:
         args += ["--select", selector]

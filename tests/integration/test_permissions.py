@@ -50,15 +50,18 @@ def test_a_new_home_the_inbox_and_the_warehouse_are_created_private(tmp_path: Pa
             assert mode(path) == 0o600, path
 
     settings = load_settings(ledgerlink_home=home)
-    with writer_lock(settings, "test"):
-        assert mode(settings.warehouse) == 0o600
-        with connect(settings, read_only=False) as con:
-            con.execute("create table t as select 1 as x")
+    with writer_lock(settings, "test"), connect(settings, read_only=False) as con:
+        con.execute("create table t as select 1 as x")
+        assert mode(settings.warehouse) == 0o600  # so from its first byte
         wal = Path(f"{settings.warehouse}.wal")
-        if wal.exists():
-            assert mode(wal) == 0o600
+        assert not wal.exists() or mode(wal) == 0o600
+        dlt_state = home / "dlt" / "pipeline" / "state.json"  # what dlt would make meanwhile
+        dlt_state.parent.mkdir(parents=True)
+        dlt_state.write_text("{}")
     assert mode(settings.warehouse) == 0o600
     assert mode(Path(f"{settings.warehouse}.lock")) == 0o600
+    assert mode(dlt_state) == 0o600 and mode(dlt_state.parent) == 0o700
+    assert os.umask(0o022) == 0o022  # the process's own umask is back once the lock is let go
 
 
 def test_an_older_install_with_loose_modes_is_tightened(tmp_path: Path):
@@ -89,8 +92,8 @@ def test_a_warehouse_outside_the_home_keeps_its_folder_and_is_private(tmp_path: 
     settings = load_settings(
         ledgerlink_home=tmp_path / ".ledgerlink", warehouse_path=shared / "books.duckdb"
     )
-    with writer_lock(settings, "test"):
-        pass
+    with writer_lock(settings, "test"), connect(settings, read_only=False) as con:
+        con.execute("create table t as select 1 as x")
     assert mode(shared) == 0o755  # the operator's folder, left as chosen
     assert mode(shared / "books.duckdb") == mode(shared / "books.duckdb.lock") == 0o600
 
