@@ -470,5 +470,5 @@ def test_ionapi_missing_key_is_named(key: str) -> None:
 def test_ionapi_empty_secret_and_bad_url() -> None:
     with pytest.raises(ConfigurationError, match="empty key 'sask'"):
         parse_ionapi({**IONAPI, "sask": " "})
-    with pytest.raises(ConfigurationError, match="'iu' must be an http"):
+    with pytest.raises(ConfigurationError, match=r"'iu' \(ION API gateway URL\) .* not an http"):
         parse_ionapi({**IONAPI, "iu": "mingle-ionapi.example.com"})
