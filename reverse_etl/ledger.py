@@ -202,6 +202,7 @@ class Ledger:
         process and a heartbeat; runs left `running` by a process that died become `crashed`."""
         self.close_dead_runs()
         run_id = f"{_now():%Y%m%dT%H%M%S}-{uuid.uuid4().hex[:8]}"
+        RUN.move("start", None, states.RUNNING, f"run {run_id}")
         now = _now()
         self.con.execute(
             "insert into ops.sync_runs (run_id, command, started_at, status, pid, host, "

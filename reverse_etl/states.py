@@ -212,6 +212,7 @@ RUN = Machine(
         ),
     ),
     (
+        Transition("start", frozenset({None}), frozenset({RUNNING})),
         Transition("finish", frozenset({RUNNING}), frozenset({SUCCEEDED, RUN_FAILED, INTERRUPTED})),
         # Set by whoever finds the run's process gone (the next push, or `ledgerlink status`).
         Transition("crash", frozenset({RUNNING}), frozenset({CRASHED})),
