@@ -38,11 +38,12 @@ def unpaced(name: str, **changes: Any) -> SyncDefinition:
 
 @dataclass(frozen=True)
 class Row:
-    """One planned create: the natural key, its payload, and the parent it waits for."""
+    """One planned row: the natural key, its payload, the parent it waits for, the operation."""
 
     natural_key: str
     payload: Mapping[str, Any]
     depends_on: str | None = None
+    operation: str = "create"
 
     def content_hash(self) -> str:
         text = "|".join(f"{k}={self.payload[k]}" for k in sorted(self.payload))
@@ -83,7 +84,7 @@ def write_plan(settings: Settings, sync: SyncDefinition, rows: Iterable[Row]) ->
                 "target": sync.target,
                 "entity": sync.entity,
                 "natural_key": row.natural_key,
-                "operation": "create",
+                "operation": row.operation,
                 "depends_on": row.depends_on,
                 "content_hash": row.content_hash(),
             }
