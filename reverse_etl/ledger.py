@@ -173,14 +173,20 @@ def crash_reason(run: Mapping[str, Any]) -> str:
 def record_state_counts(con: duckdb.DuckDBPyConnection) -> list[tuple[str, str, str, int]]:
     """(target, entity, state, records): each record (target, entity, natural key) counted once,
     in the state of its current intent, the one a plan held last."""
+    # A reader does not migrate: a ledger from before `planned_at` orders by attempts alone.
+    (has_planned_at,) = con.execute(
+        "select count(*) from information_schema.columns where table_schema = 'ops' "
+        "and table_name = 'sync_records' and column_name = 'planned_at'"
+    ).fetchone()
+    planned_at = "planned_at" if has_planned_at else "null"
     return [
         (target, entity, status, int(count))
         for target, entity, status, count in con.execute(
             "select target, entity, status, count(*) from ("
             "  select target, entity, status, row_number() over ("
             "    partition by target, entity, natural_key"
-            "    order by coalesce(planned_at, last_attempt_at, first_attempt_at) desc nulls last,"
-            "      intent_key"
+            f"    order by coalesce({planned_at}, last_attempt_at, first_attempt_at) desc"
+            "      nulls last, intent_key"
             "  ) as recency"
             "  from ops.sync_records"
             ") where recency = 1 group by all order by all"

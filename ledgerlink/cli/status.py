@@ -55,7 +55,9 @@ def _ledger(config: Settings) -> None:
             return
     typer.echo("\nlast pushes:")
     columns = ("created", "updated", "failed", "dead_lettered", "dead_letter_open", "waiting")
-    rows = [(r["run_id"], r["command"], r["status"], *(r.get(c) or 0 for c in columns)) for r in runs]
+    rows = [
+        (r["run_id"], r["command"], r["status"], *(r.get(c) or 0 for c in columns)) for r in runs
+    ]
     typer.echo(table(rows, ("run", "command", "status", *columns)) if rows else "  none")
     for run in runs:
         if run["status"] != SUCCEEDED and run.get("error"):
