@@ -106,7 +106,8 @@ alter table ops.sync_runs add column if not exists superseded integer default 0;
 """
 
 # Ledgers from before the state machine: a replayed dead letter whose record was written since
-# is resolved (it used to stay `replayed` for good).
+# is resolved (it used to stay `replayed` for good), and the intent of a discarded letter is
+# discarded (it used to stay `dead_lettered`).
 OPS_REPAIRS = f"""
 update ops.dead_letters set status = 'resolved', closed_at = coalesce(closed_at, failed_at)
 where status = 'replayed' and exists (
@@ -116,6 +117,10 @@ where status = 'replayed' and exists (
         and written.natural_key = dead_letters.natural_key
         and written.status in ({", ".join(f"'{state}'" for state in WRITTEN)})
         and written.last_attempt_at >= dead_letters.failed_at
+);
+update ops.sync_records set status = 'discarded'
+where status = 'dead_lettered' and intent_key in (
+    select intent_key from ops.dead_letters where status = 'discarded'
 );
 """
 

@@ -84,7 +84,7 @@ def plan_sync(
             action = Action.NOT_ALLOWED
         elif status in states.WRITTEN:
             action = Action.APPLIED
-        elif op.natural_key in held:
+        elif op.natural_key in held or status == states.DEAD_LETTERED:
             action = Action.DEAD_LETTER_OPEN
         elif status == states.DISCARDED:
             action = Action.DISCARDED

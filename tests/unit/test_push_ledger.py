@@ -152,3 +152,27 @@ def test_the_crosswalk_merges_what_it_learns(ledger: Ledger):
         "select freshbooks_id, infor_key, shop_id from ops.id_crosswalk where entity = 'customer'"
     ).fetchall()
     assert rows == [("7", "FB7", "55")]
+
+
+def test_a_ledger_from_before_the_state_machine_is_repaired_when_opened(ledger: Ledger, tmp_path):
+    """Older code left a discarded letter's intent dead-lettered, and a replayed letter
+    `replayed` for good after its record was written."""
+    discarded, written = dead_lettered(ledger, "FB-EXP-1"), dead_lettered(ledger, "FB-EXP-2")
+    con = ledger.con
+    con.execute(
+        "update ops.dead_letters set status = 'discarded' where intent_key = ?", [discarded.key]
+    )
+    con.execute(
+        "update ops.dead_letters set status = 'replayed' where intent_key = ?", [written.key]
+    )
+    con.execute(
+        "update ops.sync_records set status = 'created', last_attempt_at = now() + interval 1 hour "
+        "where intent_key = ?",
+        [written.key],
+    )
+    con.close()
+
+    reopened = Ledger(duckdb.connect(str(tmp_path / "warehouse.duckdb")))
+
+    assert reopened.intent(discarded.key).status == "discarded"
+    assert [d["intent_key"] for d in reopened.dead_letters("resolved")] == [written.key]
