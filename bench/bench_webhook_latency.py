@@ -229,8 +229,10 @@ def register(env: dict[str, str], url: str, settings: Settings) -> None:
 
 
 def write_instance(dagster_home: Path, dequeue_interval: int | None) -> dict:
-    """The repo's dagster.yaml, with the run queue's dequeue interval when one is given."""
+    """The repo's dagster.yaml, storing in `dagster_home`, with the run queue's dequeue interval
+    when one is given."""
     config = yaml.safe_load((REPO / "dagster.yaml").read_text())
+    config["storage"]["sqlite"]["base_dir"] = str(dagster_home)
     if dequeue_interval is not None:
         coordinator = config.setdefault("run_coordinator", {})
         coordinator.setdefault("config", {})["dequeue_interval_seconds"] = dequeue_interval

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
+import shutil
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -13,7 +15,7 @@ from typing import Any
 
 import yaml
 
-from ledgerlink.errors import LedgerlinkError
+from ledgerlink.errors import ConfigurationError, LedgerlinkError
 from ledgerlink.settings import SYSTEMS, Settings, environment_for_subprocess
 from ledgerlink.warehouse import connect, writer_lock
 
@@ -42,17 +44,64 @@ def dbt_executable() -> str:
     return str(Path(sys.executable).with_name("dbt"))
 
 
+SEEDS_DIR = PROJECT_DIR / "seeds"
+
+
+def seeds_dir(settings: Settings) -> Path:
+    """The mapping tables dbt loads: the project's seeds, with any of the same name in
+    `LEDGERLINK_MAPPINGS_DIR` in their place. They are assembled inside the project's target
+    folder, per home: dbt writes each seed's compiled SQL to `<target>/run/<project>/<its path>`,
+    so a seed path must stay relative to the project (an absolute one would be overwritten)."""
+    if settings.mappings_dir is None:
+        return SEEDS_DIR
+    source = settings.mappings_dir.resolve()
+    if not source.is_dir():
+        raise ConfigurationError(
+            f"LEDGERLINK_MAPPINGS_DIR={source} is not a folder: point it at the folder of your "
+            "mapping CSVs (named as the files in dbt_project/seeds), or unset it"
+        )
+    unknown = sorted(p.name for p in source.glob("*.csv") if not (SEEDS_DIR / p.name).exists())
+    if unknown:
+        raise ConfigurationError(
+            f"LEDGERLINK_MAPPINGS_DIR holds {', '.join(unknown)}, which is no mapping table: "
+            f"name it as one of {', '.join(sorted(p.name for p in SEEDS_DIR.glob('*.csv')))}"
+        )
+    home = hashlib.blake2b(str(settings.home).encode(), digest_size=6).hexdigest()
+    merged = PROJECT_DIR / "target" / "mappings" / home
+    merged.mkdir(parents=True, exist_ok=True)
+    for seed in (path for path in SEEDS_DIR.iterdir() if path.is_file()):  # tables and their YAML
+        replaced = seed.suffix == ".csv" and (source / seed.name).exists()
+        chosen = source / seed.name if replaced else seed
+        target = merged / seed.name
+        if not target.exists() or target.read_bytes() != chosen.read_bytes():
+            shutil.copyfile(chosen, target)
+    return merged
+
+
 def dbt_environment(settings: Settings) -> dict[str, str]:
     env = environment_for_subprocess(settings)
     env["LEDGERLINK_WAREHOUSE"] = str(settings.warehouse)
+    env["LEDGERLINK_SEEDS_DIR"] = str(seeds_dir(settings).relative_to(PROJECT_DIR))
     env["DBT_PROFILES_DIR"] = str(PROJECT_DIR)
     env["DBT_PROJECT_DIR"] = str(PROJECT_DIR)
     return env
 
 
 def dbt_vars(settings: Settings) -> dict[str, Any]:
-    """The project variables that follow from settings: which systems' models are enabled."""
-    return {"ledgerlink_systems": list(settings.systems)}
+    """The project variables that follow from settings: which systems' models are enabled, and
+    the Infor tenant's codes the sync models write."""
+    return {
+        "ledgerlink_systems": list(settings.systems),
+        "m3_company": settings.infor_cono,
+        "m3_division": settings.infor_divi,
+        "m3_facility": settings.infor_facility,
+        "m3_warehouse": settings.infor_warehouse,
+        "m3_local_currency": settings.infor_local_currency,
+        "abs100_statement_type": settings.infor_statement_type,
+        "abs100_difference_code": settings.infor_payment_difference_code,
+        "payment_difference_tolerance": str(settings.payment_difference_tolerance),
+        "gls840_interface": settings.infor_gl_interface,
+    }
 
 
 def vars_argument(settings: Settings) -> list[str]:

@@ -48,10 +48,14 @@ class ApiError(LedgerlinkError):
         self.field = field
         self.api_message = redact(message)
         self.details = details
-        where = f" (field {field})" if field else ""
-        tag = f" [{code}]" if code else ""
-        http = f"HTTP {status}: " if status else ""
-        super().__init__(f"{service}: {http}{message}{tag}{where}")
+        super().__init__(self.describe(message))
+
+    def describe(self, message: str) -> str:
+        """The one line `str(err)` gives; a connector may word it the way its API reads."""
+        where = f" (field {self.field})" if self.field else ""
+        tag = f" [{self.code}]" if self.code else ""
+        http = f"HTTP {self.status}: " if self.status else ""
+        return f"{self.service}: {http}{message}{tag}{where}"
 
 
 class NotFound(ApiError):
@@ -60,6 +64,11 @@ class NotFound(ApiError):
 
 class ValidationFailed(ApiError):
     """The API refused the input (missing or invalid fields)."""
+
+
+class Unavailable(ApiError):
+    """The API does not serve this request to this account (HTTP 403, 404 or 501 on a list, a
+    program or transaction the ERP does not offer): sending it again cannot succeed."""
 
 
 class Conflict(ApiError):

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
 from functools import lru_cache
 from pathlib import Path
 
@@ -13,6 +15,9 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 from ledgerlink.errors import ConfigurationError
 
 SANDBOX_ENV_FILE = "sandbox.env"
+# M3's GL periods are closed month by month; a quarter covers the periods still open to
+# back-dated postings in most companies.
+DEFAULT_GL_REREAD_DAYS = 92
 
 
 class Settings(BaseSettings):
@@ -55,7 +60,26 @@ class Settings(BaseSettings):
     infor_ionapi_file: Path | None = None
     infor_cono: str = "100"
     infor_divi: str = "AAA"
+    # the tenant's codes that writes use (`ledgerlink check` confirms each exists in M3)
+    infor_facility: str = "A01"
+    infor_warehouse: str = "A01"
+    infor_local_currency: str = "USD"
+    infor_statement_type: str = "1"  # ABS100MI bank statement type (BSTY) of cash receipts
+    infor_gl_interface: str = "FBEXPENSE"  # GLS850 interface (INTN) of GL journal batches
+    # a FreshBooks payment that settles an Infor invoice to within PAYMENT_DIFFERENCE_TOLERANCE
+    # (over or under, in the payment's currency) is booked whole: the invoice's open amount to
+    # AR, the difference as a statement detail with this ABS business transaction code (BLBC),
+    # which the tenant books to an account; a larger difference is held for review (0: any is)
+    payment_difference_tolerance: Decimal = Field(default=Decimal("1.00"), ge=0, decimal_places=2)
+    infor_payment_difference_code: str = Field(default="PAYDIF", min_length=1, max_length=6)
     infor_rate_limit: float = 10.0
+    # M3 history: the first load reads customer invoices and GL vouchers from this date
+    # (YYYY-MM-DD; empty: all of it), and later runs re-read GL vouchers whose accounting date
+    # lies in the last INFOR_GL_REREAD_DAYS days (vouchers are often posted back-dated)
+    infor_history_start_setting: str = Field(default="", validation_alias="INFOR_HISTORY_START")
+    infor_gl_reread_days_setting: str = Field(
+        default=str(DEFAULT_GL_REREAD_DAYS), validation_alias="INFOR_GL_REREAD_DAYS"
+    )
 
     # Shop (Shopify-style Admin REST API)
     shop_api_url: str = ""
@@ -86,6 +110,9 @@ class Settings(BaseSettings):
     infor_poll_interval_seconds: int = 60
     alert_webhook_url: SecretStr = SecretStr("")
     dagster_ui_url: str = "http://127.0.0.1:3000"
+
+    # mapping tables (CSV, named as the project's seeds) that replace the project's own ones
+    mappings_dir: Path | None = Field(default=None, validation_alias="LEDGERLINK_MAPPINGS_DIR")
 
     log_level: str = "INFO"
     log_format: str = "text"
@@ -134,6 +161,31 @@ class Settings(BaseSettings):
 
     def entity_enabled(self, system: str, entity: str) -> bool:
         return self.system_enabled(system) and f"{system}.{entity}" not in self.disabled_entities
+
+    @property
+    def infor_history_start(self) -> date | None:
+        """The first day the first M3 load reads invoices and GL vouchers from (None: all)."""
+        text = self.infor_history_start_setting.strip()
+        if not text:
+            return None
+        try:
+            return date.fromisoformat(text)
+        except ValueError:
+            raise ConfigurationError(
+                f"INFOR_HISTORY_START={text} is not a date: use YYYY-MM-DD (e.g. 2019-01-01), "
+                "or leave it empty to load all of M3's history"
+            ) from None
+
+    @property
+    def infor_gl_reread_days(self) -> int:
+        """How many days back, by accounting date, later runs read GL vouchers again."""
+        text = self.infor_gl_reread_days_setting.strip()
+        if not text.isdigit() or int(text) < 1:
+            raise ConfigurationError(
+                f"INFOR_GL_REREAD_DAYS={text} is not a number of days: use a whole number of "
+                f"at least 1 (default {DEFAULT_GL_REREAD_DAYS})"
+            )
+        return int(text)
 
     def rate_limit_for(self, service: str) -> float:
         return {

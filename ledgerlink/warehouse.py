@@ -1,27 +1,65 @@
-"""The DuckDB warehouse: where it is, and the one-writer lock every writing command takes."""
+"""The DuckDB warehouse: where it is, the one-writer lock, and the snapshot readers read.
+
+DuckDB lets one process write a file and no other process open it meanwhile, not even to read.
+So every command that writes takes one lock for its whole run (nested takes in the same process
+share it), and a second writer fails at once with "warehouse busy". Commands and pages that
+only read never open the warehouse: they read a snapshot (`ops`, `sync`, `marts` and the
+mapping tables) that the writer publishes, in one atomic rename, when it lets the lock go.
+"""
 
 from __future__ import annotations
 
 import fcntl
 import os
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import UTC, datetime
 from pathlib import Path
 
 import duckdb
 
 from ledgerlink.errors import LedgerlinkError
+from ledgerlink.log import get_logger
 from ledgerlink.settings import Settings
+
+log = get_logger("ledgerlink.warehouse")
+
+# What readers see: the ledger, the planned syncs and what they held back, the marts, mappings.
+SNAPSHOT_SCHEMAS = ("ops", "sync", "marts", "mappings")
+
+_held: dict[Path, int] = {}  # warehouse -> how deeply this process holds its lock
+_held_guard = threading.Lock()
 
 
 class WarehouseBusy(LedgerlinkError):
     """Another process is writing the warehouse (DuckDB allows one writer per file)."""
 
 
+class NoSnapshot(LedgerlinkError):
+    """Nothing has written the warehouse yet, so there is nothing to read."""
+
+
 @contextmanager
-def writer_lock(settings: Settings, purpose: str) -> Iterator[Path]:
-    """Hold the warehouse's writer lock for `purpose`, or fail at once with a clear message."""
+def writer_lock(settings: Settings, purpose: str, *, publish: bool = True) -> Iterator[Path]:
+    """Hold the warehouse's writer lock for `purpose`, or fail at once with a clear message.
+
+    A command takes it once around everything it writes; the steps inside take it again and
+    share it. When the outermost holder lets go, it publishes the readers' snapshot (unless
+    `publish` is off: raw loads change nothing readers see).
+    """
     path = settings.warehouse
+    with _held_guard:
+        depth = _held.get(path, 0)
+        if depth:
+            _held[path] = depth + 1
+    if depth:
+        try:
+            yield path
+        finally:
+            with _held_guard:
+                _held[path] -= 1
+        return
     path.parent.mkdir(parents=True, exist_ok=True)
     lock_path = path.with_name(path.name + ".lock")
     handle = open(lock_path, "a+")  # noqa: SIM115 - held for the whole block
@@ -38,7 +76,17 @@ def writer_lock(settings: Settings, purpose: str) -> Iterator[Path]:
         handle.truncate()
         handle.write(f"{purpose} (pid {os.getpid()})")
         handle.flush()
-        yield path
+        with _held_guard:
+            _held[path] = 1
+        try:
+            yield path
+        finally:
+            with _held_guard:
+                _held.pop(path, None)
+            if publish and path.exists():
+                publish_snapshot(settings, purpose)
+            handle.seek(0)
+            handle.truncate()  # no holder's name left behind
     finally:
         handle.close()
 
@@ -46,3 +94,56 @@ def writer_lock(settings: Settings, purpose: str) -> Iterator[Path]:
 def connect(settings: Settings, *, read_only: bool = True) -> duckdb.DuckDBPyConnection:
     """A connection to the warehouse; close it before dlt or dbt need the file."""
     return duckdb.connect(str(settings.warehouse), read_only=read_only)
+
+
+def snapshot_path(settings: Settings) -> Path:
+    return settings.warehouse.with_name(settings.warehouse.stem + ".snapshot.duckdb")
+
+
+def publish_snapshot(settings: Settings, purpose: str = "") -> None:
+    """Copy what readers see into a new file and put it in place of the last one in one rename.
+    A failure is logged, never raised: the command that wrote has done its work."""
+    target = snapshot_path(settings)
+    building = target.with_name(target.name + ".building")
+    building.unlink(missing_ok=True)
+    try:
+        with duckdb.connect(str(building)) as con:
+            con.execute(f"attach '{settings.warehouse}' as written (read_only)")
+            tables = con.execute(
+                "select schema_name, table_name from duckdb_tables() "
+                "where database_name = 'written' and schema_name in "
+                f"({', '.join(repr(s) for s in SNAPSHOT_SCHEMAS)})"
+            ).fetchall()
+            for schema in sorted({schema for schema, _ in tables}):
+                con.execute(f'create schema "{schema}"')
+            for schema, table in tables:
+                con.execute(
+                    f'create table "{schema}"."{table}" as '
+                    f'select * from written."{schema}"."{table}"'
+                )
+            con.execute(
+                "create table snapshot_info as select ?::timestamptz as published_at, "
+                "?::varchar as published_by",
+                [datetime.now(UTC), purpose],
+            )
+            con.execute("detach written")
+        os.chmod(building, 0o600)
+        building.replace(target)
+    except (duckdb.Error, OSError) as exc:
+        building.unlink(missing_ok=True)
+        log.warning(f"the readers' snapshot was not refreshed: {exc}")
+
+
+@contextmanager
+def read_snapshot(settings: Settings) -> Iterator[tuple[duckdb.DuckDBPyConnection, datetime]]:
+    """The last published snapshot, read-only, and when it was published. Never waits for a
+    writer and never keeps one from starting."""
+    path = snapshot_path(settings)
+    if not path.exists():
+        raise NoSnapshot(
+            f"nothing to show yet: no command has written {settings.warehouse} (run "
+            "`ledgerlink sync`, or `make demo` for the sandbox)"
+        )
+    with duckdb.connect(str(path), read_only=True) as con:
+        (published_at,) = con.execute("select published_at from snapshot_info").fetchone()
+        yield con, published_at

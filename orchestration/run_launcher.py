@@ -30,12 +30,17 @@ from pathlib import Path
 from typing import Any
 
 from dagster import Array, DefaultRunLauncher, Field, Noneable
+from dagster import __version__ as dagster_version
 from dagster._core.code_pointer import ModuleCodePointer, PackageCodePointer
 from dagster._core.launcher.base import LaunchRunContext
 from dagster._grpc.impl import start_run_in_subprocess
 from dagster._grpc.types import ExecuteExternalJobArgs
 from dagster._serdes import serialize_value
 from dagster._utils.hosted_user_process import recon_job_from_origin
+
+from ledgerlink.log import get_logger
+
+log = get_logger("ledgerlink.orchestration")
 
 PID_TAG = "ledgerlink/run_worker_pid"
 # What the fork server's code depends on; a change in any of these restarts it.
@@ -83,6 +88,12 @@ def _watched_files(roots: list[Path]) -> Iterator[Path]:
                     yield Path(folder, name)
 
 
+# The Dagster release whose private run-launch functions this launcher was written and tested
+# against (tests/orchestration/test_run_launcher.py pins it). On any other release it steps
+# aside for Dagster's own launcher, and says so, rather than guess at changed internals.
+TESTED_DAGSTER_VERSION = "1.13.27"
+
+
 class WarmRunLauncher(DefaultRunLauncher):
     """Launches runs in processes forked from a fork server that has the code loaded."""
 
@@ -112,6 +123,13 @@ class WarmRunLauncher(DefaultRunLauncher):
         run = context.dagster_run
         origin = run.job_code_origin
         pointer = origin.repository_origin.code_pointer if origin else None
+        if dagster_version != TESTED_DAGSTER_VERSION:
+            log.warning(
+                f"warm run launcher: Dagster {dagster_version} is not the tested "
+                f"{TESTED_DAGSTER_VERSION}; runs start in fresh processes (Dagster's own launcher)"
+            )
+            super().launch_run(context)
+            return
         if origin is None or not isinstance(pointer, (ModuleCodePointer, PackageCodePointer)):
             super().launch_run(context)
             return

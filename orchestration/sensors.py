@@ -155,8 +155,9 @@ def infor_changes_sensor(settings_factory: SettingsFactory = load_settings) -> S
             return SkipReason(f"Infor M3 not reachable: {exc}")
         selection = affected_assets(context, [AssetKey(["raw_infor", t]) for t in changed])
         if not selection:
+            what = f"only {', '.join(changed)}, which is not loaded," if changed else "nothing"
             return SensorResult(
-                skip_reason=f"nothing loaded changed in M3 since {previous}", cursor=json.dumps(now)
+                skip_reason=f"{what} changed in M3 since {previous}", cursor=json.dumps(now)
             )
         request = RunRequest(
             run_key=f"infor-{now}",

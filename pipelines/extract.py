@@ -11,49 +11,94 @@ from typing import Any
 import dlt
 from dlt.common.runtime.collector import LogCollector
 
-from ledgerlink.errors import LedgerlinkError
+from ledgerlink.errors import ConfigurationError, LedgerlinkError
 from ledgerlink.settings import Settings
 from ledgerlink.warehouse import writer_lock
+from pipelines.entities import PARENTS, check_disabled_entities, enabled_entities
+from pipelines.skipping import Skipped
 
-SourceFactory = Callable[..., Any]  # (settings, client_factory=None) -> dlt source
+SourceFactory = Callable[..., Any]  # (settings, client_factory=None, skipped=None) -> dlt source
 
 
-def _freshbooks(settings: Settings, client_factory: Any = None) -> Any:
+def _freshbooks(
+    settings: Settings, client_factory: Any = None, skipped: Skipped | None = None
+) -> Any:
     from pipelines.freshbooks import make_source
 
-    return make_source(settings, client_factory)
+    entities = enabled_entities(settings, "freshbooks")
+    return make_source(settings, client_factory, entities=entities, skipped=skipped)
 
 
-def _infor(settings: Settings, client_factory: Any = None) -> Any:
+def _infor(settings: Settings, client_factory: Any = None, skipped: Skipped | None = None) -> Any:
     from pipelines.infor import make_source
 
-    return make_source(settings, client_factory)
+    entities = enabled_entities(settings, "infor")
+    return make_source(settings, client_factory, entities=entities, skipped=skipped)
 
 
-def _shop(settings: Settings, client_factory: Any = None) -> Any:
+def _shop(settings: Settings, client_factory: Any = None, skipped: Skipped | None = None) -> Any:
     from pipelines.shop import make_source
 
-    return make_source(settings, client_factory)
+    entities = enabled_entities(settings, "shop")
+    return make_source(settings, client_factory, entities=entities, skipped=skipped)
 
 
+# Each builds a fresh dlt source of the entities LEDGERLINK_DISABLED_ENTITIES leaves on.
 SOURCES: dict[str, SourceFactory] = {"freshbooks": _freshbooks, "infor": _infor, "shop": _shop}
 
 
 @dataclass
 class ExtractResult:
+    """One source's load: rows per table, and the entities the account did not serve
+    (`skipped`: entity -> the API's reason), which the next run asks for again."""
+
     source: str
     dataset: str
     seconds: float
     rows: dict[str, int] = field(default_factory=dict)
     load_id: str | None = None
+    skipped: dict[str, str] = field(default_factory=dict)
 
     @property
     def total_rows(self) -> int:
         return sum(self.rows.values())
 
+    @property
+    def partial(self) -> bool:
+        """Some entities were skipped; the others loaded."""
+        return bool(self.skipped)
+
 
 class ExtractFailed(LedgerlinkError):
     """A source could not be loaded; the message says which and why."""
+
+
+def sources_to_extract(settings: Settings, requested: list[str] | None = None) -> list[str]:
+    """The sources a run loads: those asked for, else every system this deployment connects.
+
+    Asking for a system that is off is a setting to change, said in one line.
+    """
+    check_disabled_entities(settings)
+    if not requested:
+        return [name for name in settings.systems if name in SOURCES]
+    for name in requested:
+        if name not in SOURCES:
+            raise ExtractFailed(f"unknown source {name!r}; choose from {', '.join(SOURCES)}")
+        if not settings.system_enabled(name):
+            raise ConfigurationError(_off_reason(settings, name))
+    return list(dict.fromkeys(requested))
+
+
+def _off_reason(settings: Settings, name: str) -> str:
+    reason = settings.system_choices()[name].reason
+    if settings.systems_setting.strip():
+        return (
+            f"{name} is off: {reason} leaves it out; add {name} to LEDGERLINK_SYSTEMS to extract it"
+        )
+    return (
+        f"{name} is off ({reason}): fill SHOP_API_URL and SHOP_ACCESS_TOKEN to extract it, "
+        f"or leave out --source {name}"
+    )
 
 
 def pipeline_for(settings: Settings, source: str, progress: Any = None) -> dlt.Pipeline:
@@ -79,24 +124,36 @@ def extract(
 ) -> list[ExtractResult]:
     """Load each source incrementally (or rebuild it with `full_refresh`), one after another.
 
-    Each source has its own pipeline and state, so a full refresh of one leaves the others'
-    cursors alone.
+    `sources` defaults to the systems this deployment connects (`settings.systems`). Each
+    source has its own pipeline and state, so a full refresh of one leaves the others'
+    cursors alone. An entity the account does not serve is skipped (`ExtractResult.skipped`);
+    a source that serves none of its entities fails.
     """
     results = []
-    for name in sources or list(SOURCES):
-        if name not in SOURCES:
-            raise ExtractFailed(f"unknown source {name!r}; choose from {', '.join(SOURCES)}")
+    for name in sources_to_extract(settings, sources):
         started = time.perf_counter()
         pipeline = pipeline_for(settings, name, progress)
-        with writer_lock(settings, f"extract {name}"):
+        skipped = Skipped(name)
+        with writer_lock(settings, f"extract {name}", publish=False):
             try:
+                source = SOURCES[name](settings, skipped=skipped)
                 info = pipeline.run(
-                    SOURCES[name](settings),
+                    source,
                     loader_file_format="parquet",
                     refresh="drop_sources" if full_refresh else None,
                 )
+            except ConfigurationError:
+                raise  # already one line naming the setting and the fix
             except Exception as exc:  # dlt wraps every step failure in its own exception types
                 raise ExtractFailed(f"extract {name} failed: {root_cause(exc)}") from exc
+        enabled = enabled_entities(settings, name)
+        skipped.skip_dependents(PARENTS[name], enabled)
+        if skipped and set(enabled) <= set(skipped.reasons):
+            first = next(iter(skipped.reasons.values()))
+            raise ExtractFailed(
+                f"extract {name} failed: the account serves none of its entities ({first}); "
+                "check the credentials' permissions"
+            )
         rows = pipeline.last_trace.last_normalize_info.row_counts if pipeline.last_trace else {}
         results.append(
             ExtractResult(
@@ -105,6 +162,7 @@ def extract(
                 seconds=time.perf_counter() - started,
                 rows={t: n for t, n in rows.items() if not t.startswith("_dlt")},
                 load_id=info.loads_ids[-1] if info.loads_ids else None,
+                skipped=dict(skipped.reasons),
             )
         )
     return results

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import argparse
+import json
 from pathlib import Path
 
-from sandbox.runner import available_emulators, serve
+from sandbox.options import SandboxOptions
+from sandbox.runner import serve
 
 
 def main() -> None:
@@ -16,13 +18,13 @@ def main() -> None:
     run.add_argument("--seed", type=int, default=42)
     run.add_argument("--scale", type=float, default=1.0)
     run.add_argument("--ready-file", type=Path, required=True)
-    run.add_argument("--emulator", action="append", dest="emulators")
+    run.add_argument("--options", default="{}", help="SandboxOptions as JSON (default world)")
     args = parser.parse_args()
     serve(
         args.data_dir,
         seed=args.seed,
         scale=args.scale,
-        names=args.emulators or available_emulators(),
+        options=SandboxOptions.from_dict(json.loads(args.options)),
         ready_file=args.ready_file,
     )
 

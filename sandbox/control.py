@@ -43,6 +43,7 @@ def control_router(emulator: Emulator) -> APIRouter:
             "ok": True,
             "seed": emulator.ctx.seed,
             "scale": emulator.ctx.scale,
+            "profile": emulator.ctx.options.profile,
         }
 
     @router.post("/reset")

@@ -14,19 +14,22 @@ from sandbox.clock import SandboxClock
 from sandbox.database import Database
 from sandbox.faults import FaultInjector
 from sandbox.generator import World
+from sandbox.options import SandboxOptions
 
 
 @dataclass
 class SandboxContext:
-    """Shared by the emulators of one sandbox process: data folder, clock, seed and scale."""
+    """Shared by the emulators of one sandbox process: data folder, clock, seed, scale and the
+    options that make this sandbox a variant of the default world."""
 
     data_dir: Path
     seed: int = 42
     scale: float = 1.0
+    options: SandboxOptions = field(default_factory=SandboxOptions)
     clock: SandboxClock = field(default_factory=SandboxClock)
 
     def world(self) -> World:
-        return World(seed=self.seed, scale=self.scale)
+        return World(seed=self.seed, scale=self.scale, options=self.options)
 
 
 class Emulator(ABC):
@@ -38,7 +41,12 @@ class Emulator(ABC):
         self.ctx = ctx
         self.db = Database(ctx.data_dir / f"{self.name}.sqlite")
         self.base_url = ""  # known once the server is bound
-        self.faults = FaultInjector(None, seed=ctx.seed, error_body=self.error_body)
+        self.faults = FaultInjector(
+            None,
+            seed=ctx.seed,
+            error_body=self.error_body,
+            latency_seconds=ctx.options.latency_ms / 1000,
+        )
 
     # --- to implement -------------------------------------------------------------------------
     @abstractmethod
@@ -62,14 +70,12 @@ class Emulator(ABC):
 
     # --- provided ------------------------------------------------------------------------------
     def ensure_loaded(self) -> None:
-        """Load the world unless the database already holds this seed and scale."""
+        """Load the world unless the database already holds this seed, scale and options."""
         self.db.execute(
             "create table if not exists sandbox_meta (key text primary key, value text)"
         )
-        stamp = json.dumps({"seed": self.ctx.seed, "scale": self.ctx.scale, "v": self.data_version})
-        if self.db.scalar("select value from sandbox_meta where key = 'world'") != stamp:
-            self.load(self.ctx.world())
-            self.db.execute("insert or replace into sandbox_meta values ('world', ?)", (stamp,))
+        if self.db.scalar("select value from sandbox_meta where key = 'world'") != self._stamp():
+            self._load()
 
     def reset(self, seed: int | None = None, scale: float | None = None) -> None:
         if seed is not None:
@@ -77,9 +83,21 @@ class Emulator(ABC):
         if scale is not None:
             self.ctx.scale = scale
         self.faults.clear()
+        self._load()
+
+    def _stamp(self) -> str:
+        return json.dumps(
+            {
+                "seed": self.ctx.seed,
+                "scale": self.ctx.scale,
+                "options": self.ctx.options.stamp(),
+                "v": self.data_version,
+            }
+        )
+
+    def _load(self) -> None:
         self.load(self.ctx.world())
-        stamp = json.dumps({"seed": self.ctx.seed, "scale": self.ctx.scale, "v": self.data_version})
-        self.db.execute("insert or replace into sandbox_meta values ('world', ?)", (stamp,))
+        self.db.execute("insert or replace into sandbox_meta values ('world', ?)", (self._stamp(),))
 
     data_version: ClassVar[int] = 1  # bump when `load` changes, so stale databases reload
 

@@ -3,7 +3,8 @@
 Rules answer matching requests with an error status (429 with `Retry-After`, 5xx), delay them,
 or drop the connection without an answer; each fires by probability (`rate`) or for the next
 `count` matches after `skip` (a script). A server-side rate limit answers 429 like a real API.
-Paths under `/_sandbox/` are never faulted, so tests can always reach the controls.
+A fixed latency delays every answer, as a distant API would, without holding up the others.
+Paths under `/_sandbox/` are never faulted or delayed, so tests can always reach the controls.
 """
 
 from __future__ import annotations
@@ -105,10 +106,16 @@ class FaultInjector:
     """ASGI middleware; `rules`, `rate_limit` and `stats` are changed through the control routes."""
 
     def __init__(
-        self, app: Any, *, seed: int = 0, error_body: ErrorBody = default_error_body
+        self,
+        app: Any,
+        *,
+        seed: int = 0,
+        error_body: ErrorBody = default_error_body,
+        latency_seconds: float = 0.0,
     ) -> None:
         self.app = app
         self.error_body = error_body
+        self.latency_seconds = latency_seconds
         self.rate_limit = ServerRateLimit()
         self._rules: list[_ArmedRule] = []
         self._seed = seed
@@ -140,6 +147,8 @@ class FaultInjector:
             return
         method, path = scope["method"], scope["path"]
         self.stats["requests"] += 1
+        if self.latency_seconds:
+            await asyncio.sleep(self.latency_seconds)  # yields: other requests keep flowing
         with self._lock:
             wait = self.rate_limit.take()
             fired = next(

@@ -1,22 +1,26 @@
 """The deterministic world every emulator is seeded from.
 
-One `World(seed, scale)` describes the businesses behind all three systems: companies and their
-contacts, products, sales (invoices with lines and payments), expenses, and which companies the
-ERP knows under other ids and spellings. Emulators project it into their own shapes. Large
-collections are generated lazily, record by record from `(seed, kind, index)`, so 100,000
-invoices never sit in memory at once.
+One `World(seed, scale, options)` describes the businesses behind all three systems: companies
+and their contacts, products, sales (invoices with lines, taxes and payments), expenses, and which
+companies the ERP knows under other ids and spellings. Emulators project it into their own
+shapes. Large collections are generated lazily, record by record from `(seed, kind, index)`, so
+100,000 invoices never sit in memory at once. The options decide how many years the history
+spans and how invoice lines are taxed; the default options give the one-year world.
 """
 
 from __future__ import annotations
 
 import random
-from collections.abc import Iterator
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from functools import cached_property
 
+from sandbox.options import SandboxOptions
+
 CENT = Decimal("0.01")
+ZERO = Decimal("0.00")
 
 FIRST_NAMES = [
     "Avery",
@@ -243,6 +247,35 @@ SERVICES = (
 )
 
 
+@dataclass(frozen=True)
+class TaxRate:
+    """A tax as an invoice line carries it: its name, percent and registration number."""
+
+    name: str
+    percent: Decimal
+    number: str | None = None
+
+
+HST = TaxRate("HST", Decimal("13"), "RT0001")
+GST = TaxRate("GST", Decimal("5"), "RT0001")
+SALES_TAX = TaxRate("Sales Tax", Decimal("8.25"))
+STANDARD_TAXES = (HST, GST, SALES_TAX)
+# What a client's province or state charges, when invoices are taxed per jurisdiction.
+REGION_TAXES: dict[str, tuple[TaxRate, ...]] = {
+    "ON": (HST,),
+    "NS": (TaxRate("HST NS", Decimal("15"), "RT0001"),),
+    "BC": (GST, TaxRate("PST", Decimal("7"), "PST-1234-5678")),
+    "TX": (SALES_TAX,),
+    "OR": (),  # Oregon has no sales tax
+    "WA": (TaxRate("WA Sales Tax", Decimal("6.5")),),
+    "CO": (TaxRate("CO Sales Tax", Decimal("2.9")),),
+    "MA": (TaxRate("MA Sales Tax", Decimal("6.25")),),
+    "IL": (TaxRate("IL Sales Tax", Decimal("6.25")),),
+    "GA": (TaxRate("GA Sales Tax", Decimal("4")),),
+}
+EXPENSE_TAX_PERCENTS = ("0", "5", "8.25", "13")
+
+
 def _money(value: float) -> Decimal:
     return Decimal(str(value)).quantize(CENT)
 
@@ -270,9 +303,11 @@ class Company:
     infor_customer_number: str  # CUNO when the ERP knows the company
     infor_name: str  # the ERP's spelling: upper case, legal suffix spelled out, at most 36 chars
 
+    is_person: bool = False  # a person, not a business: no organization name
+
     @property
     def organization(self) -> str:
-        return f"{self.name} {self.legal_suffix}"
+        return "" if self.is_person else f"{self.name} {self.legal_suffix}"
 
 
 @dataclass(frozen=True)
@@ -292,10 +327,20 @@ class SaleLine:
     description: str
     quantity: Decimal
     unit_price: Decimal
+    taxes: tuple[TaxRate, ...] = ()  # at most two, as a FreshBooks line holds them
 
     @property
     def amount(self) -> Decimal:
         return (self.quantity * self.unit_price).quantize(CENT)
+
+
+def sale_tax(lines: tuple[SaleLine, ...] | list[SaleLine]) -> Decimal:
+    """Each tax on the sum of the lines it applies to, rounded once, as the invoice shows it."""
+    bases: dict[TaxRate, Decimal] = {}
+    for line in lines:
+        for tax in line.taxes:
+            bases[tax] = bases.get(tax, ZERO) + line.amount
+    return sum(((base * tax.percent / 100).quantize(CENT) for tax, base in bases.items()), ZERO)
 
 
 @dataclass(frozen=True)
@@ -321,7 +366,6 @@ class Sale:
     due_on: date
     currency: str
     lines: tuple[SaleLine, ...]
-    tax_percent: Decimal
     sent: bool
     payments: tuple[Payment, ...]
     created_at: datetime
@@ -334,7 +378,7 @@ class Sale:
 
     @property
     def tax(self) -> Decimal:
-        return (self.subtotal * self.tax_percent / 100).quantize(CENT)
+        return sale_tax(self.lines)
 
     @property
     def total(self) -> Decimal:
@@ -363,24 +407,34 @@ class Expense:
 
 @dataclass
 class World:
-    """Everything the sandboxes know, derived from `seed` and `scale` alone."""
+    """Everything the sandboxes know, derived from `seed`, `scale` and `options` alone."""
 
     seed: int = 42
     scale: float = 1.0
     anchor: datetime = field(default=datetime(2026, 1, 5, 14, 0, 0))  # naive UTC
+    options: SandboxOptions = field(default_factory=SandboxOptions)
 
-    # --- sizes -------------------------------------------------------------------------------
+    # --- sizes and span ------------------------------------------------------------------------
+    @property
+    def history_years(self) -> int:
+        return self.options.history_years
+
+    @property
+    def extra_history(self) -> timedelta:
+        """How much further back than one year the history reaches; master data predates it."""
+        return timedelta(days=365 * (self.history_years - 1))
+
     @property
     def company_count(self) -> int:
         return max(12, round(30 * self.scale**0.75))
 
     @property
     def invoice_count(self) -> int:
-        return max(20, round(200 * self.scale))
+        return max(20, round(200 * self.scale)) * self.history_years
 
     @property
     def expense_count(self) -> int:
-        return max(10, round(60 * self.scale))
+        return max(10, round(60 * self.scale)) * self.history_years
 
     @property
     def product_count(self) -> int:
@@ -417,11 +471,24 @@ class World:
         first, last = rng.choice(FIRST_NAMES), rng.choice(LAST_NAMES)
         city, region, country, postal_prefix = rng.choice(CITIES)
         domain = name.lower().replace(" ", "") + (".ca" if country == "CA" else ".com")
-        in_freshbooks = i % 7 != 6  # a few companies exist only in the ERP
-        in_infor = i % 3 != 2  # about two thirds are already ERP customers
         infor_suffix = {"Inc.": "INCORPORATED", "Ltd.": "LIMITED", "Co.": "COMPANY"}.get(
             suffix, suffix.upper().rstrip(".")
         )
+        # drawn in this order, so every seed keeps its world
+        phone = f"+1-555-{rng.randint(100, 999)}-{rng.randint(1000, 9999)}"
+        street = f"{rng.randint(1, 9999)} {rng.choice(STREETS)} St"
+        postal_code = (
+            f"{postal_prefix}{rng.randint(10, 99)}"
+            if country == "US"
+            else f"{postal_prefix} {rng.randint(1, 9)}A{rng.randint(1, 9)}"
+        )
+        client_type = rng.choice(CLIENT_TYPES)
+        tax_number = f"{rng.randint(10, 99)}-{rng.randint(1000000, 9999999)}"
+        minutes = rng.randint(0, 600)
+        # People buying for themselves are clients without an organization, new to the ERP.
+        is_person = self.options.person_clients and client_type == "Individual"
+        in_freshbooks = i % 7 != 6 or is_person  # a few companies exist only in the ERP
+        in_infor = i % 3 != 2 and not is_person  # about two thirds are already ERP customers
         return Company(
             index=i,
             name=name,
@@ -429,22 +496,23 @@ class World:
             first_name=first,
             last_name=last,
             email=f"{first.lower()}.{last.lower()}@{domain}",
-            phone=f"+1-555-{rng.randint(100, 999)}-{rng.randint(1000, 9999)}",
-            street=f"{rng.randint(1, 9999)} {rng.choice(STREETS)} St",
+            phone=phone,
+            street=street,
             city=city,
             region=region,
             country=country,
-            postal_code=f"{postal_prefix}{rng.randint(10, 99)}"
-            if country == "US"
-            else f"{postal_prefix} {rng.randint(1, 9)}A{rng.randint(1, 9)}",
+            postal_code=postal_code,
             currency="CAD" if country == "CA" else "USD",
-            client_type=rng.choice(CLIENT_TYPES),
-            tax_number=f"{rng.randint(10, 99)}-{rng.randint(1000000, 9999999)}",
-            created_at=self.anchor - timedelta(days=400 - i % 300, minutes=rng.randint(0, 600)),
+            client_type=client_type,
+            tax_number=tax_number,
+            created_at=self.anchor
+            - self.extra_history
+            - timedelta(days=400 - i % 300, minutes=minutes),
             in_freshbooks=in_freshbooks,
             in_infor=in_infor,
             infor_customer_number=f"C{100000 + i:06d}" if in_infor else "",
             infor_name=f"{name} {infor_suffix}".upper()[:36],
+            is_person=is_person,
         )
 
     @cached_property
@@ -476,6 +544,22 @@ class World:
             )
         return tuple(products)
 
+    @cached_property
+    def taxes(self) -> tuple[TaxRate, ...]:
+        """The account's taxes: none when it has none, more when invoices are taxed by region."""
+        if self.options.is_empty("freshbooks.taxes"):
+            return ()
+        regional = (tax for taxes in REGION_TAXES.values() for tax in taxes)
+        return tuple(dict.fromkeys((*STANDARD_TAXES, *(regional if self.options.taxed else ()))))
+
+    @cached_property
+    def _line_taxes(self) -> Callable[[Company, Product], tuple[TaxRate, ...]]:
+        """How a sale line is taxed: not at all, by the client's region and the product, or
+        (the default) at the client's country rate on every line."""
+        if self.options.untaxed_lines:
+            return _untaxed
+        return _regional_taxes if self.options.taxed else _country_rate
+
     @property
     def expense_categories(self) -> tuple[str, ...]:
         return (*EXPENSE_CATEGORIES, UNMAPPED_EXPENSE_CATEGORY)
@@ -491,29 +575,27 @@ class World:
         rng = self._rng("sale", i)
         customers = self._freshbooks_company_indexes
         company = self.companies[customers[rng.randrange(len(customers))]]
-        # Spread issue dates over the year before the anchor, oldest first.
-        issued = (self.anchor - timedelta(days=365 * (1 - i / self.invoice_count))).date()
+        # Spread issue dates over the history before the anchor, oldest first.
+        span_days = 365 * self.history_years
+        issued = (self.anchor - timedelta(days=span_days * (1 - i / self.invoice_count))).date()
         lines = []
         for _ in range(rng.choice((1, 1, 2, 2, 3, 4))):
             product = self.products[rng.randrange(len(self.products))]
             qty = Decimal(rng.choice((1, 1, 2, 3, 5, 10, 12)))
+            taxes = self._line_taxes(company, product)
             lines.append(
-                SaleLine(product.sku, product.name, product.description, qty, product.unit_price)
+                SaleLine(
+                    product.sku, product.name, product.description, qty, product.unit_price, taxes
+                )
             )
         if i == self.invoice_count // 2:
             # Planted problem: an outlier amount, two orders of magnitude above the rest.
-            lines[0] = SaleLine(
-                lines[0].sku,
-                lines[0].name,
-                lines[0].description,
-                Decimal(900),
-                lines[0].unit_price * 10,
-            )
-        tax_percent = Decimal("13") if company.country == "CA" else Decimal("8.25")
+            first = lines[0]
+            lines[0] = replace(first, quantity=Decimal(900), unit_price=first.unit_price * 10)
         age_days = (self.anchor.date() - issued).days
         sent = age_days > 3
         payments: list[Payment] = []
-        sale_total = self._total(lines, tax_percent)
+        sale_total = self._total(lines)
         if sent and age_days > 20:
             roll = rng.random()
             gateway = rng.choice(GATEWAYS)
@@ -539,7 +621,6 @@ class World:
             due_on=issued + timedelta(days=rng.choice((15, 30, 30, 45))),
             currency=company.currency,
             lines=tuple(lines),
-            tax_percent=tax_percent,
             sent=sent,
             payments=tuple(payments),
             created_at=created,
@@ -548,9 +629,8 @@ class World:
         )
 
     @staticmethod
-    def _total(lines: list[SaleLine], tax_percent: Decimal) -> Decimal:
-        subtotal = sum((line.amount for line in lines), Decimal("0.00"))
-        return subtotal + (subtotal * tax_percent / 100).quantize(CENT)
+    def _total(lines: list[SaleLine]) -> Decimal:
+        return sum((line.amount for line in lines), ZERO) + sale_tax(lines)
 
     @cached_property
     def _freshbooks_company_indexes(self) -> list[int]:
@@ -562,11 +642,11 @@ class World:
 
     def expense(self, i: int) -> Expense:
         rng = self._rng("expense", i)
-        spent = (self.anchor - timedelta(days=rng.randint(1, 365))).date()
+        spent = (self.anchor - timedelta(days=rng.randint(1, 365 * self.history_years))).date()
         # Planted problem: one expense in a category no mapping knows.
         category = UNMAPPED_EXPENSE_CATEGORY if i == 7 else rng.choice(EXPENSE_CATEGORIES)
         amount = _money(rng.uniform(8, 1800))
-        tax_percent = Decimal(rng.choice(("0", "5", "8.25", "13")))
+        tax_percent = self._expense_tax(rng.choice(EXPENSE_TAX_PERCENTS))
         billable = rng.random() < 0.2
         customers = self._freshbooks_company_indexes
         created = datetime.combine(spent, datetime.min.time()) + timedelta(
@@ -587,6 +667,25 @@ class World:
             updated_at=min(created + timedelta(days=rng.randint(0, 3)), self.anchor),
         )
 
+    def _expense_tax(self, drawn: str) -> Decimal:
+        """The drawn percent, or none when the account has no taxes to record it under."""
+        return Decimal(drawn) if self.taxes else Decimal("0")
+
     def iter_expenses(self) -> Iterator[Expense]:
         for i in range(self.expense_count):
             yield self.expense(i)
+
+
+# --- how sale lines are taxed -------------------------------------------------------------------
+def _untaxed(company: Company, product: Product) -> tuple[TaxRate, ...]:
+    return ()
+
+
+def _country_rate(company: Company, product: Product) -> tuple[TaxRate, ...]:
+    """One tax on every line: HST for Canadian clients, sales tax for the others."""
+    return (HST,) if company.country == "CA" else (SALES_TAX,)
+
+
+def _regional_taxes(company: Company, product: Product) -> tuple[TaxRate, ...]:
+    """The client's province or state taxes, on the products that are taxable."""
+    return REGION_TAXES[company.region] if product.taxable else ()

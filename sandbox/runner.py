@@ -2,7 +2,9 @@
 
 `start` launches one background process (`python -m sandbox serve`) that binds a free port per
 emulator, seeds each from the shared world, and reports its addresses in a ready file; `start`
-then writes `<home>/sandbox.env`, which every ledgerlink command reads.
+then writes `<home>/sandbox.env`, which every ledgerlink command reads. `SandboxOptions` pick
+which emulators run and how their world differs from the default one; the ready file records
+them. The folder is private to its owner: the ready file and sandbox.env hold client secrets.
 """
 
 from __future__ import annotations
@@ -16,13 +18,14 @@ import socket
 import subprocess
 import sys
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import httpx
 import uvicorn
 
 from sandbox.emulator import Emulator, SandboxContext
+from sandbox.options import SandboxOptions
 
 EMULATORS = {
     "freshbooks": "sandbox.freshbooks:FreshBooksEmulator",
@@ -74,10 +77,13 @@ class SandboxPaths:
 
 
 # --- inside the sandbox process ------------------------------------------------------------------
-def serve(data_dir: Path, *, seed: int, scale: float, names: list[str], ready_file: Path) -> None:
-    """Run the emulators until SIGTERM; write `ready_file` once all of them answer."""
-    ctx = SandboxContext(data_dir=data_dir, seed=seed, scale=scale)
-    emulators = [emulator_class(name)(ctx) for name in names]
+def serve(
+    data_dir: Path, *, seed: int, scale: float, options: SandboxOptions, ready_file: Path
+) -> None:
+    """Run the emulators `options.systems` names until SIGTERM; write `ready_file` once all of
+    them answer."""
+    ctx = SandboxContext(data_dir=data_dir, seed=seed, scale=scale, options=options)
+    emulators = [emulator_class(name)(ctx) for name in options.systems]
     servers, sockets = [], []
     for emulator in emulators:
         sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
@@ -106,19 +112,16 @@ def serve(data_dir: Path, *, seed: int, scale: float, names: list[str], ready_fi
         environment: dict[str, str] = {}
         for emulator in emulators:
             environment.update(emulator.environment())
-        tmp = ready_file.with_suffix(".tmp")
-        tmp.write_text(
-            json.dumps(
-                {
-                    "pid": os.getpid(),
-                    "seed": seed,
-                    "scale": scale,
-                    "urls": {e.name: e.base_url for e in emulators},
-                    "environment": environment,
-                }
-            )
-        )
-        tmp.replace(ready_file)
+        ready = {
+            "pid": os.getpid(),
+            "seed": seed,
+            "scale": scale,
+            "profile": options.profile,
+            "options": options.to_dict(),
+            "urls": {e.name: e.base_url for e in emulators},
+            "environment": environment,
+        }
+        _write_private(ready_file, json.dumps(ready))
         await asyncio.gather(*tasks)
 
     asyncio.run(run())
@@ -135,20 +138,29 @@ def start(
     seed: int = 42,
     scale: float = 1.0,
     names: list[str] | None = None,
+    options: SandboxOptions | None = None,
     timeout: float = 600.0,
 ) -> dict:
-    """Start the sandbox in the background (or return the running one) and write sandbox.env."""
+    """Start the sandbox in the background (or return the running one) and write sandbox.env.
+
+    `options` make it a variant of the default world (see `sandbox.options`); `names`, when
+    given, replaces their `systems`. Emulators that cannot be imported are left out.
+    """
     paths = SandboxPaths(home.resolve())
     running = status(home)
     if running is not None:
         return running
+    options = options or SandboxOptions()
+    wanted = names or options.systems
+    systems = tuple(name for name in available_emulators() if name in wanted)
+    options = replace(options, systems=systems)
     paths.folder.mkdir(parents=True, exist_ok=True)
+    paths.folder.chmod(0o700)
     paths.ready.unlink(missing_ok=True)
-    names = names or available_emulators()
     command = [
         sys.executable, "-m", "sandbox", "serve",
         "--data-dir", str(paths.folder), "--seed", str(seed), "--scale", str(scale),
-        "--ready-file", str(paths.ready), *[f"--emulator={n}" for n in names],
+        "--ready-file", str(paths.ready), "--options", json.dumps(options.to_dict()),
     ]  # fmt: skip
     with open(paths.log, "ab") as log:
         process = subprocess.Popen(
@@ -165,12 +177,22 @@ def start(
         time.sleep(0.1)
     info = json.loads(paths.ready.read_text())
     paths.pid.write_text(str(process.pid))
-    paths.env.write_text(
+    _write_private(
+        paths.env,
         "# written by `ledgerlink sandbox up`; removed by `ledgerlink sandbox down`\n"
-        + "".join(f"{k}={v}\n" for k, v in sorted(info["environment"].items()))
+        + "".join(f"{k}={v}\n" for k, v in sorted(info["environment"].items())),
     )
-    os.chmod(paths.env, 0o600)
     return info
+
+
+def _write_private(path: Path, text: str) -> None:
+    """Replace `path` with `text`, readable by its owner only from the first byte on."""
+    tmp = path.with_suffix(".tmp")
+    tmp.unlink(missing_ok=True)
+    descriptor = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(descriptor, "w", encoding="utf-8") as file:
+        file.write(text)
+    tmp.replace(path)
 
 
 def status(home: Path) -> dict | None:

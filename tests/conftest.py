@@ -16,6 +16,7 @@ import uvicorn
 
 from ledgerlink.settings import Settings, load_settings
 from sandbox import runner
+from sandbox.options import sandbox_options
 
 SHARED_REFERENCE = Path(__file__).resolve().parents[2] / "shared" / "reference"
 
@@ -33,6 +34,21 @@ def sandbox(sandbox_home: Path) -> Iterator[dict]:
         yield info
     finally:
         runner.stop(sandbox_home)
+
+
+def start_variant(
+    home: Path,
+    profile: str = "default",
+    *,
+    seed: int = 42,
+    scale: float = 0.1,
+    **options: object,
+) -> dict:
+    """Start a sandbox variant in `home` and return its ready info (stop it with
+    `runner.stop(home)`): the named profile, each given option overriding it (see
+    `sandbox.options.SandboxOptions`); a small scale, as one module's tests need."""
+    chosen = sandbox_options(profile, **options)
+    return runner.start(home, seed=seed, scale=scale, options=chosen)
 
 
 def settings_for_home(sandbox_home: Path, home: Path) -> Settings:

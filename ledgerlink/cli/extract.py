@@ -8,7 +8,12 @@ import typer
 from dlt.common.runtime.collector import LogCollector
 
 from ledgerlink.cli.common import run_guarded, settings, table
+from ledgerlink.warehouse import writer_lock
 from pipelines.extract import SOURCES, extract
+
+# Exit codes: 0 everything loaded; 1 a source failed (the reason is printed); 3 partial: the
+# account does not serve some entities, which were skipped while every other one loaded.
+PARTIAL_EXIT_CODE = 3
 
 
 @run_guarded
@@ -19,12 +24,20 @@ def extract_command(
     ),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress lines, only the summary."),
 ) -> None:
-    """Load FreshBooks, Infor M3 and shop data incrementally into the raw_* schemas."""
+    """Load the connected systems' data incrementally into the raw_* schemas.
+
+    Without --source, every system this deployment connects (LEDGERLINK_SYSTEMS) is loaded,
+    without the entities LEDGERLINK_DISABLED_ENTITIES turns off.
+
+    Exit codes: 0 all loaded; 1 failed, with the reason; 3 partial: entities the account does
+    not serve (HTTP 403/404/501) were skipped and are listed, the others loaded.
+    """
     config = settings()
     progress = (
         None if quiet else LogCollector(log_period=2, logger=sys.stderr, dump_system_stats=False)
     )
-    results = extract(config, source or None, full_refresh=full_refresh, progress=progress)
+    with writer_lock(config, "extract", publish=False):  # one writer for every source
+        results = extract(config, source or None, full_refresh=full_refresh, progress=progress)
     rows = [(r.dataset, tbl, n) for r in results for tbl, n in sorted(r.rows.items())] or [
         ("-", "nothing new", 0)
     ]
@@ -32,3 +45,13 @@ def extract_command(
     for r in results:
         typer.echo(f"{r.source}: {r.total_rows} rows in {r.seconds:.1f}s")
     typer.echo(f"warehouse: {config.warehouse}")
+    skipped = [(r.source, entity, reason) for r in results for entity, reason in r.skipped.items()]
+    if skipped:
+        typer.echo("\nskipped (the account does not serve them; the next run asks again):")
+        typer.echo(table(skipped, ("source", "entity", "reason")))
+        names = sorted({*config.disabled_entities, *(f"{s}.{e}" for s, e, _ in skipped)})
+        typer.echo(
+            "next: grant the access the reason names, or, if the account never will serve "
+            f"them, set LEDGERLINK_DISABLED_ENTITIES={','.join(names)}"
+        )
+        raise typer.Exit(code=PARTIAL_EXIT_CODE)

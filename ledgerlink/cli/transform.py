@@ -35,14 +35,15 @@ def transform_command(
 ) -> None:
     """Run `dbt build`: staging, intermediate, marts, sync models, their tests and snapshots."""
     config = settings()
-    with writer_lock(config, "transform (ops schema)"), connect(config, read_only=False) as con:
-        ensure_ops_schema(con)
     args = ["build"]
     for selector in select or []:
         args += ["--select", selector]
     if full_refresh:
         args.append("--full-refresh")
-    run = run_dbt(config, *args)
+    with writer_lock(config, "transform"):
+        with connect(config, read_only=False) as con:
+            ensure_ops_schema(con)
+        run = run_dbt(config, *args)
     passed = sum(1 for r in run.results if r.get("status") in ("success", "pass"))
     warned = [r["unique_id"].split(".")[2] for r in run.results if r.get("status") == "warn"]
     typer.echo(f"dbt build: {passed} passed, {len(warned)} warnings")

@@ -20,8 +20,11 @@ from pathlib import Path
 from typing import Any
 
 # The MI programs ledgerlink calls (DESIGN.md §3) and, per program, the transactions kept: those the
-# flows call, the reads that extraction and look-ups need, and `GetServerTime` (its LMTS is the
-# server's clock, the safe cursor for `LMTS` filters). Widen a list and re-run to carry more.
+# flows call, the reads that extraction and look-ups need (including the tenant's codes a write
+# must use: customer templates, order types, and EXPORTMI selects over its code tables), plus in
+# every program `GetServerTime` (its LMTS is the server's clock, the safe cursor for `LMTS`
+# filters) and `GetUserInfo` (the user's division, facility and warehouse). Widen a list and
+# re-run to carry more.
 TRANSACTIONS: dict[str, tuple[str, ...]] = {
     "ABS100MI": (
         "AddStatmtHead", "AddStatmtLine", "AddStatmtDetail", "ValidateStatmt", "UpdStatmtStatus",
@@ -34,6 +37,7 @@ TRANSACTIONS: dict[str, tuple[str, ...]] = {
     ),
     "CRS620MI": ("AddSupplier", "GetBasicData", "LstByNumber", "LstSuppliers"),
     "CRS630MI": ("GetAccountID", "LstAccountID"),
+    "EXPORTMI": ("LstFields", "Select"),
     "GLS200MI": ("GetVoucherHead", "GetVoucherLine", "LstVoucherLines", "LstVouchersByDt"),
     "GLS840MI": ("AddBatchHead", "AddBatchLine", "AddBatchLineFld", "CtrlBatch", "UpdBatch"),
     "MMS200MI": ("GetItmBasic", "GetItmPrice", "GetItmWhsBal", "LstItmByChgDate", "LstItmByItm"),
@@ -41,8 +45,8 @@ TRANSACTIONS: dict[str, tuple[str, ...]] = {
     "MWS411MI": ("GetDeliveryLine", "LstDelLnByOrd", "LstDeliveryLine"),
     "OIS100MI": (
         "AddBatchHead", "AddBatchLine", "Confirm", "DelBatchHead", "GetBatchHead", "GetHead",
-        "GetLine", "GetOrderNo", "LstBatchHead", "LstBatchLine", "LstDelLineByCO", "LstHead",
-        "LstLine", "SearchHead",
+        "GetLine", "GetOrderNo", "GetOrderType", "LstBatchHead", "LstBatchLine", "LstDelLineByCO",
+        "LstHead", "LstLine", "LstOrderTypes", "SearchHead",
     ),
     "OIS350MI": ("GetInvHead", "LstAllInvByCO", "LstInvHead", "LstInvHeadByCo", "LstInvLine"),
     "PPS200MI": ("GetHead", "GetLine", "LstLine"),
@@ -51,7 +55,7 @@ TRANSACTIONS: dict[str, tuple[str, ...]] = {
         "LstBatchLine",
     ),
 }  # fmt: skip
-COMMON_TRANSACTIONS = ("GetServerTime",)
+COMMON_TRANSACTIONS = ("GetServerTime", "GetUserInfo")
 PROGRAMS = tuple(sorted(TRANSACTIONS))
 SWAGGER_FOLDER = Path("infor") / "m3-mi-v2-swagger"
 OUTPUT = Path(__file__).resolve().parent / "infor_m3_programs.json"

@@ -16,7 +16,9 @@ from ledgerlink.settings import Settings
 from ledgerlink.warehouse import writer_lock
 from orchestration.assets.pools import WAREHOUSE_POOL
 from orchestration.resources import LedgerlinkSettings
+from pipelines.entities import PARENTS, enabled_entities
 from pipelines.extract import SOURCES, ExtractFailed, pipeline_for, root_cause
+from pipelines.skipping import Skipped
 
 
 class ExtractConfig(Config):
@@ -68,17 +70,24 @@ def extract_assets(source: str, described_with: Settings) -> AssetsDefinition:
         config: ExtractConfig,
     ) -> Iterator[Any]:
         settings = ledgerlink.load()
-        with writer_lock(settings, f"extract {source} (dagster run {context.run_id[:8]})"):
+        skipped = Skipped(source)
+        with writer_lock(
+            settings, f"extract {source} (dagster run {context.run_id[:8]})", publish=False
+        ):
             try:
                 yield from dlt.run(
                     context=context,
-                    dlt_source=SOURCES[source](settings),
+                    dlt_source=SOURCES[source](settings, skipped=skipped),
                     dlt_pipeline=pipeline_for(settings, source),
                     loader_file_format="parquet",
                     refresh="drop_resources" if config.full_refresh else None,
                 )
             except Exception as exc:  # dlt wraps every step failure in its own types
                 raise ExtractFailed(f"extract {source} failed: {root_cause(exc)}") from exc
+        skipped.skip_dependents(PARENTS[source], enabled_entities(settings, source))
+        for entity, reason in skipped.reasons.items():
+            # The account does not serve it; the run goes on and the next one asks again.
+            context.log.warning(f"raw_{source}/{entity} skipped: {reason}")
 
     return _extract
 

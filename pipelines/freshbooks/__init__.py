@@ -4,11 +4,15 @@ Every resource is incremental on FreshBooks' `updated` stamp: the request asks f
 from the day before the newest stamp loaded (FreshBooks filters by whole US/Eastern days), and
 dlt's incremental cursor drops rows already seen. Deleted records (`vis_state` 1) are read
 separately, as FreshBooks hides them from plain lists, and kept as rows with their state.
+
+The first load reads every record. FreshBooks can narrow a list only by `updated` (whole days),
+not by when a record began, so a history start would drop old clients and categories that
+newer invoices and expenses refer to; paging at 100 a request keeps a full read short.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
 import dlt
@@ -18,26 +22,43 @@ from ledgerlink.connectors.freshbooks import FreshBooksClient
 from ledgerlink.settings import Settings
 from pipelines.freshbooks.columns import column_hints
 from pipelines.freshbooks.helpers import pages, window_start
-from pipelines.freshbooks.settings import ENTITIES, PRIMARY_KEY, SCHEMA_CONTRACT, Entity
+from pipelines.freshbooks.settings import (
+    ENTITIES,
+    ENTITY_NAMES,
+    PRIMARY_KEY,
+    SCHEMA_CONTRACT,
+    Entity,
+)
+from pipelines.skipping import Skipped
 
 ClientFactory = Callable[[], FreshBooksClient]
 
 
 @dlt.source(name="freshbooks", schema_contract=SCHEMA_CONTRACT)
-def freshbooks_source(client_factory: ClientFactory) -> Iterator[DltResource]:
-    """All FreshBooks entities of one account. `client_factory` builds a connected client."""
+def freshbooks_source(
+    client_factory: ClientFactory,
+    entities: Sequence[str] = ENTITY_NAMES,
+    skipped: Skipped | None = None,
+) -> Iterator[DltResource]:
+    """The FreshBooks `entities` of one account. `client_factory` builds a connected client;
+    entities the account does not serve are recorded in `skipped`."""
     client = client_factory()
+    skipped = skipped if skipped is not None else Skipped("freshbooks")
     for entity in ENTITIES:
-        yield _resource(client, entity)
+        if entity.table in entities:
+            yield _resource(client, entity, skipped)
 
 
-def _resource(client: FreshBooksClient, entity: Entity) -> DltResource:
+def _resource(client: FreshBooksClient, entity: Entity, skipped: Skipped) -> DltResource:
     def records(
         cursor: dlt.sources.incremental[str] = dlt.sources.incremental(
             entity.cursor, on_cursor_value_missing="include"
         ),
     ) -> Iterator[list[dict[str, Any]]]:
-        yield from pages(client, entity, window_start(cursor.last_value))
+        # The account comes from the identity call: its failure fails the source, never skips.
+        account_id = client.account_id
+        since = window_start(cursor.last_value)
+        yield from skipped.guard(entity.table, pages(client, entity, account_id, since))
 
     return dlt.resource(
         records,
@@ -49,10 +70,18 @@ def _resource(client: FreshBooksClient, entity: Entity) -> DltResource:
     )
 
 
-def make_source(settings: Settings, client_factory: ClientFactory | None = None) -> Any:
-    """A fresh source per run (a dlt source object cannot run twice); `client_factory` replaces
-    the client built from settings."""
-    source = freshbooks_source(client_factory or (lambda: FreshBooksClient.from_settings(settings)))
+def make_source(
+    settings: Settings,
+    client_factory: ClientFactory | None = None,
+    *,
+    entities: Sequence[str] = ENTITY_NAMES,
+    skipped: Skipped | None = None,
+) -> Any:
+    """A fresh source per run (a dlt source object cannot run twice) of `entities`;
+    `client_factory` replaces the client built from settings."""
+    source = freshbooks_source(
+        client_factory or (lambda: FreshBooksClient.from_settings(settings)), entities, skipped
+    )
     # Keep timestamps as FreshBooks sends them: dlt would read the naive US/Eastern strings as
     # UTC. Staging converts them, with the right zone, once.
     source.schema.remove_type_detection("iso_timestamp")

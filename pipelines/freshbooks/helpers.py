@@ -19,10 +19,9 @@ def window_start(last_value: str | None) -> date | None:
 
 
 def pages(
-    client: FreshBooksClient, entity: Entity, updated_min: date | None
+    client: FreshBooksClient, entity: Entity, account_id: str, updated_min: date | None
 ) -> Iterator[list[dict[str, Any]]]:
-    """Pages of records (active and archived, then deleted), each tagged with its account."""
-    account_id = client.account_id
+    """Pages of records (active and archived, then deleted), each tagged with `account_id`."""
     visibilities: tuple[int | None, ...] = (None, 1) if entity.soft_delete else (None,)
     for vis_state in visibilities:
         search = Search(updated_min=updated_min, vis_state=vis_state)

@@ -24,6 +24,10 @@ ENTITIES: tuple[Entity, ...] = (
     Entity("credit_notes", "credit_notes", "updated"),
 )
 
+# The entities this source can load (raw table names); LEDGERLINK_DISABLED_ENTITIES turns
+# any of them off as `freshbooks.<name>`.
+ENTITY_NAMES: tuple[str, ...] = tuple(entity.table for entity in ENTITIES)
+
 # Every key carries the account, so several FreshBooks accounts can share one warehouse.
 PRIMARY_KEY = ("account_id", "id")
 

@@ -9,8 +9,11 @@ One handler per entity of the FreshBooks syncs (`syncs.yml`):
   (`vis_state` 1, sent on its own). A 409 on a create means the number is taken: the invoice
   holding it is read and compared (see `InvoiceHandler.create`).
 - `invoice_status` (freshbooks_invoice_status): FreshBooks has no "shipped" state, so the
-  Infor delivery reference goes into `po_number` and the invoice is marked sent
-  (`action_mark_as_sent`), each in its own PUT, the state change last.
+  Infor delivery reference goes into `po_number` on an invoice in any state, and a draft is
+  also marked sent (`action_mark_as_sent`), each in its own PUT, the state change last. The
+  `po_number` PUT is guarded: it goes out only while FreshBooks still holds what the plan read
+  (a person's edit since then is never overwritten), and an invoice already sent is never
+  marked sent again.
 
 Rows are checked against FreshBooks' rules (pydantic models below) before any request: an
 invalid row raises `ValidationFailed` naming the field and never reaches the API. Money goes
@@ -52,7 +55,7 @@ from ledgerlink.errors import (
 )
 from ledgerlink.log import get_logger
 from ledgerlink.records import Rejected
-from reverse_etl.operations import DIFFERS, TARGET_ID, Operation, WriteResult
+from reverse_etl.operations import BEFORE_VALUES, DIFFERS, TARGET_ID, Operation, WriteResult
 
 log = get_logger("ledgerlink.reverse_etl.freshbooks")
 
@@ -608,7 +611,11 @@ def is_sent(invoice: Invoice) -> bool:
 
 
 class InvoiceStatusHandler(InvoiceLookup):
-    """Shipped in Infor -> the Infor reference in `po_number`, then the invoice marked sent."""
+    """Shipped in Infor -> the Infor reference in `po_number`; a draft is then marked sent.
+
+    The planned `po_number` is the whole field: what a person wrote there and the reference
+    (the sync model composes it from what FreshBooks held when it was read, `before_values`).
+    """
 
     operations = ("update",)
 
@@ -621,33 +628,66 @@ class InvoiceStatusHandler(InvoiceLookup):
             raise _invalid(what, None, "nothing to change (not marked sent, no po_number)")
         return planned
 
-    def find(self, op: Operation) -> WriteResult | None:
-        planned = self.planned(op)
+    def current(self, op: Operation) -> Invoice | None:
+        """The live invoice the row names: by `invoiceid` (or `onto_existing`'s id), else by
+        number; None when FreshBooks has no live invoice there."""
         invoice_id = self.record_id(op, "invoiceid")
         if invoice_id is None:
-            invoice = self.by_number(op.natural_key)
-        else:
-            try:
-                invoice = self.api.get("invoices", invoice_id)  # type: ignore[assignment]
-            except NotFound:
-                invoice = None
+            return self.by_number(op.natural_key)
+        try:
+            invoice: Invoice = self.api.get("invoices", invoice_id)  # type: ignore[assignment]
+        except NotFound:
+            return None
+        return None if invoice.deleted else invoice
+
+    @staticmethod
+    def has_reference(invoice: Invoice, planned: InvoiceStatusFields) -> bool:
+        """Whether `po_number` reads as planned, compared as FreshBooks returns it."""
+        return planned.po_number is None or _text(invoice.po_number) == _text(planned.po_number)
+
+    def find(self, op: Operation) -> WriteResult | None:
+        planned = self.planned(op)
+        invoice = self.current(op)
         if invoice is None:
             return None
-        done = (not planned.action_mark_as_sent or is_sent(invoice)) and (
-            planned.po_number is None or _text(invoice.po_number) == planned.po_number.strip()
+        done = (not planned.action_mark_as_sent or is_sent(invoice)) and self.has_reference(
+            invoice, planned
         )
         return WriteResult("unchanged" if done else DIFFERS, str(invoice.id))
 
     def write(self, op: Operation, parent_ids: Mapping[str, str]) -> WriteResult:
         planned = self.planned(op)
-        invoice_id = self.live_id(op, op.natural_key)
+        invoice = self.current(op)
+        if invoice is None:
+            raise self.missing(op, op.natural_key)
+        written = False
         # The reference first, the state change last: a crash in between leaves a draft, which
         # the next plan picks up again; the other way round would lose the reference.
-        if planned.po_number is not None:
-            self.api.update("invoices", invoice_id, {"po_number": planned.po_number})
-        if planned.action_mark_as_sent:
-            self.api.mark_invoice_sent(invoice_id)
-        return WriteResult("updated", str(invoice_id))
+        if not self.has_reference(invoice, planned):
+            self.check_unchanged_since_read(op, invoice)
+            self.api.update("invoices", invoice.id, {"po_number": planned.po_number})
+            written = True
+        if planned.action_mark_as_sent and not is_sent(invoice):
+            self.api.mark_invoice_sent(invoice.id)
+            written = True
+        return WriteResult("updated" if written else "unchanged", str(invoice.id))
+
+    @staticmethod
+    def check_unchanged_since_read(op: Operation, invoice: Invoice) -> None:
+        """Refuse to write `po_number` over an edit made after the plan read it: the planned
+        value keeps the text that was there then, not what a person typed since."""
+        raw = op.row.get(BEFORE_VALUES)
+        before = json.loads(raw) if isinstance(raw, str) and raw else {}
+        if "po_number" not in before or _text(before["po_number"]) == _text(invoice.po_number):
+            return
+        raise Conflict(
+            SERVICE,
+            f"invoice {op.natural_key}: po_number changed in FreshBooks since it was read "
+            f"({_text(before['po_number'])!r} -> {_text(invoice.po_number)!r}); nothing was "
+            "written. The next sync reads it again and keeps the new text",
+            code="changed_since_read",
+            field="po_number",
+        )
 
 
 class FreshBooksWriter:

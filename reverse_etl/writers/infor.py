@@ -20,7 +20,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
-from functools import cache
+from functools import cache, partial
 from typing import Any, ClassVar, TypeVar, get_args
 
 from pydantic import Field, ValidationError
@@ -47,7 +47,12 @@ from ledgerlink.connectors.infor.records import (
     BatchHead,
     StatementJob,
 )
-from ledgerlink.connectors.infor.values import parse_date, parse_decimal, trim
+from ledgerlink.connectors.infor.values import (
+    format_date,
+    parse_date,
+    parse_decimal,
+    trim,
+)
 from ledgerlink.errors import ConfigurationError, Conflict, ValidationFailed
 from reverse_etl.operations import Operation, WriteResult
 
@@ -57,8 +62,6 @@ M3Record = dict[str, str]
 # ARS200MI transaction codes: the invoice's own open item, and a payment booked against it.
 AR_INVOICE = "10"
 AR_PAYMENT = "20"
-# ValidateStatmt books the payment with the statement number in TDSC, cut to 10 characters.
-AR_TEXT_LENGTH = 10
 
 
 class UnfinishedInM3(Conflict):
@@ -198,8 +201,8 @@ class EntityHandler(ABC):
             if planned and configured and planned != configured:
                 raise ConfigurationError(
                     f"infor: {self.entity} {op.natural_key} is planned for {column} {planned} "
-                    f"but the client writes to {configured}; make INFOR_{column} and the dbt "
-                    "vars m3_company / m3_division agree"
+                    f"but the client writes to {configured}: the sync models were built with "
+                    f"another INFOR_{column}; run `ledgerlink transform` again"
                 )
 
     def result(self, status: str, op: Operation, infor_key: str) -> WriteResult:
@@ -235,7 +238,7 @@ BASIC_DATA = CustomerChange(
     Customers.change_basic_data,
 )
 FINANCIAL = CustomerChange(
-    CustomerFinancial, ("CUCD", "VRNO", "CRLM"), "GetFinancial", Customers.change_financial
+    CustomerFinancial, ("CUCD", "VRNO", "CRLM", "VTCD"), "GetFinancial", Customers.change_financial
 )
 ORDER_INFO = CustomerChange(
     CustomerOrderInfo, ("CUCL", "ORTP", "TEPY"), "GetOrderInfo", Customers.change_order_info
@@ -443,15 +446,20 @@ class CustomerOrderHandler(EntityHandler):
 STATEMENT_HEAD = ("BSTY", "STMN", "BSID", "CUCD")
 STATEMENT_LINE = ("BLSN", "BLLF", "CURD", "ACDT", "PYNO", "AIN1", "ABNO")
 STATEMENT_DETAIL = ("BLSN", "BLSS", "CINO", "INYR", "BLNF", "IRNO")
+# The second detail of a payment that differs from the invoice's open amount: a JSON object of
+# AddStatmtDetail fields (BLSN, BLSS, BLBC, BLNF, BLTX), null when there is no difference.
+DIFFERENCE_DETAIL = "difference_detail"
 
 
 @dataclass(frozen=True)
 class Receipt:
-    """One bank statement with one payment line and the detail that names the AR invoice."""
+    """One bank statement with one payment line, the detail that settles the AR invoice, and
+    with a payment difference a second detail booked by its business transaction code."""
 
     head: StatementHead
     line: StatementLine
     detail: StatementDetail
+    difference: StatementDetail | None = None
 
     @property
     def key(self) -> tuple[str, str]:
@@ -459,11 +467,17 @@ class Receipt:
         return self.head.bank_identifier, self.head.statement_number
 
     @property
-    def amount(self) -> Decimal:
-        """What the detail settles; M3 takes the line amount when BLNF is left out."""
+    def settled(self) -> Decimal:
+        """What the invoice detail settles, the amount of the AR payment item it books; M3
+        takes the line amount when BLNF is left out."""
         if self.detail.net_amount is not None:
             return self.detail.net_amount
         return self.line.amount
+
+    @property
+    def details(self) -> tuple[StatementDetail, ...]:
+        """The line's details in the order they are added: the invoice's, then a difference."""
+        return (self.detail,) if self.difference is None else (self.detail, self.difference)
 
     @property
     def invoice(self) -> str:
@@ -471,15 +485,21 @@ class Receipt:
 
 
 class CashReceiptHandler(EntityHandler):
-    """ABS100MI: AddStatmtHead, AddStatmtLine, AddStatmtDetail, then ValidateStatmt.
+    """ABS100MI: AddStatmtHead, AddStatmtLine, AddStatmtDetail (the invoice's, then a payment
+    difference's), then ValidateStatmt.
 
-    ABS100MI cannot list statements. A receipt is found by its effect instead: the payment that
-    ValidateStatmt books on the AR invoice (ARS200MI) carries the statement number (first 10
-    characters) and the amount. Before a head is added, the writer checks that the AR invoice
-    is open with enough left, so M3's usual refusals come before the head exists. A statement
-    whose later step failed is resumed with its job key if this process entered it. Otherwise
-    a retry meets "already exists" and raises `UnfinishedInM3`: a person validates or deletes
-    the statement in ABS100.
+    ABS100MI cannot list statements. A receipt is found by its effect instead: the payment item
+    ValidateStatmt books on the AR invoice (ARS200MI), by the fields ARS200MI documents: its
+    amount (CUAM) and accounting date (ACDT); never by its free text, which tenants fill
+    differently. The item's amount is what the invoice detail settles (BLNF): the amount
+    received, or with a payment difference the invoice's open amount, the difference being
+    booked elsewhere. Payment items of that amount and day that ledgerlink's other receipts
+    booked (`booked_alike`, from the ledger, and those booked in this run) are theirs; one more
+    is this receipt's. Before a head is added, the writer checks that the AR invoice is open
+    with enough left, so M3's usual refusals come before the head exists. A statement whose
+    later step failed is resumed with its job key if this process entered it. Otherwise a retry
+    meets "already exists" and raises `UnfinishedInM3`: a person validates or deletes the
+    statement in ABS100.
     """
 
     entity = "cash_receipts"
@@ -492,6 +512,9 @@ class CashReceiptHandler(EntityHandler):
         super().__init__(client)
         # Job keys of statements entered here and not validated yet: the only way back in.
         self._open_jobs: dict[tuple[str, str], StatementJob] = {}
+        # Statements booked or found in this run per (invoice, settled amount, day): the
+        # ledger's `booked_alike` lists were read before the run.
+        self._booked_here: defaultdict[tuple[str, Decimal, str], set[str]] = defaultdict(set)
 
     def find(self, op: Operation) -> WriteResult | None:
         try:
@@ -499,10 +522,9 @@ class CashReceiptHandler(EntityHandler):
         except ValidationFailed:
             return None  # `write` refuses the row and says why
         transactions = self._invoice_transactions(receipt)
-        if transactions is None or not self._received(receipt, transactions):
+        if transactions is None or not self._received(op, receipt, transactions):
             return None
-        self._open_jobs.pop(receipt.key, None)
-        return self.result("unchanged", op, receipt.head.statement_number)
+        return self._booked(receipt, self.result("unchanged", op, receipt.head.statement_number))
 
     def write(self, op: Operation, parent_ids: dict[str, str]) -> WriteResult:
         receipt = self._inputs(op)
@@ -514,9 +536,10 @@ class CashReceiptHandler(EntityHandler):
                 "(ARS200MI): the receipt has nothing to settle; check CINO, INYR and PYNO",
                 field="CINO",
             )
-        if self._received(receipt, transactions):
-            self._open_jobs.pop(receipt.key, None)
-            return self.result("unchanged", op, receipt.head.statement_number)
+        if self._received(op, receipt, transactions):
+            return self._booked(
+                receipt, self.result("unchanged", op, receipt.head.statement_number)
+            )
         cash = self.client.cash_receipts
         job = self._open_jobs.get(receipt.key)
         resumed = job is not None
@@ -524,16 +547,17 @@ class CashReceiptHandler(EntityHandler):
             self._check_open(receipt, transactions)
             job = self._add_head(receipt)
         self._add(lambda: cash.add_line(job, receipt.line), resumed)
-        self._add(lambda: cash.add_detail(job, receipt.detail), resumed)
+        for detail in receipt.details:
+            self._add(partial(cash.add_detail, job, detail), resumed)
         cash.validate(job)
-        self._open_jobs.pop(receipt.key, None)
-        return self.result("created", op, receipt.head.statement_number)
+        return self._booked(receipt, self.result("created", op, receipt.head.statement_number))
 
     def _inputs(self, op: Operation) -> Receipt:
         receipt = Receipt(
             build_input(StatementHead, _values(op, STATEMENT_HEAD)),
             build_input(StatementLine, _values(op, STATEMENT_LINE)),
             build_input(StatementDetail, _values(op, STATEMENT_DETAIL)),
+            self._difference(op),
         )
         problems = [
             f"{code} is required: it finds the receipt again in ARS200MI"
@@ -544,18 +568,58 @@ class CashReceiptHandler(EntityHandler):
             )
             if value is None
         ]
-        if receipt.detail.sequence != receipt.line.sequence:
-            problems.append("BLSN of the detail must be the line's BLSN")
+        details = receipt.details
+        if any(detail.sequence != receipt.line.sequence for detail in details):
+            problems.append("BLSN of each detail must be the line's BLSN")
+        if len({detail.sub_sequence for detail in details}) < len(details):
+            problems.append("BLSS of the difference detail must differ from the invoice detail's")
+        # M3 validates a statement only when each line's details add up to it.
+        difference = receipt.difference.net_amount if receipt.difference else None
+        if receipt.settled + (difference or 0) != receipt.line.amount:
+            problems.append(
+                f"the details ({receipt.settled} settled, {difference or 0} difference) must "
+                f"add up to the line amount BLLF {receipt.line.amount}"
+            )
         if problems:
             raise M3InputRejected(*StatementDetail.transaction, problems)
         return receipt
+
+    @staticmethod
+    def _difference(op: Operation) -> StatementDetail | None:
+        """The payment-difference detail: no invoice, the business transaction code the
+        tenant books it by, a non-zero amount."""
+        raw = op.value(DIFFERENCE_DETAIL)
+        if raw in (None, ""):
+            return None
+        where = " (payment difference detail)"
+        try:
+            values = json.loads(raw, parse_float=Decimal) if isinstance(raw, str) else raw
+        except ValueError:
+            values = None
+        if not isinstance(values, dict):
+            problem = f"{DIFFERENCE_DETAIL} must be a JSON object, got {raw!r}"
+            raise M3InputRejected(*StatementDetail.transaction, [problem])
+        detail = build_input(StatementDetail, values, where=where)
+        problems = []
+        if not detail.business_code:
+            problems.append("BLBC is required: the code the tenant books the difference by")
+        if not detail.net_amount:
+            problems.append("BLNF must be a non-zero amount")
+        if detail.invoice_number:
+            problems.append("CINO must be empty: the difference settles no invoice")
+        if problems:
+            raise M3InputRejected(*StatementDetail.transaction, [p + where for p in problems])
+        return detail
 
     def _invoice_transactions(self, receipt: Receipt) -> list[M3Record] | None:
         """Every AR transaction (invoice and payments) of the receipt's invoice, or None when
         the payer has no such invoice."""
         payer = receipt.line.payer
         number, year = receipt.detail.invoice_number, str(receipt.detail.invoice_year)
-        items = self.m3.execute("ARS200MI", "LstInvByDivi", {"PYNO": payer}, maxrecs=0).records
+        try:
+            items = self.m3.execute("ARS200MI", "LstInvByDivi", {"PYNO": payer}, maxrecs=0).records
+        except M3NotFound:  # M3 knows no such payer: nothing to settle (`write` says so)
+            return None
         invoice = next(
             (
                 item
@@ -575,16 +639,33 @@ class CashReceiptHandler(EntityHandler):
         }
         return list(self.m3.execute("ARS200MI", "LstInvoiceTrans", record, maxrecs=0).records)
 
-    @staticmethod
-    def _received(receipt: Receipt, transactions: list[M3Record]) -> bool:
-        """Whether the invoice carries this statement's payment (number and amount)."""
-        text = receipt.head.statement_number[:AR_TEXT_LENGTH]
-        return any(
-            item.get("TRCD") == AR_PAYMENT
-            and item.get("TDSC") == text
-            and abs(parse_decimal(item.get("CUAM")) or Decimal(0)) == receipt.amount
+    def _received(self, op: Operation, receipt: Receipt, transactions: list[M3Record]) -> bool:
+        """Whether the invoice carries this receipt's payment item: more items of the amount it
+        settles and its accounting day than ledgerlink's other receipts account for."""
+        day = format_date(receipt.line.accounting_date or receipt.line.value_date)
+        items = sum(
+            1
             for item in transactions
+            if item.get("TRCD") == AR_PAYMENT
+            and abs(parse_decimal(item.get("CUAM")) or Decimal(0)) == receipt.settled
+            and item.get("ACDT") == day
         )
+        statement = receipt.head.statement_number
+        this_run = self._booked_here[self._booking(receipt)]
+        if statement in this_run:
+            return True
+        booked = {s for s in (op.value("booked_alike") or "").split(",") if s}
+        return items > len((booked | this_run) - {statement})
+
+    def _booked(self, receipt: Receipt, result: WriteResult) -> WriteResult:
+        self._open_jobs.pop(receipt.key, None)
+        self._booked_here[self._booking(receipt)].add(receipt.head.statement_number)
+        return result
+
+    @staticmethod
+    def _booking(receipt: Receipt) -> tuple[str, Decimal, str]:
+        day = format_date(receipt.line.accounting_date or receipt.line.value_date)
+        return receipt.invoice, receipt.settled, day
 
     @staticmethod
     def _check_open(receipt: Receipt, transactions: list[M3Record]) -> None:
@@ -602,11 +683,11 @@ class CashReceiptHandler(EntityHandler):
         remaining = sum(
             (parse_decimal(item.get("CUAM")) or Decimal(0) for item in transactions), Decimal(0)
         )
-        if receipt.amount > remaining:
+        if receipt.settled > remaining:
             raise ValidationFailed(
                 SERVICE,
-                f"payment {receipt.amount} exceeds the {remaining} still open on AR invoice "
-                f"{receipt.invoice}: settle the difference in Infor AR by hand",
+                f"the receipt settles {receipt.settled} but only {remaining} is still open on "
+                f"AR invoice {receipt.invoice}: settle the payment in Infor AR by hand",
                 field="BLNF",
             )
 

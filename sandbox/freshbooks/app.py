@@ -70,7 +70,7 @@ def build_app(emulator: FreshBooksEmulator) -> FastAPI:
 
     @app.exception_handler(HTTPException)
     async def http_error(request: Request, error: HTTPException) -> JSONResponse:
-        messages = {404: "Requested resource could not be found.", 405: "Method not allowed."}
+        messages = {404: errors.RESOURCE_NOT_FOUND_MESSAGE, 405: "Method not allowed."}
         return _generic(
             request, error.status_code, messages.get(error.status_code, str(error.detail))
         )

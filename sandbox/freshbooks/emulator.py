@@ -21,7 +21,7 @@ from sandbox.generator import World
 
 class FreshBooksEmulator(Emulator):
     name = "freshbooks"
-    data_version: ClassVar[int] = 4  # bump when the seed or schema changes
+    data_version: ClassVar[int] = 5  # bump when the seed or schema changes
 
     def __init__(self, ctx: SandboxContext) -> None:
         super().__init__(ctx)

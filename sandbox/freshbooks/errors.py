@@ -21,6 +21,7 @@ ERRNO_SERVER = 1500
 UNAUTHORIZED_MESSAGE = (
     "The server could not verify that you are authorized to access the URL requested."
 )
+RESOURCE_NOT_FOUND_MESSAGE = "Requested resource could not be found."
 EVENTS_VALIDATION_MESSAGE = (
     "The request was well-formed but was unable to be followed due to semantic errors."
 )
@@ -102,6 +103,22 @@ def bad_request(
 ) -> AccountingError:
     text = None if value is None else str(value)
     return AccountingError(400, FieldError(ERRNO_BAD_REQUEST, message, field_name, None, text))
+
+
+def unsupported(obj: str, status: int) -> AccountingError:
+    """An entity this account cannot reach: no such endpoint (404) or not on its plan (403)."""
+    if status == 403:
+        label = obj.replace("_", " ")
+        return AccountingError(
+            403,
+            FieldError(
+                ERRNO_UNAUTHORIZED,
+                f"Your FreshBooks plan does not include {label}s: upgrade to use this feature.",
+                None,
+                obj,
+            ),
+        )
+    return AccountingError(404, FieldError(ERRNO_NOT_FOUND, RESOURCE_NOT_FOUND_MESSAGE))
 
 
 def unauthorized() -> AccountingError:

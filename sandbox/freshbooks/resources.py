@@ -276,3 +276,7 @@ CREDIT_NOTES = Resource(
 
 RESOURCES = (CLIENTS, INVOICES, PAYMENTS, EXPENSES, ITEMS, TAXES, CATEGORIES, CREDIT_NOTES)
 BY_NAME = {resource.name: resource for resource in RESOURCES}
+# Each resource's raw table in the warehouse: how sandbox options name the entity.
+RAW_TABLES = {resource.name: resource.plural for resource in RESOURCES} | {
+    CATEGORIES.name: "expense_categories"
+}

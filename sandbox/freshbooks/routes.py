@@ -25,6 +25,7 @@ from sandbox.freshbooks.resources import (
     INVOICES,
     ITEMS,
     PAYMENTS,
+    RAW_TABLES,
     RESOURCES,
     TAXES,
     Resource,
@@ -103,6 +104,7 @@ class Renderer:
 def accounting_router(emulator: FreshBooksEmulator) -> APIRouter:
     router = APIRouter()
     store, accounting = emulator.store, emulator.accounting
+    unsupported = emulator.ctx.options.unsupported_in("freshbooks")
 
     def guard(request: Request, account_id: str) -> None:
         if not emulator.oauth.valid(request.headers.get("authorization")):
@@ -121,6 +123,10 @@ def accounting_router(emulator: FreshBooksEmulator) -> APIRouter:
 
     def register(resource: Resource) -> None:
         base = f"{ACCOUNTING}/{resource.path}"
+        refused = unsupported.get(RAW_TABLES[resource.name])
+        if refused is not None:
+            _refuse(router, base, resource, refused, guard)
+            return
 
         @router.get(base, name=f"list {resource.plural}")
         def list_records(account_id: str, request: Request) -> JSONResponse:
@@ -182,6 +188,26 @@ def accounting_router(emulator: FreshBooksEmulator) -> APIRouter:
     for resource in RESOURCES:
         register(resource)
     return router
+
+
+def _refuse(
+    router: APIRouter,
+    base: str,
+    resource: Resource,
+    status: int,
+    guard: Callable[[Request, str], None],
+) -> None:
+    """Every path of an entity this account cannot use answers `status` (404 or 403)."""
+
+    @router.api_route(base, methods=["GET", "POST"], name=f"unsupported {resource.plural}")
+    @router.api_route(
+        f"{base}/{{record_id}}",
+        methods=["GET", "PUT", "DELETE"],
+        name=f"unsupported {resource.name}",
+    )
+    def refuse(account_id: str, request: Request) -> JSONResponse:
+        guard(request, account_id)
+        raise errors.unsupported(resource.name, status)
 
 
 def events_router(emulator: FreshBooksEmulator) -> APIRouter:

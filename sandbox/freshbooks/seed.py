@@ -1,7 +1,9 @@
 """Fill the FreshBooks tables from the shared `World`, in batches, without holding it in memory.
 
 Ids are deterministic (a fixed base per kind plus the world's index), so the same seed always
-gives the same ids; a few records are archived or deleted, chosen from the seed as well.
+gives the same ids; a few records are archived or deleted, chosen from the seed as well. The
+world's options leave entities without rows (and what refers to them unlinked) and optional
+fields null on every row.
 """
 
 from __future__ import annotations
@@ -24,12 +26,13 @@ from sandbox.freshbooks.resources import (
     INVOICES,
     ITEMS,
     PAYMENTS,
+    RAW_TABLES,
     TAXES,
     Resource,
 )
 from sandbox.freshbooks.store import Record, dumps, index_sql, insert_row, insert_sql, schema_sql
 from sandbox.freshbooks.timestamps import stored
-from sandbox.generator import Company, Sale, World
+from sandbox.generator import Company, Sale, TaxRate, World
 
 CLIENT_BASE = 40_000
 ITEM_BASE = 30_000
@@ -48,19 +51,29 @@ ONLINE_GATEWAYS = {"stripe", "paypal", "shopify_payments"}
 COMPANY_SIZES = {"Individual": "1", "SMB": "2-10", "Enterprise": "1000+", "Nonprofit": "11-50"}
 
 
-class Tax:
-    """The account's taxes: HST for Canadian clients, sales tax for US ones, GST on expenses."""
+class TaxTable:
+    """The account's taxes (the world's): ids in table order, found by name or percent."""
 
-    TABLE = (("HST", Decimal("13"), "RT0001"), ("GST", Decimal("5"), "RT0001"),
-             ("Sales Tax", Decimal("8.25"), None))  # fmt: skip
+    def __init__(self, taxes: tuple[TaxRate, ...]) -> None:
+        self.taxes = taxes
 
-    @classmethod
-    def id_of(cls, name: str) -> int:
-        return TAX_BASE + 1 + [t[0] for t in cls.TABLE].index(name)
+    def id_of(self, name: str) -> int:
+        """The tax's id, 0 (no tax) when the account has none of that name."""
+        names = [tax.name for tax in self.taxes]
+        return TAX_BASE + 1 + names.index(name) if name in names else 0
 
-    @classmethod
-    def for_percent(cls, percent: Decimal) -> tuple[str, Decimal, str | None] | None:
-        return next((t for t in cls.TABLE if t[1] == percent), None)
+    def for_percent(self, percent: Decimal) -> TaxRate | None:
+        return next((tax for tax in self.taxes if tax.percent == percent), None)
+
+
+def line_tax(tax: TaxRate) -> tuple[str, Decimal, str | None]:
+    return tax.name, tax.percent, tax.number
+
+
+def blank(data: dict[str, Any], fields: frozenset[str]) -> dict[str, Any]:
+    """`data` with `fields` null: optional fields this account never fills."""
+    data.update(dict.fromkeys(fields))
+    return data
 
 
 def client_id(company_index: int) -> int:
@@ -84,8 +97,10 @@ class Loader:
     def __init__(self, db: Database, world: World) -> None:
         self.db = db
         self.world = world
+        self.options = world.options
         self.seed = world.seed
         self.anchor = world.anchor
+        self.tax_table = TaxTable(world.taxes)
         self.clients: dict[int, dict[str, Any]] = {}
         self.categories: dict[str, int] = {}
 
@@ -102,28 +117,45 @@ class Loader:
 
     # --- helpers -------------------------------------------------------------------------------
     def _insert(self, resource: Resource, rows: list[Record]) -> None:
+        if self._empty(resource):
+            return
         self.db.executemany(insert_sql(resource), [insert_row(resource, r) for r in rows])
+
+    def _empty(self, resource: Resource) -> bool:
+        return self.options.is_empty(f"freshbooks.{RAW_TABLES[resource.name]}")
+
+    def _nulls(self, entity: str) -> frozenset[str]:
+        return self.options.nulls(f"freshbooks.{entity}")
 
     def _clamp(self, moment: datetime) -> datetime:
         return min(moment, self.anchor)
 
     # --- reference data ------------------------------------------------------------------------
+    def _established(self, days: int) -> str:
+        """A stored stamp `days` before the history's first year: when the account was set up."""
+        return stored(self.anchor - self.world.extra_history - timedelta(days=days))
+
     def _taxes(self) -> None:
-        created = stored(self.anchor - timedelta(days=700))
+        created = self._established(700)
         rows = [
             Record(
-                Tax.id_of(name),
+                self.tax_table.id_of(tax.name),
                 0,
                 created,
                 created,
-                {"name": name, "amount": number_text(percent), "compound": False, "number": number},
+                {
+                    "name": tax.name,
+                    "amount": number_text(tax.percent),
+                    "compound": False,
+                    "number": tax.number,
+                },
             )
-            for name, percent, number in Tax.TABLE
+            for tax in self.tax_table.taxes
         ]
         self._insert(TAXES, rows)
 
     def _categories(self) -> None:
-        created = stored(self.anchor - timedelta(days=700))
+        created = self._established(700)
         rows = []
         for i, name in enumerate(self.world.expense_categories):
             self.categories[name] = CATEGORY_BASE + 1 + i
@@ -138,6 +170,7 @@ class Loader:
         for company in companies:
             rng = random.Random(f"{self.seed}:freshbooks:client:{company.index}")
             data = records.client_data(self._client_fields(company, rng))
+            blank(data, self._nulls("clients"))
             self.clients[company.index] = data
             state = states.get(company.index, 0)
             created = company.created_at
@@ -185,7 +218,7 @@ class Loader:
 
     def _items(self) -> None:
         rows = []
-        sales_tax = Tax.id_of("Sales Tax")
+        sales_tax = self.tax_table.id_of("Sales Tax")
         for i, product in enumerate(self.world.products):
             rng = random.Random(f"{self.seed}:freshbooks:item:{i}")
             data = records.item_data(
@@ -198,14 +231,21 @@ class Loader:
                     "tax1": sales_tax if product.taxable else 0,
                 }
             )
+            blank(data, self._nulls("items"))
             state = 0 if product.is_service else _vis_state(self.seed, "item", i, 0.05, 0.03)
-            created = self.anchor - timedelta(days=500 - i % 400, minutes=rng.randint(0, 900))
+            created = (
+                self.anchor
+                - self.world.extra_history
+                - timedelta(days=500 - i % 400, minutes=rng.randint(0, 900))
+            )
             updated = self._clamp(created + timedelta(days=rng.randint(0, 90)))
             rows.append(Record(ITEM_BASE + 1 + i, state, stored(updated), stored(created), data))
         self._insert(ITEMS, rows)
 
     # --- sales ---------------------------------------------------------------------------------
     def _sales(self) -> None:
+        if self._empty(INVOICES):
+            return
         payment_id = PAYMENT_BASE
         credit_id = CREDIT_NOTE_BASE
         for batch in _batches(self.world.iter_sales(), BATCH):
@@ -216,7 +256,7 @@ class Loader:
                 invoices.append(invoice)
                 lines.extend((invoice.id, line["lineid"], dumps(line)) for line in invoice_lines)
                 payments.extend(sale_payments)
-                if sale.index % 50 == 7 and sale.payments:
+                if sale.index % 50 == 7 and sale_payments:
                     credit_id += 1
                     credits.append(self._credit_note(credit_id, sale, invoice))
             with self.db.transaction():
@@ -241,15 +281,17 @@ class Loader:
         data = invoicing.new_invoice_data(self.clients[sale.company_index], fields)
         data["invoice_number"] = sale.number
         data["uuid"] = _uuid(rng)
-        # HST (13) for Canadian clients, sales tax (8.25) for US ones, as the world prices them.
-        tax = Tax.for_percent(sale.tax_percent)
-        if tax is None:
-            raise ValueError(f"no FreshBooks tax for {sale.tax_percent}% (sale {sale.index})")
+        blank(data, self._nulls("invoices"))
+        # Each line carries the taxes the world priced it with (the client's, by default).
+        line_nulls = self._nulls("invoices__lines")
         lines = [
-            invoicing.make_line(
-                invoice_id, n, name=line.name, description=line.description, qty=line.quantity,
-                unit_cost=line.unit_price, currency=sale.currency, updated=stored(created),
-                taxes=(tax,),
+            blank(
+                invoicing.make_line(
+                    invoice_id, n, name=line.name, description=line.description,
+                    qty=line.quantity, unit_cost=line.unit_price, currency=sale.currency,
+                    updated=stored(created), taxes=tuple(map(line_tax, line.taxes)),
+                ),
+                line_nulls,
             )
             for n, line in enumerate(sale.lines, start=1)
         ]  # fmt: skip
@@ -259,7 +301,9 @@ class Loader:
 
         payments: list[Record] = []
         last_change = sale.updated_at
-        for payment in sale.payments:
+        paid_by = () if self._empty(PAYMENTS) else sale.payments
+        payment_nulls = self._nulls("payments")
+        for payment in paid_by:
             paid_at = self._clamp(
                 datetime.combine(payment.paid_on, time(rng.randint(13, 22), rng.randint(0, 59)))
             )
@@ -275,6 +319,7 @@ class Loader:
                     "transactionid": f"txn_{rng.getrandbits(48):012x}" if online else None,
                 }
             )
+            blank(payment_data, payment_nulls)
             payments.append(
                 Record(
                     next_payment_id + len(payments) + 1,
@@ -298,15 +343,15 @@ class Loader:
                         duplicate,
                     )
                 )
-        paid = sum((p.amount for p in sale.payments), ZERO)
-        last_date = max((p.paid_on.isoformat() for p in sale.payments), default=None)
+        paid = sum((p.amount for p in paid_by), ZERO)
+        last_date = max((p.paid_on.isoformat() for p in paid_by), default=None)
         invoicing.settle(data, paid, last_date)
 
         state = 0
         if sale.index != self.world.invoice_count // 2:  # the planted outlier stays visible
             if data["payment_status"] == "paid":
                 state = 2 if _vis_state(self.seed, "invoice", sale.index, 0.06, 0) == 2 else 0
-            elif not sale.payments:
+            elif not paid_by:
                 state = 1 if _vis_state(self.seed, "invoice", sale.index, 0, 0.03) == 1 else 0
         updated = stored(last_change)
         return Record(invoice_id, state, updated, stored(created), data), lines, payments
@@ -353,12 +398,20 @@ class Loader:
 
     # --- expenses ------------------------------------------------------------------------------
     def _expenses(self) -> None:
+        if self._empty(EXPENSES):
+            return
+        # Without clients, billable expenses have no one to bill: they stay the business's own.
+        billable = not self._empty(CLIENTS)
+        nulls = self._nulls("expenses")
         for batch in _batches(self.world.iter_expenses(), BATCH):
             rows = []
             for expense in batch:
-                tax = Tax.for_percent(expense.tax_percent) if expense.tax_percent else None
+                tax = self.tax_table.for_percent(expense.tax_percent)
+                tax = tax if expense.tax_percent else None
                 client = (
-                    client_id(expense.company_index) if expense.company_index is not None else 0
+                    client_id(expense.company_index)
+                    if expense.company_index is not None and billable
+                    else 0
                 )
                 data = records.expense_data(
                     {
@@ -369,11 +422,12 @@ class Loader:
                         "amount": money(expense.amount, expense.currency),
                         "vendor": expense.vendor,
                         "notes": expense.notes,
-                        "taxName1": tax[0] if tax else None,
+                        "taxName1": tax.name if tax else None,
                         "taxAmount1": money(expense.tax_amount, expense.currency) if tax else None,
                         "taxPercent1": number_text(expense.tax_percent) if tax else None,
                     }
                 )
+                blank(data, nulls)
                 planted = expense.index == 7  # the expense in the unmapped category stays visible
                 state = (
                     0 if planted else _vis_state(self.seed, "expense", expense.index, 0.05, 0.03)

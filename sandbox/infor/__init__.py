@@ -11,7 +11,7 @@ from fastapi import APIRouter, FastAPI
 from sandbox.emulator import Emulator, SandboxContext
 from sandbox.generator import World
 from sandbox.infor import programs  # noqa: F401 - registers the MI transactions
-from sandbox.infor.company import CONO, DIVI
+from sandbox.infor.company import CONO
 from sandbox.infor.contract import load_contract
 from sandbox.infor.controls import add_controls
 from sandbox.infor.executor import Executor
@@ -27,13 +27,14 @@ from sandbox.infor.m3api import m3_router
 from sandbox.infor.scripted_faults import ScriptedFaults
 from sandbox.infor.seed import load_world
 from sandbox.infor.store import Store
+from sandbox.infor.tenant import tenant_for
 
 IONAPI_FILE = "infor.ionapi"
 
 
 class InforEmulator(Emulator):
     name: ClassVar[str] = "infor"
-    data_version: ClassVar[int] = 2
+    data_version: ClassVar[int] = 3
 
     def __init__(self, ctx: SandboxContext) -> None:
         super().__init__(ctx)
@@ -41,10 +42,14 @@ class InforEmulator(Emulator):
         # holding the .ionapi file keeps working.
         self.credentials = Credentials.from_seed(ctx.seed)
         self.tokens = TokenStore(ctx.clock)
-        self.store = Store(self.db, ctx.clock)
+        self.store = Store(self.db, ctx.clock, tenant_for(ctx.options))
         self.scripted_faults = ScriptedFaults()
         self.executor = Executor(
-            self.store, load_contract(), self.scripted_faults, LifecycleRules()
+            self.store,
+            load_contract(),
+            self.scripted_faults,
+            LifecycleRules(),
+            unsupported=ctx.options.unsupported_in("infor"),
         )
 
     def build_app(self) -> FastAPI:
@@ -70,7 +75,11 @@ class InforEmulator(Emulator):
 
     def environment(self) -> dict[str, str]:
         path = self.credentials.write(self.ctx.data_dir / IONAPI_FILE, self.base_url)
-        return {"INFOR_IONAPI_FILE": str(path), "INFOR_CONO": CONO, "INFOR_DIVI": DIVI}
+        return {
+            "INFOR_IONAPI_FILE": str(path),
+            "INFOR_CONO": CONO,
+            "INFOR_DIVI": self.store.tenant.divi,
+        }
 
     def error_body(self, status: int) -> tuple[str, bytes]:
         """What the ION gateway answers when it, or M3 behind it, fails."""

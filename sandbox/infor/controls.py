@@ -10,6 +10,7 @@ from pydantic import BaseModel, Field
 from sandbox.infor import lifecycle, orderbook
 from sandbox.infor.company import SEED_USER
 from sandbox.infor.errors import MIError
+from sandbox.infor.programs import cash
 from sandbox.infor.scripted_faults import ScriptedFault
 
 if TYPE_CHECKING:
@@ -60,6 +61,12 @@ def add_controls(router: APIRouter, emulator: InforEmulator) -> None:
     def counts() -> dict:
         with executor.lock:
             return store.counts()
+
+    @router.get("/infor/statements/{stmn}")
+    def statements(stmn: str) -> dict:
+        """A bank statement's head (BSHS 3 once validated), lines and details (ABS100MI)."""
+        with executor.lock:
+            return {"statements": cash.statements(store, stmn)}
 
     @router.get("/infor/lifecycle")
     def get_rules() -> dict:

@@ -2,10 +2,14 @@
 
 `MIError` is a program's "not OK" answer: HTTP 200 with the error in `results[n]`.
 `RequestError` is a request the MI layer refuses before any program runs: HTTP 400 with the
-error at the top level of the body.
+error at the top level of the body. A `Wording` says how one M3 words a missing record or an
+unknown code: the sandbox's own "<field> <value> does not exist", or the reference's
+`XIM0002 "Customer number is invalid"` with `W<field>03` ids for code-table checks.
 """
 
 from __future__ import annotations
+
+from http import HTTPStatus
 
 # One code per kind of failure; messages name the field's description, as M3 does.
 MANDATORY = "XRE0103"  # mandatory input not entered
@@ -77,12 +81,61 @@ class RequestError(Exception):
         return body
 
 
+class Unavailable(Exception):
+    """The gateway cannot route the transaction at all: this M3 environment does not offer it
+    (HTTP 501, or 404). The body is the gateway's, not M3's: `code`, `message`, `detail`."""
+
+    def __init__(self, status: int, program: str, transaction: str) -> None:
+        self.status = status
+        self.reason = (
+            f"Transaction {program}/{transaction} is not available in this M3 environment "
+            "(not deployed or not licensed for this tenant)"
+        )
+        super().__init__(self.reason)
+
+    def body(self) -> dict[str, object]:
+        return {
+            "code": self.status,
+            "message": HTTPStatus(self.status).phrase,
+            "detail": self.reason,
+        }
+
+
+class Wording:
+    """The sandbox's wording: one id, the field's description and the value, for both cases."""
+
+    name = "sandbox"
+
+    def missing_record(self, field: str, label: str, value: str) -> MIError:
+        """The key of a Get/Chg/Dlt, or a record an Add refers to, does not exist."""
+        return MIError(DOES_NOT_EXIST, f"{label} {value} does not exist", field)
+
+    def unknown_code(self, field: str, label: str, value: str) -> MIError:
+        """A code the tenant's tables do not hold (template, warehouse, order type, ...)."""
+        return self.missing_record(field, label, value)
+
+
+class ReferenceWording(Wording):
+    """As the reference quotes M3: a missing record "is invalid" (the value is not repeated);
+    a code-table check answers its own message id, `W` + field + `03` ("does not exist")."""
+
+    name = "reference"
+
+    def missing_record(self, field: str, label: str, value: str) -> MIError:
+        return MIError(DOES_NOT_EXIST, f"{label} is invalid", field)
+
+    def unknown_code(self, field: str, label: str, value: str) -> MIError:
+        message_id = CODE_MESSAGE_IDS.get(field, f"W{field}03")
+        return MIError(message_id, f"{label} {value} does not exist", field)
+
+
+# Message ids M3 uses for "<field> &1 does not exist" where public catalogues show them.
+CODE_MESSAGE_IDS = {"FACI": "WFAC303", "WHLO": "WWH0103"}
+WORDINGS: dict[str, Wording] = {w.name: w for w in (Wording(), ReferenceWording())}
+
+
 def missing(field: str, label: str) -> MIError:
     return MIError(MANDATORY, f"{label} must be entered", field)
-
-
-def not_found(field: str, label: str, value: str) -> MIError:
-    return MIError(DOES_NOT_EXIST, f"{label} {value} does not exist", field)
 
 
 def duplicate(field: str, label: str, value: str) -> MIError:

@@ -5,9 +5,9 @@ from __future__ import annotations
 import threading
 
 from sandbox.infor import errors, lifecycle, mi
-from sandbox.infor.company import API_USER, CONO, DIVI
+from sandbox.infor.company import API_USER, CONO
 from sandbox.infor.contract import Contract, Transaction
-from sandbox.infor.errors import MIError, RequestError
+from sandbox.infor.errors import MIError, RequestError, Unavailable
 from sandbox.infor.lifecycle import LifecycleRules
 from sandbox.infor.mi import Controls
 from sandbox.infor.registry import HANDLERS, Call, Handler
@@ -17,18 +17,28 @@ from sandbox.infor.store import Store
 
 class Executor:
     def __init__(
-        self, store: Store, contract: Contract, faults: ScriptedFaults, rules: LifecycleRules
+        self,
+        store: Store,
+        contract: Contract,
+        faults: ScriptedFaults,
+        rules: LifecycleRules,
+        unsupported: dict[str, int] | None = None,
     ) -> None:
         self.store = store
         self.contract = contract
         self.faults = faults
         self.rules = rules
+        self.unsupported = unsupported or {}  # "PROGRAM/TRANSACTION" -> HTTP status
         # One transaction at a time: M3 runs each in its own program instance, and SQLite has
         # one writer; this keeps every transaction's reads and writes consistent.
         self.lock = threading.RLock()
 
     def resolve(self, program: str, name: str) -> tuple[Transaction, Handler]:
-        """The contract and handler of PROGRAM/TRANSACTION, or the 400 a client gets for it."""
+        """The contract and handler of PROGRAM/TRANSACTION, or the 400 a client gets for it
+        (the 501 or 404 of a transaction this environment does not offer)."""
+        status = self.unsupported.get(f"{program}/{name}")
+        if status is not None:
+            raise Unavailable(status, program, name)
         if program not in self.contract.programs:
             raise RequestError(errors.UNKNOWN_PROGRAM, f"Program {program} does not exist")
         transaction = self.contract.transaction(program, name)
@@ -67,7 +77,7 @@ class Executor:
             ), False
         try:
             fields = mi.check_inputs(transaction, record)
-            self._check_context(fields, controls)
+            self._check_context(transaction, fields, controls)
             scripted = self.faults.take(program, name, fields)
             if scripted is not None:
                 error, terminate = scripted
@@ -89,14 +99,16 @@ class Executor:
             name, mi.shape_records(transaction, records, controls), parameters
         ), False
 
-    @staticmethod
-    def _check_context(fields: dict[str, str], controls: Controls) -> None:
+    def _check_context(
+        self, transaction: Transaction, fields: dict[str, str], controls: Controls
+    ) -> None:
         company = fields.get("CONO") or controls.cono or CONO
         if company.lstrip("0") != CONO:
             raise MIError(errors.COMPANY, f"Not authorized for company {company}", "CONO")
         division = fields.get("DIVI") or controls.divi
-        if division and division != DIVI:
-            raise errors.not_found("DIVI", "Division", division)
+        tenant = self.store.tenant
+        if division and division != tenant.divi:
+            raise tenant.wording.unknown_code("DIVI", "Division", division)
 
     def _advance_lifecycle(self) -> None:
         if self.rules.ship_after_hours is None and self.rules.invoice_after_hours is None:

@@ -15,8 +15,6 @@ from sandbox.infor import errors, orderbook, receivables
 from sandbox.infor.company import (
     CONO,
     DELIVERY_REPORTED,
-    DIVI,
-    FACI,
     REFERENCE_CUSTOMER_ORDER,
     STATUS_ALLOCATED,
     STATUS_DELIVERED,
@@ -58,7 +56,7 @@ def ship(store: Store, order: Order, stamp: Stamp, user: str) -> dict[str, str]:
     head = order.head
     delivery = {
         "CONO": CONO,
-        "DIVI": DIVI,
+        "DIVI": store.tenant.divi,
         "DLIX": str(dlix),
         "CONN": str(conn),
         "RORC": REFERENCE_CUSTOMER_ORDER,
@@ -89,7 +87,7 @@ def ship(store: Store, order: Order, stamp: Stamp, user: str) -> dict[str, str]:
             "RIDL": line["PONR"],
             "RIDX": line["POSX"],
             "ITNO": line["ITNO"],
-            "FACI": FACI,
+            "FACI": head.get("FACI") or store.tenant.faci,
             "WHLO": line.get("WHLO", ""),
             "TRQT": line["ORQT"],
             "PLQT": line["ORQT"],
@@ -129,12 +127,12 @@ def invoice(store: Store, order: Order, stamp: Stamp, user: str) -> dict[str, st
     dlix = delivery["DLIX"] if delivery else ""
     document = {
         "CONO": CONO,
-        "DIVI": DIVI,
+        "DIVI": store.tenant.divi,
         "IVNO": str(ivno),
         "YEA4": str(yea4),
         "EXIN": str(ivno),
         "INPX": "",
-        "FACI": FACI,
+        "FACI": head.get("FACI") or store.tenant.faci,
         "ORNO": order.orno,
         "DLIX": dlix,
         "WHLO": head.get("WHLO", ""),
@@ -173,6 +171,7 @@ def invoice(store: Store, order: Order, stamp: Stamp, user: str) -> dict[str, st
         document,
     )
     open_item = receivables.ar_record(
+        division=store.tenant.divi,
         yea4=yea4,
         jrno=store.next_number("ar_journal", 1000001),
         trcd=TRCD_INVOICE,

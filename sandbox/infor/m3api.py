@@ -15,7 +15,7 @@ from fastapi.responses import JSONResponse, Response
 from starlette.concurrency import run_in_threadpool
 
 from sandbox.infor import errors, ionapi, mi
-from sandbox.infor.errors import MIError, RequestError
+from sandbox.infor.errors import MIError, RequestError, Unavailable
 from sandbox.infor.executor import Executor
 from sandbox.infor.ionapi import TokenStore
 
@@ -84,6 +84,8 @@ def m3_router(tenant: str, tokens: TokenStore, executor: Executor) -> APIRouter:
             return _answer(body, 200, controls)
         except RequestError as error:
             return _answer(error.body(), 400, controls)
+        except Unavailable as error:
+            return JSONResponse(error.body(), status_code=error.status)
 
     return router
 

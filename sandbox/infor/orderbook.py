@@ -6,9 +6,9 @@ import json
 from dataclasses import dataclass
 from decimal import Decimal
 
-from sandbox.infor.company import vat_rate
 from sandbox.infor.store import Stamp, Store, touch
-from sandbox.infor.values import CENT, amount, parse_decimal
+from sandbox.infor.tenant import Tenant
+from sandbox.infor.values import amount, parse_decimal
 
 
 @dataclass
@@ -40,10 +40,30 @@ def by_batch_number(store: Store, batch_no: str) -> Order | None:
     return _load(store, "batch_no", batch_no)
 
 
-def totals(lines: list[dict[str, str]], vat_code: str) -> dict[str, str]:
-    """Head amounts from the lines: net, VAT at the order's VAT code, and the total."""
-    net = sum((parse_decimal(line["NLAM"]) for line in lines), Decimal("0"))
-    vat = (net * vat_rate(vat_code) / 100).quantize(CENT)
+def line_vat_code(tenant: Tenant, customer_code: str, item: dict[str, str], exempt: bool) -> str:
+    """An order line's VAT code: exempt under a tax exemption contract (TECN), else the item's
+    sales code (VTCS), else what the tenant gives a line without one: the customer's or none."""
+    if exempt:
+        return tenant.exempt_vat_code
+    if item.get("VTCS"):
+        return item["VTCS"]
+    return customer_code if tenant.line_tax == "customer" else ""
+
+
+def vat_by_code(lines: list[dict[str, str]]) -> dict[str, Decimal]:
+    """Net amount per VAT code: each code's VAT is figured on its lines' sum."""
+    bases: dict[str, Decimal] = {}
+    for line in lines:
+        code = line.get("VTCD", "")
+        bases[code] = bases.get(code, Decimal("0")) + parse_decimal(line["NLAM"])
+    return bases
+
+
+def totals(lines: list[dict[str, str]], tenant: Tenant) -> dict[str, str]:
+    """Head amounts from the lines: net, VAT per the lines' VAT codes, and the total."""
+    bases = vat_by_code(lines)
+    net = sum(bases.values(), Decimal("0"))
+    vat = sum((tenant.vat(code).vat(base) for code, base in bases.items()), Decimal("0"))
     gross = net + vat
     return {
         "NTAM": amount(net),

@@ -6,17 +6,31 @@ One record per invoice (TRCD 10) or payment (TRCD 20); an invoice number's recor
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from decimal import Decimal
 
-from sandbox.infor.company import CONO, DIVI, RECO_OPEN, RECO_PAID, TRCD_INVOICE, TRCD_PAYMENT
+from sandbox.infor.company import CONO, RECO_OPEN, RECO_PAID, TRCD_INVOICE, TRCD_PAYMENT
 from sandbox.infor.store import Stamp, Store, touch
 from sandbox.infor.values import amount, parse_decimal
 
 AR_COLUMNS = ("yea4", "jrno", "jsno", "cuno", "cino", "inyr", "trcd", "lmts")
 
+# What a cash receipt writes into its AR payment's text (TDSC), as the tenant is set up:
+# (statement number, bank reference, payment date YYYYMMDD) -> text.
+RECEIPT_TEXTS: dict[str, Callable[[str, str, str], str]] = {
+    "statement": lambda statement, bank_reference, paid_on: statement,
+    "bank-reference": lambda statement, bank_reference, paid_on: bank_reference,
+    "payment-date": lambda statement, bank_reference, paid_on: f"PMT {paid_on[2:]}",
+}
+
+
+def receipt_text(setting: str, *, statement: str, bank_reference: str, paid_on: str) -> str:
+    return RECEIPT_TEXTS[setting](statement, bank_reference, paid_on)
+
 
 def ar_record(
     *,
+    division: str,
     yea4: int,
     jrno: int,
     trcd: str,
@@ -32,7 +46,7 @@ def ar_record(
 ) -> dict[str, str]:
     return {
         "CONO": CONO,
-        "DIVI": DIVI,
+        "DIVI": division,
         "YEA4": str(yea4),
         "JRNO": str(jrno),
         "JSNO": "1",
@@ -119,9 +133,10 @@ def apply_payment(
     payment_date: str,
     stamp: Stamp,
     user: str,
-    reference: str = "",
+    text: str = "",
 ) -> dict[str, str]:
-    """Book a payment against an invoice's open item; reconcile (RECO 9) when nothing remains."""
+    """Book a payment against an invoice's open item; reconcile (RECO 9) when nothing remains.
+    `text` is the payment's transaction description (TDSC), cut to its 10 characters."""
     cino, inyr = invoice["CINO"], int(invoice["INYR"])
     yea4 = int(payment_date[:4])
     jrno = store.next_number("ar_journal", 1000001)
@@ -132,7 +147,7 @@ def apply_payment(
         "JSNO": "1",
         "TRCD": TRCD_PAYMENT,
         "VONO": str(jrno),
-        "TDSC": (reference or "Payment")[:10],
+        "TDSC": text[:10],
         "CUAM": amount(-amount_paid),
         "VTAM": "0.00",
         "IVDT": payment_date,

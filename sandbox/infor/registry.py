@@ -9,6 +9,7 @@ from decimal import Decimal
 from sandbox.infor import errors
 from sandbox.infor.contract import Transaction
 from sandbox.infor.store import Stamp, Store
+from sandbox.infor.tenant import Tenant
 from sandbox.infor.values import DEFAULT_DATE_FORMAT, parse_date, parse_decimal
 
 Record = dict[str, str]
@@ -44,6 +45,10 @@ class Call:
         if self._stamp is None:
             self._stamp = self.store.stamp()
         return self._stamp
+
+    @property
+    def tenant(self) -> Tenant:
+        return self.store.tenant
 
     def get(self, name: str, default: str = "") -> str:
         return self.fields.get(name, default)
@@ -87,10 +92,21 @@ class Call:
         except (ValueError, KeyError):
             raise errors.invalid(name, self.label(name), value) from None
 
-    def not_found(self, name: str, value: str | None = None) -> errors.MIError:
-        return errors.not_found(
-            name, self.label(name), value if value is not None else self.get(name)
+    def not_found(
+        self, name: str, value: str | None = None, label: str | None = None
+    ) -> errors.MIError:
+        """The record `name` (the input, or `value`) points at does not exist, in the tenant's
+        wording."""
+        return self.tenant.wording.missing_record(
+            name, label or self.label(name), value if value is not None else self.get(name)
         )
+
+    def check_codes(self, values: dict[str, str]) -> None:
+        """Coded fields must hold codes the tenant's tables know, as M3 checks them on writes."""
+        for name, value in values.items():
+            allowed = self.tenant.codes(name)
+            if value and allowed is not None and value not in allowed:
+                raise self.tenant.wording.unknown_code(name, self.label(name), value)
 
     def page(self, rows: list[Record]) -> list[Record]:
         return rows if self.limit is None else rows[: self.limit]

@@ -5,33 +5,28 @@ spelling) plus a few customers only the ERP has; items are the world's products.
 ERP-native: customer orders with the ERP's own customer PO numbers (never FreshBooks invoice
 numbers), shipped, invoiced and partly paid by age; a chart of accounts with one blocked account;
 monthly GL vouchers; suppliers named after the world's expense vendors, with a few purchase orders.
-Everything is derived from (seed, scale), stamped with its historical time.
+Everything is derived from (seed, scale, options), stamped with its historical time, in the
+tenant's codes. The options decide how many years the orders and vouchers span, which entities
+stay empty (and how far the order lifecycle goes without them), which optional fields stay
+blank, and whether customers and items carry the VAT codes of taxed invoices.
 """
 
 from __future__ import annotations
 
 import random
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
-from sandbox.generator import VENDORS, World
+from sandbox.generator import VENDORS, Product, World
 from sandbox.infor import lifecycle, receivables
-from sandbox.infor.company import (
-    CONO,
-    CUSTOMER_GROUPS,
-    CUSTOMER_TEMPLATES,
-    DIVI,
-    FACI,
-    LOCAL_CURRENCY,
-    SEED_USER,
-    STATUS_ENTERED,
-    WHLO,
-)
+from sandbox.infor.company import CONO, SEED_USER, STATUS_ENTERED
 from sandbox.infor.orderbook import Order, totals
 from sandbox.infor.programs import customers as customer_program
 from sandbox.infor.programs import ledger, purchasing
 from sandbox.infor.programs.orders import confirm, insert_order, new_head, new_line
 from sandbox.infor.store import Store, stamp_at, touch
+from sandbox.infor.tenant import Tenant
 from sandbox.infor.values import CENT, amount, quantity, ymd
 
 # (account, name, group, kind): kind B = balance sheet, P = profit and loss; AR/AP flags follow.
@@ -73,7 +68,6 @@ CHART_OF_ACCOUNTS = (
 )
 BLOCKED_ACCOUNTS = frozenset({"6990"})  # closed account: postings to it are refused
 COST_CENTERS = (("100", "Administration"), ("200", "Sales"), ("300", "Operations"))
-BANKS = (("US-OPERATING", "BNK01", "USD"), ("CA-OPERATING", "BNK02", "CAD"))
 ERP_ONLY_CUSTOMERS = (
     ("NORTHWIND DISTRIBUTION INCORPORATED", "Chicago", "IL", "US", "60601"),
     ("CONTOSO WHOLESALE LIMITED", "Toronto", "ON", "CA", "M5V 2A1"),
@@ -89,26 +83,51 @@ MONTHLY_JOURNALS = (
     ("6700", "Software subscriptions", Decimal("1250"), "2300"),
     ("6450", "Accounting services", Decimal("1800"), "2000"),
 )
+# How far the seeded order history goes: entities left empty stop the lifecycle before them.
+CONFIRMED, SHIPPED, PAID = 1, 2, 3
 
 
 def load_world(store: Store, world: World) -> None:
     store.create()
     anchor = world.anchor.replace(tzinfo=UTC)
+    has = _has(world)
     with store.db.transaction():
-        _accounts(store, anchor)
-        _banks(store, anchor)
-        items = _items(store, world, anchor)
-        customers = _customers(store, world, anchor)
-        suppliers = _suppliers(store, world, anchor)
-        _purchase_orders(store, world, anchor, suppliers, items)
-        _orders(store, world, anchor, customers, items)
-        _journals(store, world, anchor)
+        if has("chart_of_accounts"):
+            _accounts(store, world, anchor)
+        _banks(store, world, anchor)
+        items = _items(store, world, anchor) if has("items") else {}
+        customers = _customers(store, world, anchor) if has("customers") else []
+        suppliers = _suppliers(store, world, anchor) if has("suppliers") else []
+        if suppliers and items:
+            _purchase_orders(store, world, anchor, suppliers, items)
+        if has("customer_orders"):
+            _orders(store, world, anchor, customers, items)
+        if has("gl_voucher_lines"):
+            _journals(store, world, anchor)
 
 
-def _accounts(store: Store, anchor: datetime) -> None:
-    stamp = stamp_at(anchor - timedelta(days=720))
+def _has(world: World) -> Callable[[str], bool]:
+    """Whether an M3 entity has rows in this world (see `SandboxOptions.empty`)."""
+    return lambda entity: not world.options.is_empty(f"infor.{entity}")
+
+
+def _established(world: World, anchor: datetime, days: float) -> datetime:
+    """`days` before the history's first year: when set-up and master data were entered."""
+    return anchor - world.extra_history - timedelta(days=days)
+
+
+def _blank(world: World, entity: str, fields: dict[str, str]) -> dict[str, str]:
+    """`fields` with the entity's optional fields this tenant never fills left blank."""
+    fields.update(dict.fromkeys(world.options.nulls(f"infor.{entity}"), ""))
+    return fields
+
+
+def _accounts(store: Store, world: World, anchor: datetime) -> None:
+    tenant = store.tenant
+    stamp = stamp_at(_established(world, anchor, 720))
     rows = []
-    for code, name, group, kind in CHART_OF_ACCOUNTS:
+    for number, name, group, kind in CHART_OF_ACCOUNTS:
+        code = tenant.account(number)
         doc = {
             "CONO": CONO,
             "DIVI": "",
@@ -121,7 +140,7 @@ def _accounts(store: Store, anchor: datetime) -> None:
             "AT02": "1" if kind == "P" else "0",
             "AT03": "1" if kind == "AR" else "0",
             "AT11": "1" if kind == "AP" else "0",
-            "LCCD": "1" if code in BLOCKED_ACCOUNTS else "0",
+            "LCCD": "1" if number in BLOCKED_ACCOUNTS else "0",
             "VFDT": "20200101",
             "VTDT": "",
             "CUCD": "",
@@ -138,21 +157,25 @@ def _accounts(store: Store, anchor: datetime) -> None:
     store.insert_many("accounts", ("aitp", "aitm"), rows)
 
 
-def _banks(store: Store, anchor: datetime) -> None:
-    stamp = stamp_at(anchor - timedelta(days=720))
-    for bsid, bkid, currency in BANKS:
-        doc = {"CONO": CONO, "DIVI": DIVI, "BSID": bsid, "BKID": bkid, "STAT": "20", "BSTY": "1"}
+def _banks(store: Store, world: World, anchor: datetime) -> None:
+    stamp = stamp_at(_established(world, anchor, 720))
+    for bsid, bkid, currency in store.tenant.banks:
+        doc = {"CONO": CONO, "DIVI": store.tenant.divi, "BSID": bsid, "BKID": bkid}
+        doc.update(STAT="20", BSTY="1")
         doc["_CUCD"] = currency  # the statement currency this bank account takes
         touch(doc, stamp, SEED_USER, new=True)
         store.insert("bank_ids", {"bsid": bsid}, doc)
 
 
 def _items(store: Store, world: World, anchor: datetime) -> dict[str, dict[str, str]]:
+    tenant = store.tenant
     items: dict[str, dict[str, str]] = {}
     rows, balances = [], []
     for index, product in enumerate(world.products):
         rng = random.Random(f"{world.seed}:infor-item:{index}")
-        created = anchor - timedelta(days=600 - index % 200, minutes=rng.randint(0, 900))
+        created = _established(world, anchor, 600 - index % 200) - timedelta(
+            minutes=rng.randint(0, 900)
+        )
         doc = {
             "CONO": CONO,
             "STAT": "20",
@@ -165,11 +188,12 @@ def _items(store: Store, world: World, anchor: datetime) -> dict[str, dict[str, 
             "ITCL": "SRV" if product.is_service else "GDS",
             "RESP": SEED_USER,
             "MABU": "2" if product.is_service else "1",
-            "CUCD": LOCAL_CURRENCY,
+            "CUCD": tenant.local_currency,
             "SPUN": "EA",
             "PUUN": "EA",
             "_SAPR": amount(product.unit_price),
             "_PUPR": amount(product.unit_price * Decimal("0.6")),
+            **_item_vat(world, tenant, product),
         }
         touch(doc, stamp_at(created), SEED_USER, new=True)
         if rng.random() < 0.3:  # some items were maintained since
@@ -178,17 +202,31 @@ def _items(store: Store, world: World, anchor: datetime) -> dict[str, dict[str, 
         rows.append((product.sku, doc["LMDT"], int(doc["LMTS"]), doc))
         if not product.is_service:
             on_hand = rng.randint(20, 500)
-            balance = {"CONO": CONO, "WHLO": WHLO, "ITNO": product.sku, "FACI": FACI}
+            balance = {"CONO": CONO, "WHLO": tenant.whlo, "ITNO": product.sku}
             balance.update(
-                STQT=str(on_hand), ALQT="0", AV01=str(on_hand), AVAL=str(on_hand), ORQT="0"
-            )
-            balances.append((WHLO, product.sku, balance))
+                FACI=tenant.faci, STQT=str(on_hand), ALQT="0", AV01=str(on_hand),
+                AVAL=str(on_hand), ORQT="0",
+            )  # fmt: skip
+            balances.append((tenant.whlo, product.sku, balance))
     store.insert_many("items", ("itno", "lmdt", "lmts"), rows)
     store.insert_many("item_balances", ("whlo", "itno"), balances)
     return items
 
 
+def _item_vat(world: World, tenant: Tenant, product: Product) -> dict[str, str]:
+    """Products never taxed carry the exempt sales VAT code when invoices are taxed; the others
+    take their customer's."""
+    return {"VTCS": tenant.exempt_vat_code} if world.options.taxed and not product.taxable else {}
+
+
+def _customer_vat(world: World, tenant: Tenant, region: str) -> dict[str, str]:
+    """With taxed invoices a customer pays its province's or state's VAT code; otherwise the
+    template's."""
+    return {"VTCD": tenant.region_vat_codes[region]} if world.options.taxed else {}
+
+
 def _customers(store: Store, world: World, anchor: datetime) -> list[dict[str, str]]:
+    tenant = store.tenant
     seeded = []
     for company in world.infor_companies():
         rng = random.Random(f"{world.seed}:infor-customer:{company.index}")
@@ -205,12 +243,16 @@ def _customers(store: Store, world: World, anchor: datetime) -> list[dict[str, s
             "ALCU": company.name.upper().replace(" ", "")[:10],
             "CUCD": company.currency,
             "VRNO": company.tax_number[:16],
-            "CUCL": CUSTOMER_GROUPS.get(company.client_type, "SMB"),
+            "CUCL": tenant.customer_group(company.client_type),
             "CRLM": str(rng.choice((5000, 10000, 25000, 50000))),
+            **_customer_vat(world, tenant, company.region),
         }
         created = company.created_at.replace(tzinfo=UTC)
         changed = created + timedelta(days=rng.randint(0, 200)) if rng.random() < 0.4 else None
-        seeded.append(_customer(company.infor_customer_number, fields, created, changed, anchor))
+        _blank(world, "customers", fields)
+        seeded.append(
+            _customer(company.infor_customer_number, fields, created, changed, anchor, tenant)
+        )
     extra_count = max(3, round(3 * world.scale**0.5))
     for index in range(extra_count):
         name, city, region, country, postal = ERP_ONLY_CUSTOMERS[index % len(ERP_ONLY_CUSTOMERS)]
@@ -228,21 +270,28 @@ def _customers(store: Store, world: World, anchor: datetime) -> list[dict[str, s
             "PHNO": f"+1-555-{rng.randint(100, 999)}-{rng.randint(1000, 9999)}",
             "MAIL": f"ap{index}@{name.split()[0].lower()}.example",
             "CUCD": "CAD" if country == "CA" else "USD",
-            "CUCL": "ENT",
+            "CUCL": tenant.customer_group("Enterprise"),
             "CRLM": "100000",
+            **_customer_vat(world, tenant, region),
         }
-        created = anchor - timedelta(days=700 - index)
-        seeded.append(_customer(f"C9{index:05d}", fields, created, None, anchor))
+        created = _established(world, anchor, 700 - index)
+        _blank(world, "customers", fields)
+        seeded.append(_customer(f"C9{index:05d}", fields, created, None, anchor, tenant))
     rows = [(doc["CUNO"], doc["CUNM"], int(doc["LMTS"]), doc) for doc in seeded]
     store.insert_many("customers", ("cuno", "cunm", "lmts"), rows)
     return seeded
 
 
 def _customer(
-    cuno: str, fields: dict[str, str], created: datetime, changed: datetime | None, anchor: datetime
+    cuno: str,
+    fields: dict[str, str],
+    created: datetime,
+    changed: datetime | None,
+    anchor: datetime,
+    tenant: Tenant,
 ) -> dict[str, str]:
-    template = CUSTOMER_TEMPLATES["TPLCAD" if fields["CUCD"] == "CAD" else "TPLUSD"]
-    doc = customer_program.customer_doc(cuno, fields, template)
+    template = tenant.templates[tenant.template_for(fields["CUCD"])]
+    doc = customer_program.customer_doc(cuno, fields, template, tenant)
     touch(doc, stamp_at(created), SEED_USER, new=True)
     if changed is not None:
         touch(doc, stamp_at(min(changed, anchor)), SEED_USER)
@@ -264,7 +313,7 @@ def _suppliers(store: Store, world: World, anchor: datetime) -> list[dict[str, s
             "LNCD": "GB",
             "CSCD": "US",
             "PHNO": f"+1-800-{rng.randint(100, 999)}-{rng.randint(1000, 9999)}",
-            "CUCD": LOCAL_CURRENCY,
+            "CUCD": store.tenant.local_currency,
             "CRTP": "1",
             "TEPY": rng.choice(("15", "30", "45")),
             "PYME": "BT",
@@ -273,7 +322,8 @@ def _suppliers(store: Store, world: World, anchor: datetime) -> list[dict[str, s
             "VRNO": f"{rng.randint(10, 99)}-{rng.randint(1000000, 9999999)}",
             "DTFM": "YMD",
         }
-        touch(doc, stamp_at(anchor - timedelta(days=500 - index * 7)), SEED_USER, new=True)
+        _blank(world, "suppliers", doc)
+        touch(doc, stamp_at(_established(world, anchor, 500 - index * 7)), SEED_USER, new=True)
         if rng.random() < 0.3:
             touch(doc, stamp_at(anchor - timedelta(days=rng.randint(1, 90))), SEED_USER)
         suppliers.append(doc)
@@ -299,11 +349,11 @@ def _purchase_orders(
         status = "85" if received else "20"
         head = {
             "CONO": CONO,
-            "DIVI": DIVI,
+            "DIVI": store.tenant.divi,
             "PUNO": puno,
             "SUNO": supplier["SUNO"],
-            "FACI": FACI,
-            "WHLO": WHLO,
+            "FACI": store.tenant.faci,
+            "WHLO": store.tenant.whlo,
             "ORTY": "PP1",
             "PUDT": ymd(ordered),
             "DATE": ymd(ordered),
@@ -326,8 +376,8 @@ def _purchase_orders(
                 "ITNO": item["ITNO"],
                 "ITDS": item["ITDS"],
                 "SUNO": supplier["SUNO"],
-                "FACI": FACI,
-                "WHLO": WHLO,
+                "FACI": head["FACI"],
+                "WHLO": head["WHLO"],
                 "ORQA": quantity(qty),
                 "ORQT": quantity(qty),
                 "PUPR": amount(price),
@@ -356,27 +406,35 @@ def _orders(
     customers: list[dict[str, str]],
     items: dict[str, dict[str, str]],
 ) -> None:
-    """ERP-native order history, moved along the lifecycle according to its age."""
+    """ERP-native order history, moved along the lifecycle according to its age: one year of it
+    per year of history, oldest first."""
+    tenant = store.tenant
     products = list(items.values())
-    count = max(12, round(40 * world.scale))
+    stage = _furthest_stage(world)
+    per_year = max(12, round(40 * world.scale))
+    count = per_year * world.history_years
     for index in range(count):
         rng = random.Random(f"{world.seed}:infor-order:{index}")
         customer = customers[rng.randrange(len(customers))]
-        # Older orders thin out: the last few are days old, so every lifecycle stage is present.
+        # Within each year older orders thin out: the last few are days old, so every
+        # lifecycle stage is present.
+        years_back = world.history_years - 1 - index // per_year
+        position = (index % per_year) / per_year
         ordered = anchor - timedelta(
-            days=365 * (1 - index / count) ** 1.5, hours=rng.randint(0, 10)
+            days=365 * (years_back + (1 - position) ** 1.5), hours=rng.randint(0, 10)
         )
         head = new_head(
             customer,
             {"CUOR": f"PO-{rng.randint(10000, 99999)}", "RLDT": ymd(ordered + timedelta(days=7))},
             ymd(ordered),
+            tenant,
         )
         lines = []
         for ponr in range(1, rng.choice((1, 1, 2, 2, 3, 4)) + 1):
             item = products[rng.randrange(len(products))]
             qty = Decimal(rng.choice((1, 2, 3, 5, 10, 12)))
-            lines.append(new_line(head, item, ponr, qty, Decimal(item["_SAPR"]), {}))
-        head.update(totals(lines, head["VTCD"]))
+            lines.append(new_line(head, item, ponr, qty, Decimal(item["_SAPR"]), {}, tenant))
+        head.update(totals(lines, tenant))
         head["_BSTAT"] = STATUS_ENTERED
         touch(head, stamp_at(ordered), SEED_USER, new=True)
         batch_no = str(store.next_number("batch_order", 9000000001))
@@ -384,11 +442,11 @@ def _orders(
         order = Order(batch_no, head, lines)
         confirm(store, order, stamp_at(ordered + timedelta(minutes=30)), SEED_USER)
         age_days = (anchor - ordered).days
-        if age_days <= 3:
+        if age_days <= 3 or stage < SHIPPED:
             continue
         shipped = ordered + timedelta(days=rng.randint(1, 3), hours=rng.randint(1, 6))
         lifecycle.ship(store, order, stamp_at(shipped), SEED_USER)
-        if age_days <= 7:
+        if age_days <= 7 or stage < PAID:
             continue
         invoiced = shipped + timedelta(hours=rng.randint(2, 30))
         invoice = lifecycle.invoice(store, order, stamp_at(invoiced), SEED_USER)
@@ -409,15 +467,35 @@ def _orders(
                 payment_date=ymd(paid_at),
                 stamp=stamp_at(paid_at),
                 user=SEED_USER,
-                reference="LOCKBOX",
+                text=receivables.receipt_text(
+                    tenant.receipt_text,
+                    statement="LOCKBOX",
+                    bank_reference="",
+                    paid_on=ymd(paid_at),
+                ),
             )
 
 
+def _furthest_stage(world: World) -> int:
+    """How far seeded orders go: no deliveries stops them confirmed, no invoices shipped."""
+    has = _has(world)
+    if not has("deliveries"):
+        return CONFIRMED
+    return PAID if has("customer_invoices") else SHIPPED
+
+
+def _month_start(anchor: datetime, months_back: int) -> datetime:
+    months = anchor.year * 12 + anchor.month - 1 - months_back
+    return anchor.replace(year=months // 12, month=months % 12 + 1, day=1)
+
+
 def _journals(store: Store, world: World, anchor: datetime) -> None:
-    """Monthly accruals and payments the finance team keyed in M3 (GLS840 vouchers)."""
+    """Monthly accruals and payments the finance team keyed in M3 (GLS840 vouchers), for every
+    month of the history."""
+    account = store.tenant.account
     per_month = max(1, round(world.scale**0.5))
-    for month in range(12, 0, -1):
-        first = (anchor.replace(day=1) - timedelta(days=30 * month)).replace(day=1)
+    for month in range(12 * world.history_years, 0, -1):
+        first = _month_start(anchor, month)
         for copy in range(per_month):
             for index, (expense, text, base, credit) in enumerate(MONTHLY_JOURNALS):
                 rng = random.Random(f"{world.seed}:infor-journal:{month}:{copy}:{index}")
@@ -426,14 +504,14 @@ def _journals(store: Store, world: World, anchor: datetime) -> None:
                 date = ymd(booked)
                 lines = [
                     {
-                        "AIT1": expense,
+                        "AIT1": account(expense),
                         "ACAM": amount(value),
                         "DBCR": "D",
                         "ACDT": date,
                         "VTXT": text,
                     },
                     {
-                        "AIT1": credit,
+                        "AIT1": account(credit),
                         "ACAM": amount(-value),
                         "DBCR": "C",
                         "ACDT": date,

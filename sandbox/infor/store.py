@@ -17,6 +17,7 @@ from typing import Any
 from sandbox.clock import SandboxClock
 from sandbox.database import Database
 from sandbox.infor.company import API_USER
+from sandbox.infor.tenant import DEFAULT, Tenant
 from sandbox.infor.values import epoch_ms, hms, ymd
 
 SCHEMA = """
@@ -114,11 +115,12 @@ def touch(doc: dict[str, str], stamp: Stamp, user: str = API_USER, *, new: bool 
 
 
 class Store:
-    """The emulator's tables plus the sandbox clock that stamps their changes."""
+    """The emulator's tables, the tenant they belong to, and the clock that stamps changes."""
 
-    def __init__(self, db: Database, clock: SandboxClock) -> None:
+    def __init__(self, db: Database, clock: SandboxClock, tenant: Tenant = DEFAULT) -> None:
         self.db = db
         self.clock = clock
+        self.tenant = tenant
         self._last_lmts = 0
         self._stamp_lock = threading.Lock()
 

@@ -34,7 +34,7 @@ class ShopEmulator(Emulator):
     """
 
     name = "shop"
-    data_version = 2
+    data_version = 3
 
     def __init__(self, ctx: SandboxContext) -> None:
         super().__init__(ctx)

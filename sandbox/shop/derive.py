@@ -3,13 +3,15 @@
 Company customers reuse the contacts of the World's companies, with the same e-mails as their
 FreshBooks clients, so records can be matched across systems; consumers are people who exist
 only in the shop. Orders are generated one by one from `(seed, index)` so large scales stream.
+An entity the world's options leave empty has no rows: without customers every order is a
+guest checkout, without products there is nothing to order.
 """
 
 from __future__ import annotations
 
 import random
 from bisect import bisect_right
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from decimal import Decimal
@@ -78,14 +80,24 @@ class ShopWorld:
 
     @classmethod
     def derive(cls, world: World) -> ShopWorld:
-        return cls(world, derive_catalog(world), derive_buyers(world))
+        return cls(
+            world,
+            _unless_empty(world, "products", derive_catalog),
+            _unless_empty(world, "customers", derive_buyers),
+        )
 
     def orders(self) -> Iterator[OrderSpec]:
         """Every seeded order, oldest first (the caller updates each buyer's counters)."""
+        if self.world.options.is_empty("shop.orders"):
+            return
         companies = BuyerPool([b for b in self.buyers if "b2b" in b.tags])
         consumers = BuyerPool([b for b in self.buyers if "b2b" not in b.tags])
         for i in range(order_count(self.world)):
             yield derive_order(self.world, i, self.catalog, companies, consumers)
+
+
+def _unless_empty(world: World, entity: str, derive: Callable[[World], list]) -> list:
+    return [] if world.options.is_empty(f"shop.{entity}") else derive(world)
 
 
 def derive_catalog(world: World) -> list[CatalogItem]:

@@ -22,10 +22,12 @@ from ledgerlink.connectors.infor import (
     M3NotFound,
     M3ValidationError,
 )
+from ledgerlink.connectors.infor.errors import M3Unavailable
 from ledgerlink.connectors.infor.inputs import (
     BatchOrderHead,
     BatchOrderLine,
     CustomerBasicData,
+    CustomerOrderInfo,
     JournalLine,
     NewCustomer,
     StatementDetail,
@@ -205,6 +207,60 @@ def test_scripted_m3_fault_arrives_typed(client: InforClient, infor_url: str):
         client.customers.change_basic_data(CustomerBasicData(customer_number="C100000", name="X"))
     assert (caught.value.error_code, caught.value.error_field) == ("WCU0101", "CUNM")
     assert caught.value.error_message == "Customer name is invalid"
+
+
+def test_a_missing_customer_is_not_found_in_either_wording(client: InforClient, infor_url: str):
+    # Real M3 answers a missing key on a Get with `XIM0002 "Customer number is invalid"`.
+    for transaction in ("GetBasicData", "GetFinancial", "GetOrderInfo"):
+        control(
+            infor_url,
+            "infor/faults",
+            {
+                "program": "CRS610MI",
+                "transaction": transaction,
+                "errorCode": "XIM0002",
+                "errorMessage": "Customer number is invalid",
+                "field": "CUNO",
+                "when": {"CUNO": "FB99999"},
+            },
+        )
+    assert client.customers.get("FB99999") is None
+    for transaction in ("GetFinancial", "GetOrderInfo"):
+        with pytest.raises(M3NotFound) as caught:
+            client.m3.execute("CRS610MI", transaction, {"CUNO": "FB99999"})
+        assert str(caught.value) == (
+            f"CRS610MI/{transaction}: Customer number is invalid [XIM0002, field CUNO]"
+        )
+    # and in the sandbox's own wording, with no fault armed
+    assert client.customers.get("FB99998") is None
+
+
+def test_a_missing_customer_has_no_batch_orders(client: InforClient, infor_url: str):
+    control(
+        infor_url,
+        "infor/faults",
+        {
+            "program": "OIS100MI",
+            "transaction": "LstBatchHead",
+            "errorCode": "XIM0002",
+            "errorMessage": "Customer number is invalid",
+            "field": "CUNO",
+        },
+    )
+    with pytest.raises(M3NotFound):
+        client.orders.list_batch_heads("FB99999")
+
+
+def test_501_is_a_definite_refusal_with_the_gateways_words(client: InforClient, infor_url: str):
+    client.customers.server_time()
+    inject_faults(infor_url, {"kind": "status", "status": 501, "count": 2, "path": "OrderInfo"})
+    with pytest.raises(M3Unavailable) as read:
+        client.m3.execute("CRS610MI", "GetOrderInfo", {"CUNO": "C100000"})
+    assert str(read.value) == "CRS610MI/GetOrderInfo: Not Implemented [HTTP 501]"
+    with pytest.raises(M3Unavailable) as write:  # not OutcomeUnknown: nothing was applied
+        client.customers.change_order_info(CustomerOrderInfo(CUNO="C100000", TEPY="30"))
+    assert write.value.status == 501 and write.value.transaction == "ChgOrderInfo"
+    assert fired(infor_url) == 2  # neither was repeated
 
 
 def test_bulk_keeps_a_result_per_transaction(client: InforClient):

@@ -11,9 +11,8 @@ from dagster_dlt import DagsterDltResource
 
 from ledgerlink.connectors.freshbooks import FreshBooksTokenManager
 from ledgerlink.connectors.freshbooks.oauth import authorize_headless
-from orchestration.assets.extract import EXTRACT_ASSETS
-from orchestration.assets.push import CHECK, PUSH_ASSETS, push_key
-from orchestration.assets.transform import dbt_models
+from orchestration.assets.push import CHECK, push_key
+from orchestration.definitions import all_assets
 from orchestration.resources import LedgerlinkSettings, dbt_cli
 from reverse_etl.definitions import load_syncs
 
@@ -34,12 +33,12 @@ def run(sandbox: dict, module_settings):
     authorize_headless(module_settings, FreshBooksTokenManager(module_settings))
     resources = {
         "dlt": DagsterDltResource(),
-        "dbt": dbt_cli(),
+        "dbt": dbt_cli(module_settings),
         "ledgerlink": LedgerlinkSettings(home=str(module_settings.home), overrides=FAST),
     }
     with instance_for_test() as instance:
         result = materialize(
-            [*EXTRACT_ASSETS, dbt_models, *PUSH_ASSETS],
+            all_assets(module_settings),
             resources=resources,
             instance=instance,
             raise_on_error=False,

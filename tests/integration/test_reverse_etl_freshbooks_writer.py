@@ -126,10 +126,21 @@ def invoice_void(number: str) -> Operation:
     )  # fmt: skip
 
 
-def invoice_status(number: str, invoice_id: str | None, po_number: str) -> Operation:
+def invoice_status(
+    number: str,
+    invoice_id: str | None,
+    po_number: str,
+    *,
+    mark_sent: bool | None = True,
+    read_po_number: str | None = None,
+) -> Operation:
+    """A row of sync_freshbooks__invoice_status; `read_po_number` is the po_number the plan read
+    (its `before_values`)."""
+    before = {"action_mark_as_sent": not mark_sent, "po_number": read_po_number}
     return operation(
         "freshbooks_invoice_status", "invoice_status", number, "update", invoiceid=invoice_id,
-        action_mark_as_sent=True, po_number=po_number, invoice_number=number,
+        action_mark_as_sent=mark_sent, po_number=po_number, invoice_number=number,
+        before_values=json.dumps(before),
     )  # fmt: skip
 
 
@@ -381,6 +392,70 @@ def test_a_shipped_invoice_is_marked_sent_with_the_infor_delivery_number(
     assert invoice.po_number == "DLV-0042"
     assert invoice.v3_status == "sent" and invoice.display_status == "sent"
     assert writer.find(status).status == "unchanged"
+
+
+def sent_invoice(api: FreshBooksClient, writer: FreshBooksWriter, number: str, po: str) -> Invoice:
+    """A sent invoice, partly paid, whose customer's PO a person wrote into po_number."""
+    client_id = new_client(writer, f"buyer.{number.lower()}@example.org")
+    created = writer.write(invoice_create(number, customerid=int(client_id)), {})
+    invoice_id = int(created.target_id)
+    api.update("invoices", invoice_id, {"po_number": po})
+    api.mark_invoice_sent(invoice_id)
+    payment = {"invoiceid": invoice_id, "amount": {"amount": "100.00"}, "date": "2026-03-03"}
+    api.create("payments", payment | {"type": "Check"})
+    return api.get("invoices", invoice_id)  # type: ignore[return-value]
+
+
+def test_a_sent_invoice_gets_the_infor_reference_and_nothing_else(
+    api: FreshBooksClient, writer: FreshBooksWriter, requests: list[httpx.Request]
+):
+    before = sent_invoice(api, writer, "SHOP-990111", "PO-4711")
+    assert (before.v3_status, before.display_status) == ("partial", "sent")
+    wanted = "PO-4711 / M3 delivery 1000000231 shipment 1000012"
+    status = invoice_status(
+        "SHOP-990111", str(before.id), wanted, mark_sent=None, read_po_number="PO-4711"
+    )
+    assert writer.find(status).status == DIFFERS
+
+    requests.clear()
+    result = writer.write(status, {})
+
+    assert (result.status, result.target_id) == ("updated", str(before.id))
+    puts = [json.loads(r.content)["invoice"] for r in requests if r.method == "PUT"]
+    assert puts == [{"po_number": wanted}]  # never marked sent again, no lines, no amounts
+    after = api.get("invoices", before.id)
+    assert after.po_number == wanted
+    assert (after.v3_status, after.display_status, after.status) == (
+        before.v3_status,
+        before.display_status,
+        before.status,
+    )
+    assert (after.amount, after.outstanding, after.lines) == (
+        before.amount,
+        before.outstanding,
+        before.lines,
+    )
+    assert writer.find(status).status == "unchanged"
+    requests.clear()
+    assert writer.write(status, {}).status == "unchanged"
+    assert [r.method for r in requests] == ["GET"]
+
+
+def test_a_po_number_a_person_changed_after_the_plan_read_it_is_not_overwritten(
+    api: FreshBooksClient, writer: FreshBooksWriter
+):
+    invoice = sent_invoice(api, writer, "SHOP-990112", "PO-1")
+    status = invoice_status(
+        "SHOP-990112", str(invoice.id), "PO-1 / M3 delivery 1000000232",
+        mark_sent=None, read_po_number="PO-1",
+    )  # fmt: skip
+    api.update("invoices", invoice.id, {"po_number": "PO-2"})  # a person, after the extract
+
+    with pytest.raises(Conflict) as err:
+        writer.write(status, {})
+
+    assert (err.value.field, err.value.code) == ("po_number", "changed_since_read")
+    assert api.get("invoices", invoice.id).po_number == "PO-2"
 
 
 # --- validation before any request ------------------------------------------------------------

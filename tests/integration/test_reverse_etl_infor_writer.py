@@ -409,11 +409,26 @@ def test_an_unconfirmed_batch_order_is_completed_not_entered_again(writer: Infor
 # --- cash receipts --------------------------------------------------------------------------------
 
 
-def test_a_receipt_reconciles_the_invoiced_order_in_ar(writer: InforWriter, infor_url: str):
+def invoiced_order(writer: InforWriter, infor_url: str) -> tuple[str, dict]:
+    """A new customer's order, shipped and invoiced in M3: (customer, the invoice head)."""
     customer = new_customer(writer)
     order = writer.write(order_operation(writer, customer, two_lines(writer)), {})
     control(infor_url, f"infor/orders/{order.target_id}/ship")
-    invoiced = control(infor_url, f"infor/orders/{order.target_id}/invoice")
+    return customer, control(infor_url, f"infor/orders/{order.target_id}/invoice")
+
+
+def receipt_operation(
+    writer: InforWriter,
+    customer: str,
+    invoiced: dict,
+    amount: str,
+    booked_alike: str = "",
+    *,
+    settled: str | None = None,
+    difference: dict[str, str] | None = None,
+) -> Operation:
+    """A sync_infor__cash_receipts row: `amount` received, `settled` on the invoice (the
+    amount by default), with a payment-difference detail when one is given."""
     payment_id = new_id()
     statement = f"FBP{payment_id}"
     values = {
@@ -424,7 +439,7 @@ def test_a_receipt_reconciles_the_invoiced_order_in_ar(writer: InforWriter, info
         "BSID": US_BANK,
         "CUCD": "USD",
         "BLSN": "1",
-        "BLLF": invoiced["AMT1"],
+        "BLLF": amount,
         "CURD": today(writer),
         "ACDT": today(writer),
         "PYNO": customer,
@@ -433,13 +448,21 @@ def test_a_receipt_reconciles_the_invoiced_order_in_ar(writer: InforWriter, info
         "BLSS": "1",
         "CINO": invoiced["IVNO"],
         "INYR": invoiced["YEA4"],
-        "BLNF": invoiced["AMT1"],
+        "BLNF": settled or amount,
         "IRNO": f"FreshBooks payment {payment_id} INV-1",
+        "difference_detail": json.dumps(difference) if difference else None,
         "payment_key": f"{ACCOUNT}|{payment_id}",
         "account_id": ACCOUNT,
         "payment_id": payment_id,
+        "booked_alike": booked_alike,
     }
-    op = operation("infor_cash_receipts", statement, values)
+    return operation("infor_cash_receipts", statement, values)
+
+
+def test_a_receipt_reconciles_the_invoiced_order_in_ar(writer: InforWriter, infor_url: str):
+    customer, invoiced = invoiced_order(writer, infor_url)
+    op = receipt_operation(writer, customer, invoiced, invoiced["AMT1"])
+    statement, payment_id = op.natural_key, op.row["payment_id"]
     assert writer.find(op) is None
 
     created = writer.write(op, {})
@@ -460,6 +483,93 @@ def test_a_receipt_reconciles_the_invoiced_order_in_ar(writer: InforWriter, info
     calls = m3_calls(writer)
     assert writer.write(op, {}).status == "unchanged"
     assert not [call for call in calls if call.startswith("ABS100MI/")]
+
+
+def test_receipts_of_the_same_amount_and_day_are_told_apart_by_the_ledger_count(
+    settings, writer: InforWriter, infor_url: str
+):
+    """ARS200MI shows a payment item's amount and date, not which statement booked it: two
+    part payments of the same amount on the same day are two receipts, each found again by
+    counting."""
+    customer, invoiced = invoiced_order(writer, infor_url)
+    part = "10.00"
+    first = receipt_operation(writer, customer, invoiced, part)
+    second = receipt_operation(writer, customer, invoiced, part)
+
+    assert writer.write(first, {}).status == "created"
+    assert writer.find(first) is not None
+    assert writer.find(second) is None  # the one item of that amount is the first's
+    assert writer.write(second, {}).status == "created"
+    (item,) = writer.client.receivables.find_invoice(customer, invoiced["IVNO"])
+    assert item.reconciliation_code != "9"  # two parts of it are paid
+
+    # a later run: the ledger lists the other receipt of that amount and day for each
+    both = f"{first.natural_key},{second.natural_key}"
+    with InforClient.from_settings(settings) as client:
+        later = InforWriter(client)
+        for op in (first, second):
+            assert later.find(Operation(op.sync, {**op.row, "booked_alike": both})) is not None
+        third = receipt_operation(later, customer, invoiced, part, booked_alike=both)
+        assert later.find(third) is None
+
+
+def statement_details(infor_url: str, statement: str) -> list[tuple]:
+    """(BLSS, CINO, BLBC, BLNF) of each detail of the posted statement."""
+    response = httpx.get(f"{infor_url}/_sandbox/infor/statements/{statement}", timeout=10)
+    (posted,) = response.json()["statements"]
+    assert posted["BSHS"] == "3"  # validated: processed
+    return [(d["BLSS"], d.get("CINO"), d.get("BLBC"), d["BLNF"]) for d in posted["details"]]
+
+
+@pytest.mark.parametrize("difference", ["0.40", "-0.50"], ids=["over", "under"])
+def test_a_payment_within_the_tolerance_settles_the_invoice_and_books_the_difference(
+    settings, writer: InforWriter, infor_url: str, difference: str
+):
+    customer, invoiced = invoiced_order(writer, infor_url)
+    open_amount = Decimal(invoiced["AMT1"])
+    received = str(open_amount + Decimal(difference))
+    detail = {"BLSN": "1", "BLSS": "2", "BLBC": "PAYDIF", "BLNF": difference, "BLTX": "Difference"}
+    op = receipt_operation(
+        writer, customer, invoiced, received, settled=str(open_amount), difference=detail
+    )
+    assert writer.find(op) is None
+
+    created = writer.write(op, {})
+
+    assert (created.status, created.target_id) == ("created", op.natural_key)
+    (item,) = writer.client.receivables.find_invoice(customer, invoiced["IVNO"])
+    assert item.reconciliation_code == "9"
+    assert statement_details(infor_url, op.natural_key) == [
+        ("1", invoiced["IVNO"], None, str(open_amount)),
+        ("2", None, "PAYDIF", difference),
+    ]
+    # a retry, in this run or a later one: the booked receipt is found, nothing is written
+    calls = m3_calls(writer)
+    assert writer.find(op) == WriteResult("unchanged", op.natural_key, created.links)
+    assert writer.write(op, {}).status == "unchanged"
+    assert not [call for call in calls if call.startswith("ABS100MI/")]
+    with InforClient.from_settings(settings) as client:
+        assert InforWriter(client).find(op) == WriteResult(
+            "unchanged", op.natural_key, created.links
+        )
+
+
+def test_a_difference_detail_that_does_not_balance_the_line_is_refused_before_any_request(
+    writer: InforWriter, infor_url: str
+):
+    customer, invoiced = invoiced_order(writer, infor_url)
+    detail = {"BLSN": "1", "BLSS": "2", "BLBC": "PAYDIF", "BLNF": "0.40"}
+    received = str(Decimal(invoiced["AMT1"]) + Decimal("0.50"))
+    op = receipt_operation(
+        writer, customer, invoiced, received, settled=invoiced["AMT1"], difference=detail
+    )
+    calls = m3_calls(writer)
+
+    with pytest.raises(M3InputRejected) as err:
+        writer.write(op, {})
+
+    assert "must add up to the line amount BLLF" in str(err.value)
+    assert calls == []
 
 
 # --- GL journals ----------------------------------------------------------------------------------

@@ -110,3 +110,20 @@ def test_a_running_run_can_be_terminated(launcher_home, tmp_path):
     run = finished(instance, run_id, timeout=30)
     assert run.status == DagsterRunStatus.CANCELED
     assert not (tmp_path / "never.json").exists()
+
+
+def test_the_launcher_is_pinned_to_the_dagster_it_was_tested_with():
+    """The launcher rests on Dagster internals: this run of the tests is on the release it
+    names, and those internals are where it expects them (a change fails here, loudly)."""
+    import multiprocessing.forkserver
+
+    import dagster
+    from dagster._grpc.impl import start_run_in_subprocess
+    from dagster._grpc.types import ExecuteExternalJobArgs
+
+    from orchestration.run_launcher import TESTED_DAGSTER_VERSION
+
+    assert dagster.__version__ == TESTED_DAGSTER_VERSION
+    assert callable(start_run_in_subprocess)
+    assert {"job_origin", "run_id", "instance_ref"} <= set(ExecuteExternalJobArgs.__annotations__)
+    assert callable(multiprocessing.forkserver._forkserver._stop)

@@ -421,13 +421,15 @@ READS = {
     ("CRS610MI", "GetOrderInfo"), ("CRS610MI", "LstByName"), ("CRS610MI", "LstByNumber"),
     ("CRS610MI", "LstTemplates"), ("CRS610MI", "SearchCustomer"), ("CRS620MI", "GetBasicData"),
     ("CRS620MI", "LstByNumber"), ("CRS620MI", "LstSuppliers"), ("CRS630MI", "GetAccountID"),
-    ("CRS630MI", "LstAccountID"), ("GLS200MI", "GetVoucherHead"), ("GLS200MI", "GetVoucherLine"),
+    ("CRS630MI", "LstAccountID"), ("EXPORTMI", "LstFields"), ("EXPORTMI", "Select"),
+    ("GLS200MI", "GetVoucherHead"), ("GLS200MI", "GetVoucherLine"),
     ("GLS200MI", "LstVoucherLines"), ("GLS200MI", "LstVouchersByDt"), ("MMS200MI", "GetItmBasic"),
     ("MMS200MI", "GetItmPrice"), ("MMS200MI", "GetItmWhsBal"), ("MMS200MI", "LstItmByChgDate"),
     ("MMS200MI", "LstItmByItm"), ("MWS410MI", "GetHead"), ("MWS411MI", "GetDeliveryLine"),
     ("MWS411MI", "LstDelLnByOrd"), ("MWS411MI", "LstDeliveryLine"), ("OIS100MI", "GetHead"),
-    ("OIS100MI", "GetLine"), ("OIS100MI", "LstDelLineByCO"), ("OIS100MI", "LstHead"),
-    ("OIS100MI", "LstLine"), ("OIS100MI", "SearchHead"), ("OIS350MI", "GetInvHead"),
+    ("OIS100MI", "GetLine"), ("OIS100MI", "GetOrderType"), ("OIS100MI", "LstDelLineByCO"),
+    ("OIS100MI", "LstHead"), ("OIS100MI", "LstLine"), ("OIS100MI", "LstOrderTypes"),
+    ("OIS100MI", "SearchHead"), ("OIS350MI", "GetInvHead"),
     ("OIS350MI", "LstAllInvByCO"), ("OIS350MI", "LstInvHead"), ("OIS350MI", "LstInvHeadByCo"),
     ("OIS350MI", "LstInvLine"), ("PPS200MI", "GetHead"), ("PPS200MI", "GetLine"),
     ("PPS200MI", "LstLine"),
@@ -447,14 +449,16 @@ WRITES = {
 
 
 def test_every_served_transaction_is_covered_by_these_tests() -> None:
-    server_time = {(program, "GetServerTime") for program in PROGRAMS}
-    assert set(HANDLERS) == READS | WRITES | server_time
+    common = {(p, t) for p in PROGRAMS for t in ("GetServerTime", "GetUserInfo")}
+    assert set(HANDLERS) == READS | WRITES | common
 
 
 def test_read_transactions_answer_within_the_contract(m3: M3) -> None:
     """Each read with keys taken from the seeded data; `call` checks every record it gets."""
     for program in PROGRAMS:
         assert m3.one(program, "GetServerTime")["LMTS"].isdigit()
+        user = m3.one(program, "GetUserInfo")
+        assert (user["ZDDIVI"], user["ZDFACI"], user["ZZWHLO"]) == ("AAA", "A01", "A01")
     # The first customer with an invoiced order in the seeded history.
     for row in m3.ok("CRS610MI", "LstByNumber", maxrecs=0):
         heads = m3.ok("OIS100MI", "LstHead", CUNO=row["CUNO"], ORSL="77", maxrecs=0)
@@ -466,6 +470,12 @@ def test_read_transactions_answer_within_the_contract(m3: M3) -> None:
         assert m3.one("CRS610MI", name, CUNO=cuno)["CUNO"] == cuno
     assert m3.ok("CRS610MI", "LstByName", CUNM=customer["CUNM"], maxrecs=2)[0]["CUNO"] == cuno
     assert {row["CUNO"] for row in m3.ok("CRS610MI", "LstTemplates")} == {"TPLCAD", "TPLUSD"}
+    assert {row["ORTP"] for row in m3.ok("OIS100MI", "LstOrderTypes")} == {"SO1", "SO2"}
+    assert m3.one("OIS100MI", "GetOrderType", CUNO=cuno)["ORTP"] == "SO1"
+    groups = m3.ok("EXPORTMI", "Select", QERY="CTSTKY from CSYTAB where CTSTCO = 'CUCL'", SEPC=";")
+    assert {row["REPL"] for row in groups} == {"SMB", "ENT", "IND", "NPO"}
+    fields = m3.ok("EXPORTMI", "LstFields", FILE="MITWHL")
+    assert {"MWWHLO", "MWFACI"} <= {row["FLDN"] for row in fields}
     assert m3.ok("CRS610MI", "SearchCustomer", SQRY=f"CUNO:{cuno}")[0]["CUNO"] == cuno
 
     invoiced = heads[0]
@@ -756,6 +766,44 @@ def test_cash_receipts_reconcile_the_ar_item(fresh: M3) -> None:
     }
     fourth = _statement(m3, "FB-PAY-4", "1.00", invoice)
     m3.fails("ABS100MI", "AddStatmtDetail", "XST0001", "CINO", **fourth, BLSN=1, BLSS=1, CINO=cino)
+
+
+@pytest.mark.parametrize("difference", ["0.40", "-0.50"], ids=["over", "under"])
+def test_a_payment_difference_is_booked_by_its_code_and_the_invoice_reconciles(
+    fresh: M3, difference: str
+) -> None:
+    m3 = fresh
+    invoice = invoiced_order(m3, f"INV-DIFF{difference}")
+    cino, total = invoice["IVNO"], Decimal(invoice["AMT1"])
+    received = str(total + Decimal(difference))
+    keys = {"PYNO": invoice["PYNO"], "CINO": cino, "INYR": invoice["YEA4"], "CUNO": invoice["CUNO"]}
+    stmn = f"FB-DIFF{difference}"
+    job = _statement(m3, stmn, received, invoice)
+    m3.one("ABS100MI", "AddStatmtDetail", **job, BLSN=1, BLSS=1, CINO=cino, BLNF=str(total))
+    m3.fails("ABS100MI", "ValidateStatmt", "XBA0001", "BLSN", **job)  # the difference is missing
+    m3.fails("ABS100MI", "AddStatmtDetail", "XRE0103", "CINO", **job, BLSN=1, BLSS=2)
+    m3.fails("ABS100MI", "AddStatmtDetail", "XIM0002", "BLBC", **job, BLSN=1, BLSS=2, BLBC="NOSUCH")
+    m3.fails(
+        "ABS100MI", "AddStatmtDetail", "XVA0001", "BLNF",
+        **job, BLSN=1, BLSS=2, BLBC="PAYDIF", BLNF="0.00",
+    )  # fmt: skip
+    m3.one(
+        "ABS100MI", "AddStatmtDetail",
+        **job, BLSN=1, BLSS=2, BLBC="PAYDIF", BLNF=difference, BLTX="Payment difference",
+    )  # fmt: skip
+
+    assert m3.ok("ABS100MI", "ValidateStatmt", **job) == []
+
+    items = m3.ok("ARS200MI", "LstInvoiceTrans", **keys)
+    assert [(i["TRCD"], i["CUAM"]) for i in items] == [("10", str(total)), ("20", str(-total))]
+    assert {i["RECO"] for i in items} == {"9"}
+    (posted,) = m3.control("GET", f"/infor/statements/{stmn}").json()["statements"]
+    assert posted["BSHS"] == "3"  # processed
+    assert [line["BLLF"] for line in posted["lines"]] == [received]
+    assert [(d["BLSS"], d.get("CINO"), d.get("BLBC"), d["BLNF"]) for d in posted["details"]] == [
+        ("1", cino, None, str(total)),
+        ("2", None, "PAYDIF", difference),
+    ]
 
 
 def test_gl_batch_validation_posting_and_read_back(fresh: M3) -> None:

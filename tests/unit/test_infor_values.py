@@ -295,7 +295,9 @@ def test_error_in_results_on_http_200_keeps_m3_fields() -> None:
     )
     assert error.error_message == "Customer number FB404 does not exist"
     assert error.status == 200
-    assert "CRS610MI/GetBasicData" in str(error) and "[WCU0203]" in str(error)
+    assert str(error) == (
+        "CRS610MI/GetBasicData: Customer number FB404 does not exist [WCU0203, field CUNO]"
+    )
 
 
 def test_error_at_top_level_on_http_400() -> None:

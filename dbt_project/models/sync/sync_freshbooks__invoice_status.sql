@@ -1,10 +1,16 @@
--- FreshBooks invoices to mark sent because Infor shipped (or invoiced) their order (PUT
--- invoices/invoices/{id} with action_mark_as_sent): one row per invoice still a draft in
--- FreshBooks, natural key invoice_number. FreshBooks has no "shipped" state: sending the
--- invoice is the state change, and the Infor delivery number goes into `po_number` (kept when
--- the invoice already carries the customer's PO). Paid state is FreshBooks' own, from payments.
+-- FreshBooks invoices whose Infor order shipped (or was invoiced): PUT invoices/invoices/{id}.
+-- One row per invoice, natural key invoice_number. FreshBooks has no "shipped" state, so the
+-- shipment reaches the invoice as a reference in `po_number`, whatever the invoice's state:
+-- 'M3 delivery <DLIX> shipment <CONN> invoice <IVNO>' (the parts Infor has so far). A draft is
+-- also marked sent (`action_mark_as_sent`); a sent, viewed, partly paid or paid invoice gets the
+-- reference only, its lines, amounts and status untouched. What a person wrote in `po_number`
+-- (the customer's PO) is kept in front of the reference. An invoice is planned while FreshBooks'
+-- `po_number` differs from that value, compared as FreshBooks returns it (trimmed), so once the
+-- reference is there the plan is empty.
 
 {%- set payload = ['invoiceid', 'action_mark_as_sent', 'po_number'] %}
+{#- Where ledgerlink's reference starts in a po_number (with the ' / ' before it, if any). -#}
+{%- set reference_pattern = "\\s*/?\\s*M3 (delivery|order) .*$" %}
 
 with
 
@@ -14,18 +20,81 @@ invoices as (
 
 ),
 
-shipped_drafts as (
+shipped as (
 
     select *
     from invoices
     where not is_deleted
-        and v3_status = 'draft'
         and m3_order_number is not null
         and (
             m3_invoice_number is not null
             or shipped_on is not null
             or m3_order_status >= '66'
         )
+
+),
+
+reference_parts as (
+
+    -- the parts Infor has so far; an order Infor shows delivered without a delivery record is
+    -- named by its number
+    select
+        shipped.*,
+        coalesce(v3_status = 'draft', false) as is_draft,
+        case
+            when m3_delivery_number is not null
+                then {{ dbt.concat(["'M3 delivery '", 'm3_delivery_number']) }}
+            else {{ dbt.concat(["'M3 order '", 'm3_order_number']) }}
+        end as shipped_part,
+        case
+            when m3_delivery_number is not null and m3_shipment_number is not null
+                then {{ dbt.concat(["' shipment '", 'm3_shipment_number']) }}
+            else ''
+        end as shipment_part,
+        case
+            when m3_invoice_number is not null
+                then {{ dbt.concat(["' invoice '", 'm3_invoice_number']) }}
+            else ''
+        end as invoice_part
+
+    from shipped
+
+),
+
+persons_text as (
+
+    select
+        reference_parts.*,
+        {{ dbt.concat(['shipped_part', 'shipment_part', 'invoice_part']) }} as infor_reference,
+        -- what a person wrote in po_number: the text before ledgerlink's reference. A bare
+        -- delivery or order number is the reference as ledgerlink first wrote it: replaced.
+        case
+            when trim(po_number) in (m3_delivery_number, m3_order_number) then null
+            else nullif(trim(regexp_replace(coalesce(po_number, ''), '{{ reference_pattern }}', '')), '')
+        end as persons_po_number
+
+    from reference_parts
+
+),
+
+referenced as (
+
+    select
+        persons_text.*,
+        case
+            when persons_po_number is null then infor_reference
+            else {{ dbt.concat(['persons_po_number', "' / '", 'infor_reference']) }}
+        end as referenced_po_number
+
+    from persons_text
+
+),
+
+changed as (
+
+    select * from referenced
+    where is_draft
+        or not {{ sync_same('trim(po_number)', 'referenced_po_number') }}
 
 ),
 
@@ -38,24 +107,26 @@ planned as (
         'update' as operation,
         cast(null as {{ dbt.type_string() }}) as depends_on,
 
-        -- FreshBooks invoice fields
+        -- FreshBooks invoice fields (null: left as it is)
         invoice_id as invoiceid,
-        true as action_mark_as_sent,
-        coalesce(nullif(trim(po_number), ''), m3_delivery_number, m3_order_number) as po_number,
+        case when is_draft then true end as action_mark_as_sent,
+        referenced_po_number as po_number,
 
         -- source ids
         invoice_key,
         account_id,
         invoice_number,
+        v3_status,
         m3_order_number,
         m3_delivery_number,
+        m3_shipment_number,
         m3_invoice_number,
         shipped_on,
         {{ sync_before_values([
-            ('action_mark_as_sent', 'false'), ('po_number', "nullif(trim(po_number), '')"),
+            ('action_mark_as_sent', 'not is_draft'), ('po_number', "nullif(trim(po_number), '')"),
         ]) }} as before_values
 
-    from shipped_drafts
+    from changed
 
 ),
 
@@ -96,8 +167,10 @@ final as (
         invoice_key,
         account_id,
         invoice_number,
+        v3_status,
         m3_order_number,
         m3_delivery_number,
+        m3_shipment_number,
         m3_invoice_number,
         shipped_on,
 

@@ -4,7 +4,7 @@
 
 {%- set payload = [
     'CUNO', 'CUNM', 'CUA1', 'CUA2', 'TOWN', 'ECAR', 'PONO', 'CSCD', 'PHNO', 'MAIL', 'YREF', 'ALCU',
-    'CUTM', 'CUCL', 'ORTP', 'TEPY', 'CUCD', 'VRNO', 'CRLM',
+    'CUTM', 'CUCL', 'ORTP', 'TEPY', 'CUCD', 'VRNO', 'CRLM', 'VTCD',
 ] %}
 
 with

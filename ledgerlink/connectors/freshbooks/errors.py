@@ -20,6 +20,11 @@ from ledgerlink.errors import (
 SERVICE = "freshbooks"
 
 
+class FreshBooksAuthError(ApiError, AuthError):
+    """FreshBooks refused the token (401), or this request to it (403: a scope or a feature
+    the account does not have); keeps the status and FreshBooks' own words."""
+
+
 def _first_error(body: Any) -> tuple[str, str | None, str | None, Any]:
     """(message, code, field, details) from whichever documented shape `body` has."""
     if not isinstance(body, dict):
@@ -100,7 +105,7 @@ def raise_for_error(response: httpx.Response, what: str) -> Any:
     message = f"{what}: {message}"
     kwargs = {"status": status, "code": code, "field": field, "details": details}
     if status in (401, 403):
-        raise AuthError(f"{SERVICE}: {message} (HTTP {status})")
+        raise FreshBooksAuthError(SERVICE, message, **kwargs)
     if status == 404:
         raise NotFound(SERVICE, message, **kwargs)
     if status == 409:

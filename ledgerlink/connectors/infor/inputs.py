@@ -75,6 +75,7 @@ class CustomerFinancial(M3Input):
     customer_number: str = Field(alias="CUNO")
     currency: str | None = m3("CUCD")
     vat_number: str | None = m3("VRNO")
+    vat_code: str | None = m3("VTCD")
     credit_limit: Decimal | None = m3("CRLM")
     cash_discount_term: str | None = m3("TECD")
     payment_method: str | None = m3("PYCD")
@@ -168,7 +169,9 @@ class StatementLine(M3Input):
 
 
 class StatementDetail(M3Input):
-    """ABS100MI/AddStatmtDetail: which AR invoice (CINO, INYR) a payment line settles."""
+    """ABS100MI/AddStatmtDetail: how much of a payment line settles which AR invoice (CINO,
+    INYR), or, without an invoice, goes where the tenant books the business transaction code
+    (BLBC) to, such as a payment difference."""
 
     transaction = ("ABS100MI", "AddStatmtDetail")
     supplied_later = ("JBNO", "JBDT", "JBTM")
@@ -178,6 +181,7 @@ class StatementDetail(M3Input):
     invoice_year: int | None = m3("INYR")
     net_amount: Decimal | None = m3("BLNF")
     transaction_type: str | None = m3("BLTT")
+    business_code: str | None = m3("BLBC")
     text: str | None = m3("BLTX")
     debit_credit: str | None = m3("BLDC")
     payment_reference: str | None = m3("IRNO")

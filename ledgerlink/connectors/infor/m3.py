@@ -2,34 +2,42 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+import re
+from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import httpx
 
-from ledgerlink.connectors.infor.errors import SERVICE, M3Error, M3InputRejected, error_class
+from ledgerlink.connectors.infor.errors import (
+    SERVICE,
+    M3Error,
+    M3InputRejected,
+    M3RateLimited,
+    M3ServerError,
+    M3Unavailable,
+    error_class,
+)
 from ledgerlink.connectors.infor.values import (
     input_problems,
+    key_inputs,
     to_m3_record,
     transaction_spec,
     trim,
 )
-from ledgerlink.errors import (
-    ApiError,
-    AuthError,
-    MalformedResponse,
-    NotFound,
-    OutcomeUnknown,
-    RateLimited,
-    TransientFailure,
-)
+from ledgerlink.errors import AuthError, MalformedResponse, OutcomeUnknown
 from ledgerlink.http import mark_idempotent, send
 
 # Transactions that only read. Everything else (Add, Chg, Upd, Dlt, Confirm, Ctrl, Validate, ...)
 # changes M3, arrives as a GET all the same, and must never be repeated blindly.
 READ_PREFIXES = ("Get", "Lst", "Sel", "Search", "List")
 Record = dict[str, str]
+Keys = Collection[str]
+# Statuses that say this M3 does not serve the call to this account: the gateway has no such
+# path (404), the service account may not use it (403), M3 does not implement it (501). Each is
+# a definite refusal, for a write too: nothing was applied.
+UNAVAILABLE_STATUSES = frozenset({403, 404, 501})
+_TAGS = re.compile(r"<[^>]+>")  # an HTML error page from a proxy: keep its words
 
 
 def is_read_transaction(transaction: str) -> bool:
@@ -110,9 +118,20 @@ def _error_fields(obj: Mapping[str, Any]) -> dict[str, str | None] | None:
 
 
 def _make_error(
-    program: str, transaction: str, fields: Mapping[str, str | None], status: int | None
+    program: str,
+    transaction: str,
+    fields: Mapping[str, str | None],
+    status: int | None,
+    key_fields: Keys = (),
 ) -> M3Error:
-    cls = error_class(transaction, fields.get("code"), fields.get("message"), fields.get("field"))
+    cls = error_class(
+        transaction,
+        fields.get("code"),
+        fields.get("message"),
+        fields.get("field"),
+        key_fields=key_fields,
+        program=program,
+    )
     return cls(
         program,
         transaction,
@@ -136,14 +155,16 @@ def _records(
     return tuple({str(k): trim(v) for k, v in r.items()} for r in records)
 
 
-def _result(program: str, transaction: str, raw: Any, status: int) -> M3Result:
+def _result(
+    program: str, transaction: str, raw: Any, status: int, key_fields: Keys = ()
+) -> M3Result:
     if not isinstance(raw, Mapping):
         raise MalformedResponse(
             SERVICE, f"{program}/{transaction}: a result is not an object", status=status
         )
     name = trim(raw.get("transaction")) or transaction
     fields = _error_fields(raw)
-    error = _make_error(program, name, fields, status) if fields else None
+    error = _make_error(program, name, fields, status, key_fields) if fields else None
     records = () if error else _records(raw, program, name, status)
     return M3Result(
         program, name, records, error=error, not_processed=bool(raw.get("notProcessed"))
@@ -161,10 +182,13 @@ def _termination(program: str, transaction: str, body: Mapping[str, Any], status
     )
 
 
-def parse_execute(program: str, transaction: str, status: int, body: Any) -> M3Result:
+def parse_execute(
+    program: str, transaction: str, status: int, body: Any, *, key_fields: Keys = ()
+) -> M3Result:
     """Read a v2 answer to one transaction; raise its error as a typed `M3Error`.
 
-    Errors come in `results[0]` on HTTP 200 and at the top level on HTTP 400.
+    Errors come in `results[0]` on HTTP 200 and at the top level on HTTP 400. `key_fields` are
+    the key inputs the request carried well-formed (they decide what "not found" is).
     """
     if not isinstance(body, Mapping):
         raise MalformedResponse(
@@ -181,13 +205,13 @@ def parse_execute(program: str, transaction: str, status: int, body: Any) -> M3R
         fields = (
             top or _error_fields(first) or {"message": f"HTTP {status} without an error message"}
         )
-        raise _make_error(program, transaction, fields, status)
+        raise _make_error(program, transaction, fields, status, key_fields)
     if not isinstance(results, list):
         raise MalformedResponse(
             SERVICE, f"{program}/{transaction}: no results in the answer", status=status
         )
     result = (
-        _result(program, transaction, results[0], status)
+        _result(program, transaction, results[0], status, key_fields)
         if results
         else M3Result(program, transaction)
     )
@@ -198,8 +222,11 @@ def parse_execute(program: str, transaction: str, status: int, body: Any) -> M3R
     return result
 
 
-def parse_bulk(program: str, status: int, body: Any) -> M3BulkResult:
-    """Read a v2 bulk answer: one result per transaction, errors kept per transaction."""
+def parse_bulk(
+    program: str, status: int, body: Any, *, key_fields: Sequence[Keys] = ()
+) -> M3BulkResult:
+    """Read a v2 bulk answer: one result per transaction, errors kept per transaction
+    (`key_fields`: per transaction, in order, as for `parse_execute`)."""
     if not isinstance(body, Mapping):
         raise MalformedResponse(
             SERVICE, f"{program}/bulk: the answer is not a JSON object", status=status
@@ -214,7 +241,10 @@ def parse_bulk(program: str, status: int, body: Any) -> M3BulkResult:
         raise MalformedResponse(SERVICE, f"{program}/bulk: no results in the answer", status=status)
     return M3BulkResult(
         program=program,
-        results=tuple(_result(program, "", raw, status) for raw in results),
+        results=tuple(
+            _result(program, "", raw, status, key_fields[n] if n < len(key_fields) else ())
+            for n, raw in enumerate(results)
+        ),
         successful=int(body.get("nrOfSuccessfullTransactions") or 0),
         failed=int(body.get("nrOfFailedTransactions") or 0),
         not_processed=int(body.get("nrOfNotProcessedTransactions") or 0),
@@ -266,7 +296,11 @@ class M3Client:
         mark_idempotent(request, read)
         response = send(self.http, request, service=SERVICE, what=f"{program}/{transaction}")
         return parse_execute(
-            program, transaction, response.status_code, _body(response, program, transaction, read)
+            program,
+            transaction,
+            response.status_code,
+            read_body(response, program, transaction, read),
+            key_fields=key_inputs(program, transaction, fields),
         )
 
     def bulk(
@@ -294,7 +328,12 @@ class M3Client:
         read = all(is_read_transaction(name) for name, _ in calls)
         mark_idempotent(request, read)
         response = send(self.http, request, service=SERVICE, what=f"{program} bulk of {len(calls)}")
-        return parse_bulk(program, response.status_code, _body(response, program, "bulk", read))
+        return parse_bulk(
+            program,
+            response.status_code,
+            read_body(response, program, "bulk", read),
+            key_fields=[key_inputs(program, name, fields) for name, fields in calls],
+        )
 
     def list_all(
         self,
@@ -372,41 +411,75 @@ class M3Client:
             raise M3InputRejected(program, transaction, problems)
 
 
-def _body(response: httpx.Response, program: str, transaction: str, read: bool) -> Any:
-    """The JSON of a 200/400 answer; every other status as the typed error the policy left us."""
+def read_body(response: httpx.Response, program: str, transaction: str, read: bool) -> Any:
+    """The JSON of a 200/400 answer; every other status as the typed error the policy left us,
+    in M3's or the gateway's own words."""
     status = response.status_code
     what = f"{program}/{transaction}"
     if status in (200, 400):
         try:
             return response.json()
         except ValueError:
-            raise MalformedResponse(
-                SERVICE, f"{what}: HTTP {status} answer is not JSON", status=status
-            ) from None
+            if status == 200:
+                raise MalformedResponse(
+                    SERVICE, f"{what}: HTTP 200 answer is not JSON", status=status
+                ) from None
+    fields = _gateway_error(response)  # a 400 page from a proxy, too, in its own words
     if status == 401:
         raise AuthError(
-            f"{SERVICE}: {what} was refused with HTTP 401 even after a token refresh; "
-            "check that the .ionapi app's service account may use M3"
+            f"{SERVICE}: {what} was refused with HTTP 401 even after a token refresh "
+            f"({fields['message']}); check that the .ionapi app's service account may use M3"
         )
+    if status in UNAVAILABLE_STATUSES:
+        raise _typed(M3Unavailable, program, transaction, fields, status)
     if status == 429:
-        raise RateLimited(SERVICE, f"{what}: still rate limited after every retry", status=status)
+        raise _typed(M3RateLimited, program, transaction, fields, status)
     if status >= 500:
-        failure = TransientFailure(SERVICE, f"{what}: HTTP {status}", status=status)
+        failure = _typed(M3ServerError, program, transaction, fields, status)
         if read:
             raise failure
         # A write that met a server error may have been applied: the caller must look it up.
         raise OutcomeUnknown(SERVICE, what, failure)
-    fields = _json_error(response)
-    if fields:
-        raise _make_error(program, transaction, fields, status)
-    if status == 404:
-        raise NotFound(SERVICE, f"{what}: unknown program or transaction", status=status)
-    raise ApiError(SERVICE, f"{what}: unexpected HTTP {status} answer", status=status)
+    raise _make_error(program, transaction, fields, status)
 
 
-def _json_error(response: httpx.Response) -> dict[str, str | None] | None:
+def _typed(
+    cls: type[M3Error],
+    program: str,
+    transaction: str,
+    fields: Mapping[str, str | None],
+    status: int,
+) -> M3Error:
+    return cls(
+        program,
+        transaction,
+        fields.get("message") or "",
+        status=status,
+        code=fields.get("code"),
+        field=fields.get("field"),
+        error_type=fields.get("error_type"),
+    )
+
+
+def _gateway_error(response: httpx.Response) -> dict[str, str | None]:
+    """The error an answer other than 200/400 carries: M3's error keys when M3 wrote it, the
+    gateway's `{code, message, detail}` or OAuth `{error, error_description}`, else its text."""
     try:
         body = response.json()
     except ValueError:
-        return None
-    return _error_fields(body) if isinstance(body, Mapping) else None
+        body = None
+    fields: dict[str, str | None] | None = None
+    if isinstance(body, Mapping):
+        fields = _error_fields(body)
+        if fields is None and body.get("error"):
+            fields = {"message": trim(body["error"]), "code": None, "field": None}
+        detail = trim(body.get("detail") or body.get("error_description") or "")
+        if fields is not None and detail and detail.lower() != (fields["message"] or "").lower():
+            fields["message"] = f"{fields['message']}: {detail}" if fields["message"] else detail
+    if fields is None:
+        text = " ".join(_TAGS.sub(" ", response.text).split())[:200] if response.content else ""
+        fields = {"message": text, "code": None, "field": None}
+    if fields.get("code") == str(response.status_code):
+        fields["code"] = None  # the gateway repeats the status as its code
+    fields["message"] = fields.get("message") or response.reason_phrase or "no error text"
+    return fields

@@ -256,6 +256,19 @@ def transaction_spec(program: str, transaction: str) -> TransactionSpec | None:
     return project_contract().get((program, transaction))
 
 
+def field_problem(field: FieldSpec, value: str) -> str | None:
+    """Why M3 would refuse `value` for `field` by its declared type and length, or None."""
+    if field.type == "number" and value:
+        if not _NUMBER.match(value):
+            return f"{field.name} must be a number, got {value!r}"
+        digits = len(value.lstrip("+-").replace(".", ""))
+        if field.length is not None and digits > field.length:
+            return f"{field.name} has {digits} digits, at most {field.length} allowed"
+    elif field.type != "number" and field.length is not None and len(value) > field.length:
+        return f"{field.name} is {len(value)} characters long, at most {field.length} allowed"
+    return None
+
+
 def input_problems(
     spec: TransactionSpec, record: Mapping[str, str], *, supplied_later: Iterable[str] = ()
 ) -> list[str]:
@@ -275,15 +288,26 @@ def input_problems(
         if field is None:
             problems.append(f"{name} is not an input of {spec.program}/{spec.transaction}")
             continue
-        if field.type == "number" and value:
-            if not _NUMBER.match(value):
-                problems.append(f"{name} must be a number, got {value!r}")
-                continue
-            digits = len(value.lstrip("+-").replace(".", ""))
-            if field.length is not None and digits > field.length:
-                problems.append(f"{name} has {digits} digits, at most {field.length} allowed")
-        elif field.length is not None and len(value) > field.length:
-            problems.append(
-                f"{name} is {len(value)} characters long, at most {field.length} allowed"
-            )
+        problem = field_problem(field, value)
+        if problem:
+            problems.append(problem)
     return problems
+
+
+def key_inputs(program: str, transaction: str, record: Mapping[str, str]) -> frozenset[str]:
+    """The key inputs of the transaction that `record` fills with a well-formed value.
+
+    Keys are the required inputs (a Get or a list without required inputs: the ones sent, which
+    name the record or the records listed, e.g. the payer of ARS200MI/LstInvByDivi), never
+    company or division. M3 can only answer such a value with "no record has it".
+    """
+    spec = transaction_spec(program, transaction)
+    if spec is None:
+        return frozenset()
+    context = {"CONO", "DIVI"}
+    keys = [f for f in spec.inputs.values() if f.required and f.name not in context]
+    if not keys and transaction.startswith(("Get", "Lst")):
+        keys = [f for name, f in spec.inputs.items() if name in record and name not in context]
+    return frozenset(
+        f.name for f in keys if record.get(f.name) and field_problem(f, record[f.name]) is None
+    )

@@ -5,6 +5,7 @@ from sandbox.infor.programs import (  # noqa: F401 - imported for their registra
     cash,
     customers,
     deliveries,
+    export,
     invoices,
     items,
     ledger,

@@ -1,9 +1,13 @@
 """ABS100MI bank statements: cash receipts whose details name AR invoices (CINO) to settle.
 
 A statement is a head (job key JBNO/JBDT/JBTM), lines (an amount received, a payer) and details
-(how a line's amount splits over invoices). `ValidateStatmt` checks that every line's details add
-up to the line, then books each detail as a payment on its invoice's open item: partial payments
-leave the invoice open with a smaller remaining amount, a full one reconciles it (RECO 9).
+(how a line's amount splits over invoices). A detail without an invoice carries a business
+transaction code (BLBC) the tenant's ABS set-up books to an account instead, such as a payment
+difference; its amount may be negative. `ValidateStatmt` checks that every line's details add
+up to the line, then books each invoice detail as a payment on its invoice's open item: partial
+payments leave the invoice open with a smaller remaining amount, a full one reconciles it (RECO
+9). The coded details never reach AR. The payment's text (TDSC) is what the tenant writes there:
+the statement number, the line's bank reference, or the payment date.
 """
 
 from __future__ import annotations
@@ -14,8 +18,6 @@ from sandbox.infor import errors, receivables
 from sandbox.infor.company import (
     API_USER,
     CONO,
-    CURRENCIES,
-    DIVI,
     RECO_PAID,
     STATEMENT_ENTERED,
     STATEMENT_PROCESSED,
@@ -23,10 +25,17 @@ from sandbox.infor.company import (
 from sandbox.infor.errors import MIError
 from sandbox.infor.programs import customers
 from sandbox.infor.registry import Call, Record, handles
-from sandbox.infor.store import touch
+from sandbox.infor.store import Store, touch
 from sandbox.infor.values import amount, parse_decimal
 
 PROGRAM = "ABS100MI"
+
+# The business transaction codes (BLBC) each tenant's ABS set-up books to a GL account rather
+# than an AR invoice. M3 has no MI transaction that lists them.
+ACCOUNT_CODES: dict[str, dict[str, str]] = {
+    "default": {"PAYDIF": "Payment difference", "BNKFEE": "Bank charges"},
+    "other": {"ARDIFF": "AR payment difference", "CHARGE": "Bank charges"},
+}
 
 
 def _bank(call: Call) -> Record:
@@ -49,8 +58,8 @@ def _statement(call: Call, *, open_only: bool = True) -> Record:
         str(call.integer("JBTM")),
     )
     if not same_job:
-        raise errors.not_found(
-            "JBNO", "Job number", f"{call.get('JBNO')}/{call.get('JBDT')}/{call.get('JBTM')}"
+        raise call.not_found(
+            "JBNO", f"{call.get('JBNO')}/{call.get('JBDT')}/{call.get('JBTM')}", "Job number"
         )
     if open_only and statement["BSHS"] == STATEMENT_PROCESSED:
         raise MIError(
@@ -68,8 +77,7 @@ def _save_statement(call: Call, statement: Record) -> None:
 def add_head(call: Call) -> list[Record]:
     bank = _bank(call)
     currency = call.get("CUCD")
-    if currency not in CURRENCIES:
-        raise call.not_found("CUCD")
+    call.check_codes({"CUCD": currency})
     if currency != bank["_CUCD"]:
         raise errors.invalid(
             "CUCD", call.label("CUCD"), currency, f"is not the currency of bank {bank['BSID']}"
@@ -84,7 +92,7 @@ def add_head(call: Call) -> list[Record]:
     statement = {
         **{name: value for name, value in call.fields.items() if name not in ("CONO", "DIVI")},
         "CONO": CONO,
-        "DIVI": DIVI,
+        "DIVI": call.tenant.divi,
         "JBNO": str(jbno),
         "JBDT": str(int(stamp.lmdt[2:])),  # the job date is a YYMMDD number
         "JBTM": str(int(stamp.time)),
@@ -140,7 +148,7 @@ def add_line(call: Call) -> list[Record]:
     line = {
         **call.fields,
         "CONO": CONO,
-        "DIVI": DIVI,
+        "DIVI": call.tenant.divi,
         "BLSN": str(call.integer("BLSN")),
         "BLLF": amount(call.decimal("BLLF") or Decimal("0")),
         "CUCD": call.get("CUCD") or statement["CUCD"],
@@ -149,7 +157,7 @@ def add_line(call: Call) -> list[Record]:
         if name in line:
             line[name] = call.date(name) or ""
     call.store.insert("statement_lines", {"jbno": jbno, "blsn": int(line["BLSN"])}, line)
-    return [{"CONO": CONO, "DIVI": DIVI, "BLSN": line["BLSN"]}]
+    return [{"CONO": CONO, "DIVI": call.tenant.divi, "BLSN": line["BLSN"]}]
 
 
 def _details(call: Call, jbno: int, blsn: int | None = None) -> list[Record]:
@@ -165,12 +173,20 @@ def _details(call: Call, jbno: int, blsn: int | None = None) -> list[Record]:
 def _open_invoice(call: Call, cino: str, inyr: int | None, payer: str) -> Record:
     invoice = receivables.invoice_item(call.store, cino, inyr)
     if invoice is None:
-        raise errors.not_found("CINO", "Invoice no AR", cino)
+        raise call.not_found("CINO", cino, "Invoice no AR")
     if payer and payer not in (invoice["PYNO"], invoice["CUNO"]):
         raise errors.invalid("CINO", "Invoice no AR", cino, f"does not belong to payer {payer}")
     if invoice["RECO"] == RECO_PAID:
         raise MIError(errors.WRONG_STATUS, f"Invoice no AR {cino} is already paid", "CINO")
     return invoice
+
+
+def _account_code(call: Call) -> str:
+    """The detail's business transaction code, which the tenant must have set up."""
+    code = call.get("BLBC")
+    if code and code not in ACCOUNT_CODES[call.tenant.name]:
+        raise call.tenant.wording.unknown_code("BLBC", call.label("BLBC"), code)
+    return code
 
 
 @handles(PROGRAM, "AddStatmtDetail")
@@ -184,34 +200,39 @@ def add_detail(call: Call) -> list[Record]:
     siblings = _details(call, jbno, blsn)
     if any(int(detail["BLSS"]) == blss for detail in siblings):
         raise errors.duplicate("BLSS", call.label("BLSS"), call.get("BLSS"))
-    cino = call.require("CINO")
-    invoice = _open_invoice(call, cino, call.integer("INYR"), line.get("PYNO", ""))
+    code = _account_code(call)
     already = sum((parse_decimal(d["BLNF"]) for d in siblings), Decimal("0"))
-    net = call.decimal("BLNF", parse_decimal(line["BLLF"]) - already)
-    if net is None or net <= 0:
-        raise errors.invalid(
-            "BLNF",
-            call.label("BLNF"),
-            call.get("BLNF") or amount(net or Decimal(0)),
-            "must be positive",
+    net = call.decimal("BLNF", parse_decimal(line["BLLF"]) - already) or Decimal("0")
+    detail = {**call.fields, "CONO": CONO, "DIVI": call.tenant.divi}
+    if code and not call.get("CINO"):
+        # Booked by its code, to the account the tenant set up for it: either sign.
+        if net == 0:
+            raise errors.invalid("BLNF", call.label("BLNF"), amount(net), "must not be zero")
+    else:
+        invoice = _open_invoice(
+            call, call.require("CINO"), call.integer("INYR"), line.get("PYNO", "")
         )
-    left = receivables.remaining(call.store, invoice["CINO"], int(invoice["INYR"]))
-    if net > left:
-        raise errors.invalid(
-            "BLNF", call.label("BLNF"), amount(net), f"exceeds the remaining amount {amount(left)}"
-        )
-    detail = {
-        **call.fields,
-        "CONO": CONO,
-        "DIVI": DIVI,
-        "BLSN": str(blsn),
-        "BLSS": str(blss),
-        "CINO": invoice["CINO"],
-        "INYR": invoice["INYR"],
-        "BLNF": amount(net),
-    }
+        if net <= 0:
+            raise errors.invalid(
+                "BLNF", call.label("BLNF"), call.get("BLNF") or amount(net), "must be positive"
+            )
+        left = receivables.remaining(call.store, invoice["CINO"], int(invoice["INYR"]))
+        if net > left:
+            raise errors.invalid(
+                "BLNF",
+                call.label("BLNF"),
+                amount(net),
+                f"exceeds the remaining amount {amount(left)}",
+            )
+        detail |= {"CINO": invoice["CINO"], "INYR": invoice["INYR"]}
+    detail |= {"BLSN": str(blsn), "BLSS": str(blss), "BLNF": amount(net)}
     call.store.insert("statement_details", {"jbno": jbno, "blsn": blsn, "blss": blss}, detail)
-    return [{"CONO": CONO, "DIVI": DIVI, "BLSN": str(blsn), "BLSS": str(blss)}]
+    return [{"CONO": CONO, "DIVI": call.tenant.divi, "BLSN": str(blsn), "BLSS": str(blss)}]
+
+
+def _invoice_details(details: list[Record]) -> list[Record]:
+    """The details that settle AR invoices (the others are booked by their code)."""
+    return [detail for detail in details if detail.get("CINO")]
 
 
 @handles(PROGRAM, "ValidateStatmt")
@@ -237,14 +258,15 @@ def validate(call: Call) -> list[Record]:
                 "BLSN",
             )
     # Check every invoice before booking any payment, so a statement posts whole or not at all.
-    for detail in details:
+    invoice_details = _invoice_details(details)
+    for detail in invoice_details:
         line = next(line for line in lines if line["BLSN"] == detail["BLSN"])
         invoice = _open_invoice(call, detail["CINO"], int(detail["INYR"]), line.get("PYNO", ""))
         left = receivables.remaining(call.store, invoice["CINO"], int(invoice["INYR"]))
         pending = sum(
             (
                 parse_decimal(d["BLNF"])
-                for d in details
+                for d in invoice_details
                 if (d["CINO"], d["INYR"]) == (detail["CINO"], detail["INYR"])
             ),
             Decimal("0"),
@@ -256,7 +278,7 @@ def validate(call: Call) -> list[Record]:
                 amount(pending),
                 f"exceeds the remaining amount {amount(left)} of invoice {detail['CINO']}",
             )
-    for detail in details:
+    for detail in invoice_details:
         line = next(line for line in lines if line["BLSN"] == detail["BLSN"])
         invoice = receivables.invoice_item(call.store, detail["CINO"], int(detail["INYR"]))
         paid_on = line.get("ACDT") or line.get("CURD") or call.stamp.lmdt
@@ -267,8 +289,26 @@ def validate(call: Call) -> list[Record]:
             payment_date=paid_on,
             stamp=call.stamp,
             user=API_USER,
-            reference=statement["STMN"],
+            text=receivables.receipt_text(
+                call.tenant.receipt_text,
+                statement=statement["STMN"],
+                bank_reference=line.get("ABNO", ""),
+                paid_on=paid_on,
+            ),
         )
     statement["BSHS"] = STATEMENT_PROCESSED
     _save_statement(call, statement)
     return []
+
+
+def statements(store: Store, stmn: str) -> list[Record]:
+    """The statements of this number (one per bank identifier at most), each with its lines
+    and details as the sandbox holds them: a test's view of what was posted, which ABS100MI
+    itself cannot read back."""
+    found = []
+    for head in store.docs("select doc from statements where stmn = ? order by jbno", (stmn,)):
+        job = (int(head["JBNO"]),)
+        lines = "select doc from statement_lines where jbno = ? order by blsn"
+        details = "select doc from statement_details where jbno = ? order by blsn, blss"
+        found.append({**head, "lines": store.docs(lines, job), "details": store.docs(details, job)})
+    return found

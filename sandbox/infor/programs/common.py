@@ -1,11 +1,10 @@
-"""What the program modules share: change sets, code checks, change numbers, LES-style search."""
+"""What the program modules share: change sets, change numbers, LES-style search."""
 
 from __future__ import annotations
 
 import fnmatch
 
 from sandbox.infor import errors
-from sandbox.infor.company import COUNTRIES, CURRENCIES
 from sandbox.infor.registry import Call
 
 # Inputs that identify a record or the context, never copied into it by a change transaction.
@@ -16,14 +15,6 @@ def changes(call: Call, *, keys: tuple[str, ...]) -> dict[str, str]:
     """The fields a Chg/Upd transaction sets: every non-blank input that is not a key."""
     skip = CONTEXT_FIELDS | set(keys)
     return {name: value for name, value in call.fields.items() if name not in skip}
-
-
-def check_codes(call: Call, values: dict[str, str]) -> None:
-    """Country and currency codes must exist, as M3 checks them against its code tables."""
-    for name, allowed in (("CSCD", COUNTRIES), ("CUCD", CURRENCIES)):
-        value = values.get(name)
-        if value and value not in allowed:
-            raise call.not_found(name, value)
 
 
 def check_change_number(call: Call, record: dict[str, str]) -> None:

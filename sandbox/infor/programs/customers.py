@@ -2,42 +2,35 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from sandbox.infor import errors
-from sandbox.infor.company import (
-    CONO,
-    CUSTOMER_TEMPLATES,
-    DEFAULT_TERMS,
-    DEFAULT_VAT_CODE,
-    FACI,
-    WHLO,
-)
-from sandbox.infor.programs.common import (
-    changes,
-    check_change_number,
-    check_codes,
-    matches_query,
-)
+from sandbox.infor.company import CONO, DEFAULT_TERMS
+from sandbox.infor.programs.common import changes, check_change_number, matches_query
 from sandbox.infor.registry import Call, Record, handles
 from sandbox.infor.store import Stamp, Store, touch
+from sandbox.infor.tenant import Tenant
 
 PROGRAM = "CRS610MI"
 CUSTOMER_COLUMNS = ("cuno", "cunm", "lmts")
 
 
-def customer_doc(cuno: str, fields: dict[str, str], template: dict[str, str]) -> Record:
+def customer_doc(
+    cuno: str, fields: dict[str, str], template: Mapping[str, str], tenant: Tenant
+) -> Record:
     """A new customer record: template defaults, then the given fields, then derived defaults."""
     doc: Record = {"CONO": CONO, "DIVI": "", "LNCD": "GB", "STAT": "20", "CUTP": "0"}
     doc.update({k: v for k, v in template.items() if k != "CUNM"})
     doc.update(fields)
     doc["CUNO"] = cuno
-    doc.setdefault("CUCD", "USD")
+    doc.setdefault("CUCD", tenant.local_currency)
     doc.setdefault("CSCD", "US")
-    doc.setdefault("VTCD", DEFAULT_VAT_CODE.get(doc["CSCD"], "1"))
+    doc.setdefault("VTCD", tenant.country_vat_code(doc["CSCD"]))
     doc.setdefault("TEPY", DEFAULT_TERMS)
     doc.setdefault("PYNO", "")
-    doc.setdefault("FACI", FACI)
-    doc.setdefault("WHLO", WHLO)
-    doc.setdefault("ORTP", "SO1")
+    doc.setdefault("FACI", tenant.faci)
+    doc.setdefault("WHLO", tenant.whlo)
+    doc.setdefault("ORTP", tenant.order_type)
     doc.setdefault("MODL", "UPS")
     doc.setdefault("TEDL", "FOB")
     doc.setdefault("CRTP", "1")
@@ -67,9 +60,8 @@ def save(store: Store, doc: Record, stamp: Stamp) -> None:
 
 @handles(PROGRAM, "Add")
 def add(call: Call) -> list[Record]:
-    template = CUSTOMER_TEMPLATES.get(call.get("CUTM"))
-    if template is None:
-        raise call.not_found("CUTM")
+    call.check_codes({"CUTM": call.get("CUTM")})
+    template = call.tenant.templates[call.get("CUTM")]
     cuno = call.get("CUNO")
     if cuno and find(call.store, cuno) is not None:
         raise errors.duplicate("CUNO", call.label("CUNO"), cuno)
@@ -79,8 +71,8 @@ def add(call: Call) -> list[Record]:
             if find(call.store, cuno) is None:
                 break
     fields = changes(call, keys=("CUNO", "CUTM"))
-    check_codes(call, fields)
-    doc = customer_doc(cuno, fields, template)
+    call.check_codes(fields)
+    doc = customer_doc(cuno, fields, template, call.tenant)
     touch(doc, call.stamp, new=True)
     insert(call.store, doc)
     return [{"CUNO": cuno, "ERRM": ""}]
@@ -91,7 +83,7 @@ def change(call: Call) -> list[Record]:
     customer = existing(call)
     check_change_number(call, customer)
     fields = changes(call, keys=("CUNO",))
-    check_codes(call, fields)
+    call.check_codes(fields)
     customer.update(fields)
     touch(customer, call.stamp)
     save(call.store, customer, call.stamp)
@@ -123,8 +115,9 @@ def list_by_name(call: Call) -> list[Record]:
 
 @handles(PROGRAM, "LstTemplates")
 def list_templates(call: Call) -> list[Record]:
+    """The tenant's customer templates: what CRS610MI/Add accepts as CUTM."""
     rows = [
-        {"CONO": CONO, "CUNO": cuno, "CUNM": t["CUNM"]} for cuno, t in CUSTOMER_TEMPLATES.items()
+        {"CONO": CONO, "CUNO": cuno, "CUNM": t["CUNM"]} for cuno, t in call.tenant.templates.items()
     ]
     return call.page(sorted(rows, key=lambda row: row["CUNO"]))
 

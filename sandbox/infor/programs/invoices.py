@@ -5,9 +5,9 @@ from __future__ import annotations
 from decimal import Decimal
 
 from sandbox.infor import orderbook, receivables
-from sandbox.infor.company import RECO_PAID, TRCD_INVOICE, vat_rate
+from sandbox.infor.company import RECO_PAID, TRCD_INVOICE
 from sandbox.infor.registry import Call, Record, handles
-from sandbox.infor.values import CENT, amount, parse_decimal
+from sandbox.infor.values import amount, parse_decimal
 
 
 def _invoice(call: Call) -> Record:
@@ -48,10 +48,11 @@ def list_invoice_lines(call: Call) -> list[Record]:
     order = orderbook.by_order_number(call.store, invoice["ORNO"])
     if order is None:
         return []
-    rate = vat_rate(order.head.get("VTCD", ""))
     lines = []
     for line in order.lines:
         net = parse_decimal(line["NLAM"])
+        vat = call.tenant.vat(line.get("VTCD", ""))
+        rates = [*vat.rates, Decimal(0), Decimal(0)][:2]
         lines.append(
             {
                 "ORNO": invoice["ORNO"],
@@ -61,8 +62,11 @@ def list_invoice_lines(call: Call) -> list[Record]:
                 "AMT1": amount(net),
                 "AMT2": amount(net),
                 "AMT3": amount(net),
-                "VTAM": amount((net * rate / 100).quantize(CENT)),
-                "VTCD": order.head.get("VTCD", ""),
+                "VTAM": amount(vat.vat(net)),
+                "CVTM": amount(vat.vat(net)),
+                "VTCD": vat.code,
+                "VTP1": str(rates[0]),
+                "VTP2": str(rates[1]),
                 "PYNO": invoice.get("PYNO", ""),
                 "CUNM": invoice.get("CUNM", ""),
             }

@@ -18,9 +18,6 @@ from sandbox.infor.company import (
     BATCH_OPEN,
     BATCH_POSTED,
     CONO,
-    CURRENCIES,
-    DIVI,
-    LOCAL_CURRENCY,
     VOUCHER_SERIES,
 )
 from sandbox.infor.errors import MIError
@@ -60,7 +57,12 @@ def add_head(call: Call) -> list[Record]:
     key1 = call.get("KEY1")
     if call.store.db.scalar("select 1 from gl_batches where key1 = ?", (key1,)):
         raise errors.duplicate("KEY1", call.label("KEY1"), key1)
-    batch = {**call.fields, "CONO": CONO, "DIVI": call.get("DIVI") or DIVI, "_STATE": BATCH_OPEN}
+    batch = {
+        **call.fields,
+        "CONO": CONO,
+        "DIVI": call.get("DIVI") or call.tenant.divi,
+        "_STATE": BATCH_OPEN,
+    }
     touch(batch, call.stamp, new=True)
     call.store.insert("gl_batches", {"key1": key1, "state": BATCH_OPEN}, batch)
     return [{"CONO": CONO}]
@@ -104,9 +106,8 @@ def add_line(call: Call) -> list[Record]:
         )
     if call.get("AIT2") and account(call.store, 2, call.get("AIT2")) is None:
         raise call.not_found("AIT2")
-    currency = call.get("CUCD") or LOCAL_CURRENCY
-    if currency not in CURRENCIES:
-        raise call.not_found("CUCD")
+    call.check_codes({name: call.get(name) for name in ("CUCD", "VTCD")})
+    currency = call.get("CUCD") or call.tenant.local_currency
     recorded, foreign, side = _signed(call)
     line = {
         **call.fields,
@@ -164,7 +165,7 @@ def post_voucher(
     for jsno, line in enumerate(lines, start=1):
         entry = {
             "CONO": CONO,
-            "DIVI": DIVI,
+            "DIVI": store.tenant.divi,
             "YEA4": str(yea4),
             "JRNO": str(jrno),
             "JSNO": str(jsno),
@@ -174,7 +175,7 @@ def post_voucher(
             "OCDT": stamp.lmdt,
             "TDSC": description[:10],
             "VTXT": line.get("VTXT", ""),
-            "CUCD": line.get("CUCD", LOCAL_CURRENCY),
+            "CUCD": line.get("CUCD", store.tenant.local_currency),
             "CRTP": "1",
             "ARAT": line.get("ARAT") or "1",
             "ACAM": line["ACAM"],

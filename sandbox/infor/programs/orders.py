@@ -8,13 +8,9 @@ from sandbox.infor import errors, orderbook
 from sandbox.infor.company import (
     API_USER,
     CONO,
-    CURRENCIES,
-    DIVI,
-    FACI,
     STATUS_ALLOCATED,
     STATUS_CREATED,
     STATUS_ENTERED,
-    WHLO,
 )
 from sandbox.infor.errors import MIError
 from sandbox.infor.orderbook import Order
@@ -22,6 +18,7 @@ from sandbox.infor.programs import customers
 from sandbox.infor.programs.common import matches_query
 from sandbox.infor.registry import Call, Record, handles
 from sandbox.infor.store import Stamp, Store, touch
+from sandbox.infor.tenant import Tenant
 from sandbox.infor.values import amount, quantity
 
 PROGRAM = "OIS100MI"
@@ -32,21 +29,21 @@ HEAD_FIELDS = frozenset((
 ))  # fmt: skip
 
 
-def new_head(customer: Record, given: dict[str, str], order_date: str) -> Record:
+def new_head(customer: Record, given: dict[str, str], order_date: str, tenant: Tenant) -> Record:
     """A batch order head: the customer's order defaults, overridden by what was given."""
     head: Record = {
         "CONO": CONO,
-        "DIVI": DIVI,
+        "DIVI": tenant.divi,
         "CUNO": customer["CUNO"],
-        "ORTP": customer.get("ORTP") or "SO1",
-        "FACI": customer.get("FACI") or FACI,
-        "WHLO": customer.get("WHLO") or WHLO,
-        "CUCD": customer.get("CUCD") or "USD",
+        "ORTP": customer.get("ORTP") or tenant.order_type,
+        "FACI": customer.get("FACI") or tenant.faci,
+        "WHLO": customer.get("WHLO") or tenant.whlo,
+        "CUCD": customer.get("CUCD") or tenant.local_currency,
         "TEPY": customer.get("TEPY") or "30",
         "PYNO": customer.get("PYNO") or customer["CUNO"],
         "MODL": customer.get("MODL", ""),
         "TEDL": customer.get("TEDL", ""),
-        "VTCD": customer.get("VTCD", "1"),
+        "VTCD": customer.get("VTCD") or tenant.country_vat_code(customer.get("CSCD", "")),
         "LNCD": customer.get("LNCD", "GB"),
         "CUOR": "",
         "ORDT": order_date,
@@ -58,14 +55,21 @@ def new_head(customer: Record, given: dict[str, str], order_date: str) -> Record
     }
     head.setdefault("RLDT", head["ORDT"])
     head.setdefault("CUDT", head["ORDT"])
-    head.update(orderbook.totals([], head["VTCD"]))
+    head.update(orderbook.totals([], tenant))
     return head
 
 
 def new_line(
-    head: Record, item: Record, ponr: int, qty: Decimal, price: Decimal, given: dict[str, str]
+    head: Record,
+    item: Record,
+    ponr: int,
+    qty: Decimal,
+    price: Decimal,
+    given: dict[str, str],
+    tenant: Tenant,
 ) -> Record:
-    """A batch order line at `price` (net price = sales price: the sandbox has no discounts)."""
+    """A batch order line at `price` (net price = sales price: the sandbox has no discounts),
+    with the VAT code its tax is figured by."""
     net_amount = qty * price
     line: Record = {
         "PONR": str(ponr),
@@ -86,7 +90,10 @@ def new_line(
         "SPUN": item.get("UNMS", "EA"),
         "CUCD": head["CUCD"],
         "CUOR": given.get("CUOR") or head.get("CUOR", ""),
-        "VTCD": head.get("VTCD", ""),
+        "VTCD": orderbook.line_vat_code(
+            tenant, head.get("VTCD", ""), item, exempt=bool(given.get("TECN"))
+        ),
+        "TECN": given.get("TECN", ""),
         "ORST": "",
         "ALQT": "0",
         "DLQT": "0",
@@ -167,14 +174,12 @@ def _as_batch(order_head: Record) -> Record:
 @handles(PROGRAM, "AddBatchHead")
 def add_batch_head(call: Call) -> list[Record]:
     customer = customers.existing(call)
-    currency = call.get("CUCD")
-    if currency and currency not in CURRENCIES:
-        raise call.not_found("CUCD")
+    call.check_codes(call.fields)
     given = dict(call.fields)
     for name in ("ORDT", "RLDT", "CUDT"):
         if name in given:
             given[name] = call.date(name) or ""
-    head = new_head(customer, given, call.stamp.lmdt)
+    head = new_head(customer, given, call.stamp.lmdt, call.tenant)
     batch_no = str(call.store.next_number("batch_order", 9000000001))
     head["_BSTAT"] = STATUS_ENTERED
     touch(head, call.stamp, new=True)
@@ -202,14 +207,15 @@ def add_batch_line(call: Call) -> list[Record]:
         price = Decimal(item.get("_SAPR") or "0")
     if price < 0:
         raise errors.invalid("SAPR", call.label("SAPR"), call.get("SAPR"), "must not be negative")
+    call.check_codes({"WHLO": call.get("WHLO")})
     given = dict(call.fields)
     if "DWDT" in given:
         given["DWDT"] = call.date("DWDT") or ""
     ponr = max((int(line["PONR"]) for line in order.lines), default=0) + 1
-    line = new_line(order.head, item, ponr, qty, price, given)
+    line = new_line(order.head, item, ponr, qty, price, given, call.tenant)
     call.store.insert("order_lines", {"batch_no": order.batch_no, "ponr": ponr, "posx": 0}, line)
     order.lines.append(line)
-    order.head.update(orderbook.totals(order.lines, order.head.get("VTCD", "")))
+    order.head.update(orderbook.totals(order.lines, call.tenant))
     orderbook.save(call.store, order, call.stamp, API_USER)
     return [{"PONR": line["PONR"], "POSX": line["POSX"], "ATNR": ""}]
 
@@ -255,6 +261,24 @@ def list_batch_heads(call: Call) -> list[Record]:
 @handles(PROGRAM, "LstBatchLine")
 def list_batch_lines(call: Call) -> list[Record]:
     return call.page(_batch_order(call).lines)
+
+
+@handles(PROGRAM, "LstOrderTypes")
+def list_order_types(call: Call) -> list[Record]:
+    """The tenant's customer order types: what AddBatchHead and ChgOrderInfo accept as ORTP."""
+    rows = [
+        {"ORTP": code, "ORTK": "1", "NEXT": "", "TX40": description}
+        for code, description in call.tenant.order_types.items()
+    ]
+    return call.page(rows)
+
+
+@handles(PROGRAM, "GetOrderType")
+def get_order_type(call: Call) -> list[Record]:
+    """The order type a new order gets: the customer's, else the tenant's first."""
+    if call.get("CUNO"):
+        return [{"ORTP": customers.existing(call).get("ORTP") or call.tenant.order_type}]
+    return [{"ORTP": call.tenant.order_type}]
 
 
 @handles(PROGRAM, "GetHead")

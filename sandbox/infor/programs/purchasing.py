@@ -5,7 +5,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 from sandbox.infor import errors
-from sandbox.infor.company import CONO, DIVI, FACI, WHLO
+from sandbox.infor.company import CONO
 from sandbox.infor.errors import MIError
 from sandbox.infor.registry import Call, Record, handles
 from sandbox.infor.store import Store, touch
@@ -93,18 +93,19 @@ def add_head(call: Call) -> list[Record]:
     supplier = call.store.doc("select doc from suppliers where suno = ?", (call.get("SUNO"),))
     if supplier is None:
         raise call.not_found("SUNO")
+    call.check_codes({name: call.get(name) for name in ("FACI", "WHLO", "CUCD")})
     puno = call.get("PUNO") or str(call.store.next_number("purchase_order", 2000000001))
     if call.store.db.scalar("select 1 from purchase_orders where puno = ?", (puno,)):
         raise errors.duplicate("PUNO", call.label("PUNO"), puno)
     head = {
         **{k: v for k, v in call.fields.items() if k != "MSGN"},
         "CONO": CONO,
-        "DIVI": DIVI,
+        "DIVI": call.tenant.divi,
         "MSGN": entry["MSGN"],
         "PUNO": puno,
         "SUNO": supplier["SUNO"],
-        "FACI": call.get("FACI") or FACI,
-        "WHLO": call.get("WHLO") or WHLO,
+        "FACI": call.get("FACI") or call.tenant.faci,
+        "WHLO": call.get("WHLO") or call.tenant.whlo,
         "DWDT": call.date("DWDT") or "",
         "PUDT": call.date("PUDT", call.stamp.lmdt) or "",
         "DATE": call.stamp.lmdt,

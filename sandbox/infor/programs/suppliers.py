@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from sandbox.infor import errors
 from sandbox.infor.company import CONO
-from sandbox.infor.programs.common import check_codes
 from sandbox.infor.registry import Call, Record, handles
 from sandbox.infor.store import touch
 
@@ -16,7 +15,7 @@ def add(call: Call) -> list[Record]:
     suno = call.get("SUNO")
     if call.store.db.scalar("select 1 from suppliers where suno = ?", (suno,)):
         raise errors.duplicate("SUNO", call.label("SUNO"), suno)
-    check_codes(call, call.fields)
+    call.check_codes(call.fields)
     doc = {**call.fields, "CONO": CONO, "STAT": call.get("STAT") or "20"}
     touch(doc, call.stamp, new=True)
     call.store.insert("suppliers", {"suno": suno, "lmts": call.stamp.lmts}, doc)

@@ -1,5 +1,6 @@
 -- FreshBooks invoices with what Infor made of them: the customer order whose customer PO
--- (CUOR) is the invoice number, its deliveries, the Infor invoice and the AR item.
+-- (CUOR) is the invoice number, its deliveries (the first one's number and shipment), the
+-- Infor invoice and the AR item.
 
 with
 
@@ -21,6 +22,12 @@ orders as (
 
 ),
 
+delivery_rows as (
+
+    select * from {{ ref('stg_infor__deliveries') }}
+
+),
+
 deliveries as (
 
     select
@@ -29,8 +36,23 @@ deliveries as (
         min(invoice_number) as m3_invoice_number,
         min(departed_on) as shipped_on
 
-    from {{ ref('stg_infor__deliveries') }}
+    from delivery_rows
     group by order_number
+
+),
+
+first_delivery_shipments as (
+
+    -- the shipment (CONN) of the delivery `deliveries` names, so the two always belong together
+    select
+        deliveries.order_number,
+        min(delivery_rows.shipment_number) as shipment_number
+
+    from deliveries
+    inner join delivery_rows
+        on deliveries.order_number = delivery_rows.order_number
+        and deliveries.delivery_number = delivery_rows.delivery_number
+    group by deliveries.order_number
 
 ),
 
@@ -55,6 +77,7 @@ linked as (
         orders.order_number as m3_order_number,
         orders.highest_line_status as m3_order_status,
         deliveries.delivery_number as m3_delivery_number,
+        first_delivery_shipments.shipment_number as m3_shipment_number,
         deliveries.m3_invoice_number,
         deliveries.shipped_on,
         coalesce(ar_items.is_paid_in_infor, false) as is_paid_in_infor,
@@ -65,6 +88,8 @@ linked as (
         on {{ dbt.concat(['invoices.account_id', "'|'", 'invoices.client_id']) }} = clients.client_key
     left join orders on invoices.invoice_number = orders.customer_po_number
     left join deliveries on orders.order_number = deliveries.order_number
+    left join first_delivery_shipments
+        on orders.order_number = first_delivery_shipments.order_number
     left join ar_items on deliveries.m3_invoice_number = ar_items.invoice_number
 
 )

@@ -4,7 +4,9 @@
 -- FreshBooks owns differs from Infor. Ownership keeps the two directions from undoing each
 -- other: FreshBooks owns e-mail, VAT number and currency; name, address and phone are
 -- Infor's once the customer exists there (they flow back: plan_freshbooks__clients); group,
--- order type, terms and credit limit are set at creation and are then Infor's.
+-- order type, terms and credit limit are set at creation and are then Infor's. The VAT code
+-- follows the taxes FreshBooks charges the client (int_freshbooks__client_tax_codes), so both
+-- systems total the client's invoices alike.
 
 with
 
@@ -24,6 +26,12 @@ matches as (
 m3_customers as (
 
     select * from {{ ref('stg_infor__customers') }}
+
+),
+
+client_taxes as (
+
+    select client_key, vat_code, unmapped_taxes from {{ ref('int_freshbooks__client_tax_codes') }}
 
 ),
 
@@ -60,10 +68,13 @@ client_values as (
         {{ m3_text('clients.payment_terms', 'CRS610MI/ChgOrderInfo', 'TEPY') }} as TEPY,
         {{ m3_text('clients.currency_code', 'CRS610MI/ChgFinancial', 'CUCD') }} as CUCD,
         {{ m3_text('clients.vat_number', 'CRS610MI/ChgFinancial', 'VRNO') }} as VRNO,
-        {{ m3_number('clients.credit_limit', 0) }} as CRLM
+        {{ m3_number('clients.credit_limit', 0) }} as CRLM,
+        {{ m3_text('client_taxes.vat_code', 'CRS610MI/ChgFinancial', 'VTCD') }} as VTCD,
+        client_taxes.unmapped_taxes
 
     from clients
     inner join matches on clients.client_key = matches.client_key
+    left join client_taxes on clients.client_key = client_taxes.client_key
 
 ),
 
@@ -75,12 +86,14 @@ compared as (
         m3_customers.email as m3_email,
         m3_customers.vat_number as m3_vat_number,
         m3_customers.currency_code as m3_currency_code,
+        m3_customers.vat_code as m3_vat_code,
         {{ sync_differs("client_values.MAIL", sync_comparable_text("m3_customers.email")) }}
             or {{ sync_differs(
                 "upper(replace(client_values.VRNO, ' ', ''))",
                 "upper(replace(m3_customers.vat_number, ' ', ''))"
             ) }}
             or {{ sync_differs("client_values.CUCD", "m3_customers.currency_code") }}
+            or {{ sync_differs("client_values.VTCD", "m3_customers.vat_code") }}
             as is_changed_in_freshbooks
 
     from client_values
@@ -95,8 +108,9 @@ creates as (
         client_key as candidate_key,
         'create' as operation,
         CUNO, CUNM, CUA1, CUA2, TOWN, ECAR, PONO, CSCD, PHNO, MAIL, YREF, ALCU,
-        CUTM, CUCL, ORTP, TEPY, CUCD, VRNO, CRLM,
+        CUTM, CUCL, ORTP, TEPY, CUCD, VRNO, CRLM, VTCD,
         client_key, account_id, client_id, client_type, currency_code, match_status,
+        unmapped_taxes,
         cast(null as {{ dbt.type_string() }}) as before_values
 
     from compared
@@ -129,9 +143,12 @@ updates as (
         CUCD,
         VRNO,
         cast(null as {{ dbt.type_string() }}) as CRLM,
+        VTCD,
         client_key, account_id, client_id, client_type, currency_code, match_status,
+        unmapped_taxes,
         {{ sync_before_values([
             ('MAIL', 'm3_email'), ('CUCD', 'm3_currency_code'), ('VRNO', 'm3_vat_number'),
+            ('VTCD', 'm3_vat_code'),
         ]) }} as before_values
 
     from compared
@@ -158,7 +175,7 @@ candidates as (
         operation,
         cast(null as {{ dbt.type_string() }}) as depends_on,
         CUNO, CUNM, CUA1, CUA2, TOWN, ECAR, PONO, CSCD, PHNO, MAIL, YREF, ALCU,
-        CUTM, CUCL, ORTP, TEPY, CUCD, VRNO, CRLM,
+        CUTM, CUCL, ORTP, TEPY, CUCD, VRNO, CRLM, VTCD,
         'freshbooks' as source_system,
         client_key as source_key,
         cast(client_id as {{ dbt.type_string() }}) as source_id,
@@ -168,6 +185,7 @@ candidates as (
         client_type,
         currency_code,
         match_status,
+        unmapped_taxes,
         before_values
 
     from operations
@@ -189,6 +207,8 @@ failed_checks as (
             dbt.concat(["'currency \"'", "coalesce(currency_code, '')", "'\" has no customer template mapping (CUTM)'"])),
         ('unmapped_client_type', "operation = 'create' and (CUCL is null or ORTP is null or TEPY is null)",
             dbt.concat(["'client type \"'", "coalesce(client_type, '')", "'\" has no customer group mapping (CUCL, ORTP, TEPY)'"])),
+        ('unmapped_tax', "unmapped_taxes is not null",
+            dbt.concat(["'FreshBooks taxes '", "unmapped_taxes", "' have no Infor VAT code mapping (tax_codes)'"])),
         ('customer_number_too_long', "length(CUNO) > " ~ m3_field_length('CRS610MI/Add', 'CUNO'),
             dbt.concat(["'customer number '", "CUNO", "' is longer than M3 allows'"])),
     ]) }}
