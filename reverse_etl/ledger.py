@@ -195,6 +195,8 @@ def record_state_counts(con: duckdb.DuckDBPyConnection) -> list[tuple[str, str, 
 
 
 class Ledger:
+    """The `ops` tables of one warehouse connection, changed only through the state machines."""
+
     def __init__(self, connection: duckdb.DuckDBPyConnection) -> None:
         self.con = connection
         self._lock = threading.RLock()

@@ -37,6 +37,8 @@ class State:
 
 @dataclass(frozen=True)
 class Transition:
+    """What `event` does: from any of `sources` to one of `targets`."""
+
     event: str
     sources: frozenset[str | None]  # None: the intent (or letter) does not exist yet
     targets: frozenset[str]
@@ -51,7 +53,8 @@ class Machine:
         self.transitions = {t.event: t for t in transitions}
         for t in transitions:
             unknown = (t.sources - {None} | t.targets) - self.states.keys()
-            assert not unknown, f"{noun} transition {t.event} names unknown states {unknown}"
+            if unknown:
+                raise ValueError(f"{noun} transition {t.event} names unknown states {unknown}")
 
     @property
     def names(self) -> tuple[str, ...]:
