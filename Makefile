@@ -7,7 +7,7 @@ export UV_PYTHON_DOWNLOADS := never
 export DBT_SEND_ANONYMOUS_USAGE_STATS := false
 export RUNTIME__DLTHUB_TELEMETRY := false
 
-.PHONY: install demo test test-fast bench lint format dev sandbox-up sandbox-down clean
+.PHONY: install demo test test-fast soak bench lint format dev sandbox-up sandbox-down clean
 
 .tools/bin/uv:
 	python3 -m venv .tools
@@ -27,6 +27,9 @@ test: install  ## the whole test suite (unit, integration, end to end) on the sa
 
 test-fast: install  ## unit tests only
 	$(RUN) pytest -q tests/unit
+
+soak: install  ## the push ledger's property test, long and random (LEDGERLINK_SOAK_EXAMPLES=200)
+	LEDGERLINK_SOAK=1 $(RUN) pytest -q tests/e2e/test_ledger_properties.py
 
 bench: install  ## benchmarks: print figures (never asserted in tests)
 	@for b in bench/bench_*.py; do echo "== $$b"; $(RUN) python $$b || exit 1; done

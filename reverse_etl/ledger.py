@@ -1,12 +1,22 @@
-"""The push ledger in `ops`: intents before writes, outcomes after, dead letters, the crosswalk.
+"""The push ledger in `ops`: runs, intents before writes, outcomes, dead letters, the crosswalk.
 
-Every write is first recorded as an intent with a deterministic key (target, entity, natural
-key, content hash) and committed; only then is the target called. A crash or an unknown outcome
-leaves the intent behind, so the next attempt looks the record up in the target before it
-writes again. Each method commits on its own: nothing is lost when the process dies.
+Crash-safety rules:
+1. Every write is first recorded as an intent with a deterministic key (target, entity, natural
+   key, content hash) and committed; `begin_attempt` counts the attempt, also committed; only
+   then is the target called.
+2. A crash or an unknown outcome leaves the intent `pending` with its attempts counted, so the
+   next attempt looks the record up in the target by its natural key before it writes again.
+3. Each method commits on its own: nothing is lost when the process dies.
+4. A run is `running` (committed, with its process and a heartbeat) before the first write, and
+   ends as what happened; one whose process died is found `crashed` by the next reader.
+
+Every change of state is a move of `reverse_etl.states`' machines: the ledger refuses a move they
+do not list with a one-line `IllegalTransition`, so no sequence of pushes and operator actions
+can leave a record in a state the rest of the system (dbt's `sync_health`, status) does not know.
 
 Concurrent writers share one ledger: every method holds the ledger's lock while it uses the
-DuckDB connection, which must not run two statements at once.
+DuckDB connection, which must not run two statements at once. The run's heartbeat, written from
+its own thread, has a connection of its own.
 """
 
 from __future__ import annotations
@@ -14,22 +24,46 @@ from __future__ import annotations
 import functools
 import hashlib
 import json
+import os
+import socket
 import threading
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any, ParamSpec, TypeVar
 
 import duckdb
 
+from ledgerlink.errors import LedgerlinkError
+from reverse_etl import states
 from reverse_etl.ledger_schema import ensure_ops_schema
+from reverse_etl.states import DEAD_LETTER, RECORD, RUN, IllegalTransition
 
-APPLIED = ("created", "updated", "unchanged")
-# An open intent the plan dropped (see `supersede_unplanned`): closed, never retried.
-SUPERSEDED = "superseded"
-NO_LONGER_PLANNED = "no longer planned: the target holds it or newer content replaced it"
+APPLIED = states.WRITTEN
 MAX_ERROR_LENGTH = 2000
+# The counts a run records, as the push summaries name them: the plan's decisions, then the
+# outcomes of the writes (`planned` is every row the plan held).
+RUN_COUNTS = (
+    "planned",
+    "applied",
+    "dead_letter_open",
+    "discarded",
+    "waiting",
+    "not_allowed",
+    "created",
+    "updated",
+    "unchanged",
+    "failed",
+    "dead_lettered",
+    "superseded",
+)
+# A running push beats every HEARTBEAT_SECONDS; without a beat for LEASE_SECONDS it has crashed.
+HEARTBEAT_SECONDS = 10.0
+LEASE_SECONDS = 60.0
+# Dead letter ids are 32 hex characters; an operator types a prefix of at least this many.
+MIN_ID_PREFIX = 4
+SUPERSEDED_REASON = "no longer planned: newer content replaced it, or the target holds it"
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -56,6 +90,16 @@ def _now() -> datetime:
     return datetime.now(UTC).replace(tzinfo=None)
 
 
+def _in(values: Iterable[str]) -> str:
+    """A SQL list of string literals (our own state names, never user input)."""
+    return ", ".join(f"'{value}'" for value in values)
+
+
+def _rows(cursor: duckdb.DuckDBPyConnection) -> list[dict[str, Any]]:
+    names = [d[0] for d in cursor.description]
+    return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+
+
 @dataclass(frozen=True)
 class Intent:
     key: str
@@ -75,35 +119,170 @@ class Intent:
     @property
     def outcome_unknown(self) -> bool:
         """Attempted before without a recorded outcome: the target may already have it."""
-        return self.status == "pending" and self.attempts > 0
+        return self.status == states.PENDING and self.attempts > 0
+
+    @property
+    def label(self) -> str:
+        return f"{self.target} {self.entity} {self.natural_key}"
+
+
+INTENT_COLUMNS = (
+    "intent_key, target, entity, natural_key, content_hash, operation, status, attempts, target_id"
+)
+
+
+# --- what readers share (`ledgerlink status` reads without the writer's lock) ---------------------
+def process_gone(run: Mapping[str, Any], now: datetime | None = None) -> bool:
+    """Whether the process of a `running` run has died: its heartbeat lapsed, or it ran on this
+    host under a pid that no longer exists."""
+    now = now or _now()
+    if run.get("alive_until") is not None and run["alive_until"] < now:
+        return True
+    pid, host = run.get("pid"), run.get("host")
+    if pid is None or host != socket.gethostname() or pid == os.getpid():
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return True
+    except PermissionError:
+        return False  # alive, under another user
+    return False
+
+
+def recent_runs(con: duckdb.DuckDBPyConnection, limit: int) -> list[dict[str, Any]]:
+    """The latest runs, newest first; a `running` one whose process died shows as `crashed`."""
+    runs = _rows(
+        con.execute("select * from ops.sync_runs order by started_at desc limit ?", [limit])
+    )
+    now = _now()
+    for run in runs:
+        if run["status"] == states.RUNNING and process_gone(run, now):
+            run["status"] = states.CRASHED
+            run["error"] = run.get("error") or crash_reason(run)
+    return runs
+
+
+def crash_reason(run: Mapping[str, Any]) -> str:
+    return (
+        f"its process (pid {run.get('pid')} on {run.get('host')}) stopped without finishing; "
+        "the counts are as of its last heartbeat"
+    )
+
+
+def record_state_counts(con: duckdb.DuckDBPyConnection) -> list[tuple[str, str, str, int]]:
+    """(target, entity, state, records): each record (target, entity, natural key) counted once,
+    in the state of its current intent, the one a plan held last."""
+    # A reader does not migrate: a ledger from before `planned_at` orders by attempts alone.
+    (has_planned_at,) = con.execute(
+        "select count(*) from information_schema.columns where table_schema = 'ops' "
+        "and table_name = 'sync_records' and column_name = 'planned_at'"
+    ).fetchone()
+    planned_at = "planned_at" if has_planned_at else "null"
+    return [
+        (target, entity, status, int(count))
+        for target, entity, status, count in con.execute(
+            "select target, entity, status, count(*) from ("
+            "  select target, entity, status, row_number() over ("
+            "    partition by target, entity, natural_key"
+            f"    order by coalesce({planned_at}, last_attempt_at, first_attempt_at) desc"
+            "      nulls last, intent_key"
+            "  ) as recency"
+            "  from ops.sync_records"
+            ") where recency = 1 group by all order by all"
+        ).fetchall()
+    ]
 
 
 class Ledger:
+    """The `ops` tables of one warehouse connection, changed only through the state machines."""
+
     def __init__(self, connection: duckdb.DuckDBPyConnection) -> None:
         self.con = connection
         self._lock = threading.RLock()
+        self._heartbeat_con: duckdb.DuckDBPyConnection | None = None
         ensure_ops_schema(connection)
 
     # --- runs --------------------------------------------------------------------------------
     @_serialized
     def start_run(self, command: str) -> str:
+        """Record a `running` run (committed before the caller writes anything) with this
+        process and a heartbeat; runs left `running` by a process that died become `crashed`."""
+        self.close_dead_runs()
         run_id = f"{_now():%Y%m%dT%H%M%S}-{uuid.uuid4().hex[:8]}"
+        RUN.move("start", None, states.RUNNING, f"run {run_id}")
+        now = _now()
         self.con.execute(
-            "insert into ops.sync_runs (run_id, command, started_at, status) "
-            "values (?, ?, ?, 'running')",
-            [run_id, command, _now()],
-        )
+            "insert into ops.sync_runs (run_id, command, started_at, status, pid, host, "
+            "heartbeat_at, alive_until) values (?, ?, ?, ?, ?, ?, ?, ?)",
+            [
+                run_id, command, now, states.RUNNING, os.getpid(), socket.gethostname(), now,
+                now + timedelta(seconds=LEASE_SECONDS),
+            ],
+        )  # fmt: skip
+        # The heartbeat thread writes through a connection of its own: this one may be busy.
+        if self._heartbeat_con is not None:
+            self._heartbeat_con.close()
+        self._heartbeat_con = self.con.cursor()
         return run_id
 
-    @_serialized
-    def finish_run(self, run_id: str, status: str, counts: dict[str, int]) -> None:
-        columns = ("planned", "created", "updated", "unchanged", "failed", "dead_lettered")
-        self.con.execute(
-            "update ops.sync_runs set finished_at = ?, status = ?, "
-            + ", ".join(f"{c} = ?" for c in columns)
-            + " where run_id = ?",
-            [_now(), status, *(counts.get(c, 0) for c in columns), run_id],
+    def heartbeat(self, run_id: str, counts: Mapping[str, int]) -> None:
+        """The run is alive, with its counts so far (called from the heartbeat thread)."""
+        con = self._heartbeat_con or self.con
+        now = _now()
+        con.execute(
+            "update ops.sync_runs set heartbeat_at = ?, alive_until = ?, "
+            + ", ".join(f"{c} = ?" for c in RUN_COUNTS)
+            + " where run_id = ? and status = ?",
+            [
+                now,
+                now + timedelta(seconds=LEASE_SECONDS),
+                *(counts.get(c, 0) for c in RUN_COUNTS),
+                run_id,
+                states.RUNNING,
+            ],
         )
+
+    @_serialized
+    def finish_run(
+        self, run_id: str, status: str, counts: Mapping[str, int], error: str | None = None
+    ) -> None:
+        """End a running run as `status` (succeeded | failed | interrupted) with its counts."""
+        row = self.con.execute(
+            "select status from ops.sync_runs where run_id = ?", [run_id]
+        ).fetchone()
+        RUN.move("finish", row[0] if row else None, status, f"run {run_id}")
+        now = _now()
+        self.con.execute(
+            "update ops.sync_runs set finished_at = ?, heartbeat_at = ?, status = ?, error = ?, "
+            + ", ".join(f"{c} = ?" for c in RUN_COUNTS)
+            + " where run_id = ?",
+            [
+                now,
+                now,
+                status,
+                (error or "")[:MAX_ERROR_LENGTH] or None,
+                *(counts.get(c, 0) for c in RUN_COUNTS),
+                run_id,
+            ],
+        )
+
+    @_serialized
+    def close_dead_runs(self) -> list[str]:
+        """Mark `crashed` the running runs whose process is gone; returns their ids."""
+        running = _rows(
+            self.con.execute("select * from ops.sync_runs where status = ?", [states.RUNNING])
+        )
+        now = _now()
+        dead = [run for run in running if process_gone(run, now)]
+        for run in dead:
+            RUN.move("crash", run["status"], states.CRASHED, f"run {run['run_id']}")
+            self.con.execute(
+                "update ops.sync_runs set status = ?, finished_at = heartbeat_at, error = ? "
+                "where run_id = ?",
+                [states.CRASHED, crash_reason(run), run["run_id"]],
+            )
+        return [run["run_id"] for run in dead]
 
     # --- intents and outcomes ----------------------------------------------------------------
     @_serialized
@@ -117,34 +296,72 @@ class Ledger:
         run_id: str,
         payload: str | None = None,
     ) -> Intent:
-        """The intent for this operation, created as `pending` when it is new; `payload` (JSON)
-        is what it writes, which dbt reads back to tell our own writes from others' changes."""
+        """The intent for this operation, committed before anything is sent: created `pending`
+        when it is new (or reopened when a plan had dropped it), and marked as the record's
+        current intent. `payload` (JSON) is what it writes, which dbt reads back to tell our
+        own writes from others' changes."""
         key = intent_key(target, entity, natural_key, content_hash)
-        self.con.execute(
-            "insert into ops.sync_records (intent_key, target, entity, natural_key, content_hash, "
-            "operation, status, attempts, run_id, payload) "
-            "values (?, ?, ?, ?, ?, ?, 'pending', 0, ?, ?) on conflict (intent_key) do nothing",
-            [key, target, entity, natural_key, content_hash, operation, run_id, payload],
-        )
+        status = self._status(key)
+        now = _now()
+        if status is None:
+            RECORD.move("plan", None, states.PENDING, f"{target} {entity} {natural_key}")
+            self.con.execute(
+                "insert into ops.sync_records (intent_key, target, entity, natural_key, "
+                "content_hash, operation, status, attempts, run_id, payload, planned_at) "
+                "values (?, ?, ?, ?, ?, ?, ?, 0, ?, ?, ?)",
+                [
+                    key, target, entity, natural_key, content_hash, operation, states.PENDING,
+                    run_id, payload, now,
+                ],
+            )  # fmt: skip
+        elif status == states.SUPERSEDED:
+            # Attempts are kept: an intent tried before is looked up before it is sent again.
+            RECORD.move("plan", status, states.PENDING, f"{target} {entity} {natural_key}")
+            self.con.execute(
+                "update ops.sync_records set status = ?, planned_at = ?, run_id = ? "
+                "where intent_key = ?",
+                [states.PENDING, now, run_id, key],
+            )
+        else:
+            self.con.execute(
+                "update ops.sync_records set planned_at = ? where intent_key = ?", [now, key]
+            )
         return self.intent(key)
+
+    @_serialized
+    def mark_planned(self, keys: Iterable[str]) -> None:
+        """The plan holds these intents again without writing them (written already, or
+        discarded): each stays its record's current intent."""
+        now = _now()
+        for key in keys:
+            self.con.execute(
+                "update ops.sync_records set planned_at = ? where intent_key = ?", [now, key]
+            )
 
     @_serialized
     def intent(self, key: str) -> Intent:
         row = self.con.execute(
-            "select intent_key, target, entity, natural_key, content_hash, operation, status, "
-            "attempts, target_id from ops.sync_records where intent_key = ?",
-            [key],
+            f"select {INTENT_COLUMNS} from ops.sync_records where intent_key = ?", [key]
         ).fetchone()
         if row is None:
             raise KeyError(key)
         return Intent(*row)
 
     @_serialized
+    def intents(self, target: str, entity: str) -> dict[str, Intent]:
+        """Every intent of one sync's records, by key (what the planner reads)."""
+        rows = self.con.execute(
+            f"select {INTENT_COLUMNS} from ops.sync_records where target = ? and entity = ?",
+            [target, entity],
+        ).fetchall()
+        return {row[0]: Intent(*row) for row in rows}
+
+    @_serialized
     def applied_target_id(self, target: str, natural_key: str) -> str | None:
         """The id the target gave the record applied under this natural key, if any."""
         row = self.con.execute(
             "select target_id from ops.sync_records where target = ? and natural_key = ? "
-            "and status in ('created', 'updated', 'unchanged') and target_id is not null "
+            f"and status in ({_in(APPLIED)}) and target_id is not null "
             "order by last_attempt_at desc limit 1",
             [target, natural_key],
         ).fetchone()
@@ -153,12 +370,14 @@ class Ledger:
     @_serialized
     def begin_attempt(self, key: str, run_id: str) -> None:
         """Count an attempt *before* calling the target, so a crash mid-call is visible."""
+        intent = self.intent(key)
+        RECORD.move("attempt", intent.status, states.PENDING, intent.label)
         now = _now()
         self.con.execute(
-            "update ops.sync_records set attempts = attempts + 1, status = 'pending', run_id = ?, "
+            "update ops.sync_records set attempts = attempts + 1, status = ?, run_id = ?, "
             "first_attempt_at = coalesce(first_attempt_at, ?), last_attempt_at = ? "
             "where intent_key = ?",
-            [run_id, now, now, key],
+            [states.PENDING, run_id, now, now, key],
         )
 
     @_serialized
@@ -167,6 +386,23 @@ class Ledger:
         key: str,
         status: str,
         *,
+        target_id: str | None = None,
+        error_code: str | None = None,
+        error_message: str | None = None,
+    ) -> None:
+        """A write's outcome: written (`created | updated | unchanged`) or `failed`. A written
+        record resolves the dead letters replayed for it."""
+        intent = self.intent(key)
+        event = "write" if status in APPLIED else "fail"
+        RECORD.move(event, intent.status, status, intent.label)
+        self._set_status(key, status, target_id, error_code, error_message)
+        if status in APPLIED:
+            self._close_replayed_letters(intent, "resolve", states.LETTER_RESOLVED)
+
+    def _set_status(
+        self,
+        key: str,
+        status: str,
         target_id: str | None = None,
         error_code: str | None = None,
         error_message: str | None = None,
@@ -184,80 +420,208 @@ class Ledger:
             ],
         )
 
+    def _status(self, key: str) -> str | None:
+        row = self.con.execute(
+            "select status from ops.sync_records where intent_key = ?", [key]
+        ).fetchone()
+        return row[0] if row else None
+
+    @_serialized
+    def supersede_unplanned(self, target: str, entity: str, planned: set[str], run_id: str) -> int:
+        """Close the open (pending, failed or replayed) intents of this entity that the current
+        plan no longer holds: dbt found the target already as planned (an unknown outcome that
+        did land), or the content changed and a newer intent replaced this one. A dead letter
+        replayed for one of them is closed as superseded too."""
+        stale = [
+            intent
+            for intent in self.intents(target, entity).values()
+            if intent.status in states.OPEN and intent.key not in planned
+        ]
+        for intent in stale:
+            RECORD.move("supersede", intent.status, states.SUPERSEDED, intent.label)
+            self.con.execute(
+                "update ops.sync_records set status = ?, run_id = ?, "
+                "error_message = coalesce(error_message || ' / ', '') || ? "
+                "where intent_key = ?",
+                [states.SUPERSEDED, run_id, SUPERSEDED_REASON, intent.key],
+            )
+            letter = self._letter_status(intent.key)
+            if letter == states.LETTER_REPLAYED:
+                self._move_letter(intent.key, letter, "supersede", states.LETTER_SUPERSEDED)
+        return len(stale)
+
+    # --- records, as operators and dbt see them ----------------------------------------------
+    @_serialized
+    def held_records(self, target: str, entity: str) -> set[str]:
+        """Natural keys of this entity's records that an open dead letter holds: nothing of
+        theirs is written, whatever its content, until an operator replays or discards it."""
+        rows = self.con.execute(
+            "select distinct natural_key from ops.dead_letters "
+            "where target = ? and entity = ? and status = ?",
+            [target, entity, states.LETTER_OPEN],
+        ).fetchall()
+        return {natural_key for (natural_key,) in rows}
+
+    @_serialized
+    def state_counts(self) -> list[tuple[str, str, str, int]]:
+        return record_state_counts(self.con)
+
     # --- dead letters ------------------------------------------------------------------------
     @_serialized
     def dead_letter(
         self, intent: Intent, payload: dict[str, Any], reason: str, error_code: str | None = None
     ) -> None:
-        self.record_outcome(
-            intent.key, "dead_lettered", error_code=error_code, error_message=reason
-        )
+        """The record is refused or out of attempts: an open dead letter holds it for a person."""
+        current = self.intent(intent.key)
+        RECORD.move("dead_letter", current.status, states.DEAD_LETTERED, intent.label)
+        letter = self._letter_status(intent.key)
+        DEAD_LETTER.move("dead_letter", letter, states.LETTER_OPEN, f"letter of {intent.label}")
+        self._set_status(intent.key, states.DEAD_LETTERED, None, error_code, reason)
         self.con.execute(
             "insert or replace into ops.dead_letters (intent_key, target, entity, natural_key, "
-            "payload, reason, error_code, attempts, failed_at, status) "
-            "values (?, ?, ?, ?, ?, ?, ?, ?, ?, 'open')",
+            "payload, reason, error_code, attempts, failed_at, status, closed_at) "
+            "values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, null)",
             [
                 intent.key, intent.target, intent.entity, intent.natural_key,
                 json.dumps(payload, default=str), reason[:MAX_ERROR_LENGTH], error_code,
-                self.intent(intent.key).attempts, _now(),
+                current.attempts, _now(), states.LETTER_OPEN,
             ],
         )  # fmt: skip
 
     @_serialized
-    def dead_letters(self, status: str | None = "open") -> list[dict[str, Any]]:
+    def dead_letters(self, status: str | None = states.LETTER_OPEN) -> list[dict[str, Any]]:
+        """Dead letters in `status` (all when None), oldest first."""
         sql = "select * from ops.dead_letters"
         params: list[Any] = []
         if status:
             sql += " where status = ?"
             params.append(status)
-        cursor = self.con.execute(sql + " order by failed_at", params)
-        names = [d[0] for d in cursor.description]
-        return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+        return _rows(self.con.execute(sql + " order by failed_at, intent_key", params))
 
     @_serialized
-    def supersede_unplanned(self, target: str, entity: str, planned: set[str], run_id: str) -> int:
-        """Close the open (pending or failed) intents of this entity that the current plan no
-        longer holds: dbt found the target already as planned (an unknown outcome that did
-        land), or the content changed and a newer intent replaced this one."""
-        rows = self.con.execute(
-            "select intent_key from ops.sync_records where target = ? and entity = ? "
-            "and status in ('pending', 'failed')",
-            [target, entity],
-        ).fetchall()
-        stale = [key for (key,) in rows if key not in planned]
-        for key in stale:
-            self.con.execute(
-                "update ops.sync_records set status = 'superseded', run_id = ?, "
-                "error_message = coalesce(error_message || ' / ', '') || ? "
-                "where intent_key = ?",
-                [
-                    run_id,
-                    "no longer planned: the target holds it or newer content replaced it",
-                    key,
-                ],
+    def dead_letter_counts(self) -> dict[str, int]:
+        """Dead letters per state, every state listed (zero included)."""
+        counts = dict.fromkeys(DEAD_LETTER.names, 0)
+        for status, count in self.con.execute(
+            "select status, count(*) from ops.dead_letters group by status"
+        ).fetchall():
+            counts[status] = int(count)
+        return counts
+
+    @_serialized
+    def find_dead_letter(self, prefix: str) -> dict[str, Any]:
+        """The one dead letter whose id starts with `prefix` (at least `MIN_ID_PREFIX` hex
+        characters), or a one-line error naming the candidates."""
+        prefix = prefix.strip().lower()
+        if len(prefix) < MIN_ID_PREFIX:
+            raise LedgerlinkError(
+                f"give at least {MIN_ID_PREFIX} characters of the dead letter's id, got "
+                f"{prefix!r} (`ledgerlink dlq list --status all` shows the ids)"
             )
-        return len(stale)
+        matches = _rows(
+            self.con.execute(
+                "select * from ops.dead_letters where starts_with(intent_key, ?) "
+                "order by intent_key",
+                [prefix],
+            )
+        )
+        if not matches:
+            raise LedgerlinkError(
+                f"no dead letter id starts with {prefix!r}: `ledgerlink dlq list --status all` "
+                "shows them"
+            )
+        if len(matches) > 1:
+            shown = ", ".join(
+                f"{m['intent_key'][:12]} ({m['entity']} {m['natural_key']})" for m in matches[:5]
+            )
+            more = f" and {len(matches) - 5} more" if len(matches) > 5 else ""
+            raise LedgerlinkError(
+                f"{prefix!r} matches {len(matches)} dead letters: {shown}{more}; "
+                "give more of the id"
+            )
+        return matches[0]
+
+    @_serialized
+    def replay(self, key: str) -> dict[str, Any]:
+        """Operator action: the dead letter's record becomes eligible again with a fresh budget
+        of attempts; the next push writes it, looking it up in the target first."""
+        letter, intent = self._operator_target(key, "replay")
+        RECORD.move("replay", intent.status, states.REPLAYED, intent.label)
+        self.con.execute(
+            "update ops.sync_records set status = ?, attempts = 0 where intent_key = ?",
+            [states.REPLAYED, key],
+        )
+        self._move_letter(key, letter["status"], "replay", states.LETTER_REPLAYED)
+        return {**letter, "status": states.LETTER_REPLAYED}
+
+    @_serialized
+    def discard(self, key: str) -> dict[str, Any]:
+        """Operator action: give up on the dead letter's content; it is never written (newer
+        content of the record is planned and written as usual)."""
+        letter, intent = self._operator_target(key, "discard")
+        RECORD.move("discard", intent.status, states.DISCARDED, intent.label)
+        self.con.execute(
+            "update ops.sync_records set status = ? where intent_key = ?",
+            [states.DISCARDED, key],
+        )
+        self._move_letter(key, letter["status"], "discard", states.LETTER_DISCARDED)
+        return {**letter, "status": states.LETTER_DISCARDED}
+
+    def _operator_target(self, key: str, action: str) -> tuple[dict[str, Any], Intent]:
+        """The letter and its intent, or the one-line reason why `action` does not apply."""
+        rows = _rows(self.con.execute("select * from ops.dead_letters where intent_key = ?", [key]))
+        if not rows:
+            raise IllegalTransition(f"no dead letter {key[:12]}: nothing to {action}")
+        letter, intent = rows[0], self.intent(key)
+        label = intent.label
+        if intent.is_applied:
+            as_id = f" as {intent.target_id}" if intent.target_id else ""
+            raise IllegalTransition(
+                f"{label} is already written{as_id} ({intent.status}); nothing to {action}"
+            )
+        if letter["status"] != states.LETTER_OPEN:
+            meaning = DEAD_LETTER.states[letter["status"]].meaning
+            raise IllegalTransition(
+                f"the dead letter of {label} is already {letter['status']} ({meaning}); "
+                f"nothing to {action}"
+            )
+        return letter, intent
+
+    def _letter_status(self, key: str) -> str | None:
+        row = self.con.execute(
+            "select status from ops.dead_letters where intent_key = ?", [key]
+        ).fetchone()
+        return row[0] if row else None
+
+    def _move_letter(self, key: str, source: str | None, event: str, target: str) -> None:
+        DEAD_LETTER.move(event, source, target, f"dead letter {key[:12]}")
+        closed = target in (
+            states.LETTER_RESOLVED,
+            states.LETTER_DISCARDED,
+            states.LETTER_SUPERSEDED,
+        )
+        self.con.execute(
+            "update ops.dead_letters set status = ?, closed_at = ? where intent_key = ?",
+            [target, _now() if closed else None, key],
+        )
+
+    def _close_replayed_letters(self, intent: Intent, event: str, target: str) -> None:
+        """Close the replayed dead letters of `intent`'s record (any of its contents)."""
+        rows = self.con.execute(
+            "select intent_key from ops.dead_letters where target = ? and entity = ? "
+            "and natural_key = ? and status = ?",
+            [intent.target, intent.entity, intent.natural_key, states.LETTER_REPLAYED],
+        ).fetchall()
+        for (key,) in rows:
+            self._move_letter(key, states.LETTER_REPLAYED, event, target)
 
     @_serialized
     def open_dead_letter_count(self, target: str, entity: str) -> int:
         row = self.con.execute(
-            "select count(*) from ops.dead_letters "
-            "where status = 'open' and target = ? and entity = ?",
-            [target, entity],
+            "select count(*) from ops.dead_letters where status = ? and target = ? and entity = ?",
+            [states.LETTER_OPEN, target, entity],
         ).fetchone()
         return int(row[0]) if row else 0
-
-    @_serialized
-    def set_dead_letter_status(self, key: str, status: str) -> None:
-        self.con.execute(
-            "update ops.dead_letters set status = ? where intent_key = ?", [status, key]
-        )
-        if status == "replayed":
-            # Eligible again: the next push plans and writes it like any other row.
-            self.con.execute(
-                "update ops.sync_records set status = 'failed', attempts = 0 where intent_key = ?",
-                [key],
-            )
 
     # --- crosswalk ---------------------------------------------------------------------------
     @_serialized

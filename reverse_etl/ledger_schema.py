@@ -2,12 +2,15 @@
 
 dbt's sync models leave out what `ops` shows as already pushed with the same content hash, and
 the matching models read the id crosswalk, so the run after a successful push plans nothing.
-The tables are created here, once, before dbt or a push needs them.
+The tables are created here, once, before dbt or a push needs them; the states their `status`
+columns hold are declared in `reverse_etl/states.py`.
 """
 
 from __future__ import annotations
 
 import duckdb
+
+from reverse_etl.states import WRITTEN
 
 OPS_DDL = """
 create schema if not exists ops;
@@ -17,13 +20,25 @@ create table if not exists ops.sync_runs (
     command varchar not null,
     started_at timestamp not null,
     finished_at timestamp,
-    status varchar not null,               -- running | succeeded | failed
+    status varchar not null,               -- states.RUN: running | succeeded | failed | ...
+    error varchar,                         -- why it failed, was interrupted or crashed
+    pid integer,                           -- the process running it, on `host`
+    host varchar,
+    heartbeat_at timestamp,                -- the process's last sign of life
+    alive_until timestamp,                 -- still running after this without a heartbeat: crashed
+    -- counts so far: the plan's decisions, then the outcomes of the writes
     planned integer default 0,
+    applied integer default 0,
+    dead_letter_open integer default 0,
+    discarded integer default 0,
+    waiting integer default 0,
+    not_allowed integer default 0,
     created integer default 0,
     updated integer default 0,
     unchanged integer default 0,
     failed integer default 0,
-    dead_lettered integer default 0
+    dead_lettered integer default 0,
+    superseded integer default 0
 );
 
 create table if not exists ops.sync_records (
@@ -33,8 +48,8 @@ create table if not exists ops.sync_records (
     natural_key varchar not null,          -- what finds the record in the target
     content_hash varchar not null,
     operation varchar not null,            -- create | update | void
-    -- pending | created | updated | unchanged | failed | dead_lettered | superseded
-    status varchar not null,
+    status varchar not null,               -- states.RECORD: pending | created | ... | superseded
+    planned_at timestamp,                  -- a plan last held it: the latest is the record's
     attempts integer not null default 0,
     target_id varchar,                     -- the id the target gave the record
     error_code varchar,
@@ -66,7 +81,8 @@ create table if not exists ops.dead_letters (
     error_code varchar,
     attempts integer not null,
     failed_at timestamp not null,
-    status varchar not null                -- open | replayed | discarded
+    status varchar not null,               -- states.DEAD_LETTER: open | replayed | resolved | ...
+    closed_at timestamp                    -- when it was resolved, discarded or superseded
 );
 """
 
@@ -74,6 +90,38 @@ create table if not exists ops.dead_letters (
 # Columns added since the tables were first created: a ledger from before gets them empty.
 OPS_MIGRATIONS = """
 alter table ops.sync_records add column if not exists payload varchar;
+alter table ops.sync_records add column if not exists planned_at timestamp;
+alter table ops.dead_letters add column if not exists closed_at timestamp;
+alter table ops.sync_runs add column if not exists error varchar;
+alter table ops.sync_runs add column if not exists pid integer;
+alter table ops.sync_runs add column if not exists host varchar;
+alter table ops.sync_runs add column if not exists heartbeat_at timestamp;
+alter table ops.sync_runs add column if not exists alive_until timestamp;
+alter table ops.sync_runs add column if not exists applied integer default 0;
+alter table ops.sync_runs add column if not exists dead_letter_open integer default 0;
+alter table ops.sync_runs add column if not exists discarded integer default 0;
+alter table ops.sync_runs add column if not exists waiting integer default 0;
+alter table ops.sync_runs add column if not exists not_allowed integer default 0;
+alter table ops.sync_runs add column if not exists superseded integer default 0;
+"""
+
+# Ledgers from before the state machine: a replayed dead letter whose record was written since
+# is resolved (it used to stay `replayed` for good), and the intent of a discarded letter is
+# discarded (it used to stay `dead_lettered`).
+OPS_REPAIRS = f"""
+update ops.dead_letters set status = 'resolved', closed_at = coalesce(closed_at, failed_at)
+where status = 'replayed' and exists (
+    select 1 from ops.sync_records as written
+    where written.target = dead_letters.target
+        and written.entity = dead_letters.entity
+        and written.natural_key = dead_letters.natural_key
+        and written.status in ({", ".join(f"'{state}'" for state in WRITTEN)})
+        and written.last_attempt_at >= dead_letters.failed_at
+);
+update ops.sync_records set status = 'discarded'
+where status = 'dead_lettered' and intent_key in (
+    select intent_key from ops.dead_letters where status = 'discarded'
+);
 """
 
 
@@ -81,3 +129,4 @@ def ensure_ops_schema(connection: duckdb.DuckDBPyConnection) -> None:
     """Create the ops tables if they are missing, and add newer columns (safe on every run)."""
     connection.execute(OPS_DDL)
     connection.execute(OPS_MIGRATIONS)
+    connection.execute(OPS_REPAIRS)

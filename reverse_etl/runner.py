@@ -1,22 +1,30 @@
-"""Push: read each sync model, validate, write through the writers, record every outcome.
+"""Push: read each sync model, plan, validate, write through the writers, record every outcome.
 
-For each planned row, in dependency order (customers before orders before receipts):
+A push is a run in the ledger: `running` (committed) before the first write, with a heartbeat
+while it works, then `succeeded`, `failed` (a record failed, or an error such as a missing
+setting stopped it; the reason is kept) or `interrupted` (Ctrl-C, SIGTERM), with the counts so
+far. A run whose process dies stays `running` until the next reader finds it `crashed`.
+
+For each sync, in dependency order (customers before orders before receipts), the planner
+(`reverse_etl.planner`, shared with the dry run) decides every row; then for each row to write:
 1. the intent is recorded (and committed) before anything is sent;
-2. a row already applied with the same content is skipped; a row whose parent is not in the
-   target yet waits, visibly, for a later pass;
-3. a create, or any row whose last attempt ended without a known outcome, is looked up in the
+2. a create, or any row whose last attempt ended without a known outcome, is looked up in the
    target by its natural key first, so a retry, a replay or a crash never duplicates it;
-4. the write's outcome goes to the ledger; failures stay eligible until `max_attempts`, then
+3. the write's outcome goes to the ledger; failures stay eligible until `max_attempts`, then
    become dead letters. A payload our own validation refuses never reaches the API: it is a
    dead letter at once, with the reason.
+Rows that wait for a parent record are recorded too (pending, visibly). Open intents the plan no
+longer holds are closed as superseded.
 
 Within a sync, up to `concurrency` records are in flight at once (each record's steps stay in
-order); the sync's own pace and the connector's per-host limit keep the target's rate.
+order); the sync's own pace and the connector's per-host limit keep the target's rate. On an
+interrupt, records not started are dropped and those in flight finish and record their outcome.
 """
 
 from __future__ import annotations
 
 import json
+import threading
 import time
 from collections import Counter
 from collections.abc import Callable, Mapping
@@ -36,9 +44,11 @@ from ledgerlink.errors import (
 )
 from ledgerlink.http import TokenBucket
 from ledgerlink.log import get_logger
+from reverse_etl import states
 from reverse_etl.definitions import SyncDefinition, in_dependency_order, load_syncs
-from reverse_etl.ledger import Intent, Ledger, intent_key
+from reverse_etl.ledger import HEARTBEAT_SECONDS, RUN_COUNTS, Intent, Ledger
 from reverse_etl.operations import BEFORE_VALUES, DIFFERS, Operation, Writer, onto_existing
+from reverse_etl.planner import PLAN_COLUMNS, Action, Decision, RecordRef, plan_sync
 
 log = get_logger("ledgerlink.push")
 
@@ -78,14 +88,35 @@ class Progress:
 ProgressCallback = Callable[[Progress], None]
 
 
+# What a push did with the records it wrote, besides the plan's columns (`PLAN_COLUMNS`).
+OUTCOME_COLUMNS = ("created", "updated", "unchanged", "failed", "dead_lettered", "superseded")
+
+
 @dataclass
 class SyncReport:
+    """One sync's counts: the plan's decisions (`PLAN_COLUMNS`, the same in a dry run and a
+    push), and in a push the outcomes of its writes (`OUTCOME_COLUMNS`)."""
+
     sync: str
     counts: Counter[str] = field(default_factory=Counter)
     errors: list[str] = field(default_factory=list)
     samples: list[dict[str, Any]] = field(default_factory=list)
     dead_letters_open: int = 0  # after the push: what waits for `ledgerlink dlq replay`
     seconds: float = 0.0
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False, compare=False)
+
+    def add(self, column: str, n: int = 1) -> None:
+        """Count `n` in `column` (writes finish in worker threads)."""
+        with self._lock:
+            self.counts[column] += n
+
+    def snapshot(self) -> Counter[str]:
+        with self._lock:
+            return Counter(self.counts)
+
+    @property
+    def planned(self) -> int:
+        return sum(self.counts[c] for c in PLAN_COLUMNS)
 
     @property
     def failed(self) -> int:
@@ -104,6 +135,67 @@ class PushReport:
     @property
     def ok(self) -> bool:
         return self.total("failed") == 0 and self.total("dead_lettered") == 0
+
+    def run_counts(self) -> dict[str, int]:
+        """The counts a run records (`ledger.RUN_COUNTS`)."""
+        snapshots = [s.snapshot() for s in self.syncs]
+        counts = {c: sum(snap[c] for snap in snapshots) for c in RUN_COUNTS}
+        counts["planned"] = sum(snap[c] for snap in snapshots for c in PLAN_COLUMNS)
+        return counts
+
+
+class PushInterrupted(KeyboardInterrupt):
+    """Ctrl-C or SIGTERM stopped a push; `report` holds what it did (the run is recorded as
+    interrupted)."""
+
+    def __init__(self, report: PushReport) -> None:
+        super().__init__("push interrupted")
+        self.report = report
+
+
+class RunRecorder:
+    """One push run in the ledger: `running` before the first write, a heartbeat (with the
+    counts so far) from its own thread while it works, and how it ended."""
+
+    def __init__(self, ledger: Ledger, command: str, period: float = HEARTBEAT_SECONDS) -> None:
+        self.ledger = ledger
+        self.run_id = ledger.start_run(command)
+        self.report = PushReport(self.run_id, [])
+        self._stopped = threading.Event()
+        self._period = period
+        self._thread = threading.Thread(
+            target=self._beat, name=f"heartbeat-{self.run_id}", daemon=True
+        )
+        self._thread.start()
+
+    def _beat(self) -> None:
+        while not self._stopped.wait(self._period):
+            try:
+                self.ledger.heartbeat(self.run_id, self.report.run_counts())
+            except Exception:  # a missed beat only risks a late `crashed`, never a wrong write
+                log.warning("heartbeat not recorded", exc_info=True)
+
+    def finish(self, status: str, error: str | None = None) -> None:
+        self._stopped.set()
+        self._thread.join()
+        self.ledger.finish_run(self.run_id, status, self.report.run_counts(), error)
+
+    def finish_after(self, exc: BaseException) -> None:
+        """Record how an exception ended the run: an error fails it with its reason, anything
+        else (Ctrl-C, SIGTERM, the orchestrator stopping it) interrupts it."""
+        if isinstance(exc, Exception):
+            status, error = states.RUN_FAILED, one_line(exc)
+        else:
+            status, error = states.INTERRUPTED, f"interrupted ({type(exc).__name__})"
+        try:
+            self.finish(status, error)
+        except Exception:  # the original error matters more; the run shows as crashed later
+            log.warning("could not record the end of run %s", self.run_id, exc_info=True)
+
+
+def one_line(exc: BaseException) -> str:
+    text = str(exc).strip().splitlines()
+    return text[0] if text else type(exc).__name__
 
 
 def read_operations(con: duckdb.DuckDBPyConnection, sync: SyncDefinition) -> list[Operation]:
@@ -171,65 +263,91 @@ class Pusher:
         self.settle_seconds = settle_seconds
 
     def plan(self, syncs: list[SyncDefinition]) -> PushReport:
-        """What a push would do, without writing anything anywhere."""
+        """What a push would do (the planner's decisions), without writing anything anywhere."""
         reports = []
+        will_write: set[RecordRef] = set()
         for sync in syncs:
             report = SyncReport(sync.name)
-            for op in read_operations(self.con, sync):
-                allowed = sync.allows(op.operation)
-                report.counts[op.operation if allowed else "not_allowed_by_mode"] += 1
-                if allowed and len(report.samples) < SAMPLE_SIZE:
-                    report.samples.append(
-                        {
-                            "operation": op.operation,
-                            "natural_key": op.natural_key,
-                            "changes": field_changes(op),
-                        }
-                    )
+            decisions = plan_sync(self.ledger, sync, read_operations(self.con, sync), will_write)
+            for decision in decisions:
+                report.add(decision.column)
+                if decision.action is Action.WRITE:
+                    will_write.add((sync.target, decision.op.natural_key))
+                    if len(report.samples) < SAMPLE_SIZE:
+                        report.samples.append(
+                            {
+                                "operation": decision.op.operation,
+                                "natural_key": decision.op.natural_key,
+                                "changes": field_changes(decision.op),
+                            }
+                        )
+            report.dead_letters_open = self.ledger.open_dead_letter_count(sync.target, sync.entity)
             reports.append(report)
         return PushReport(run_id=None, syncs=reports, dry_run=True)
 
     def push(self, syncs: list[SyncDefinition], command: str = "push") -> PushReport:
-        run_id = self.ledger.start_run(command)
-        reports = []
+        """Run the plan, sync by sync, recorded as a run (see the module docstring). Raises
+        `PushInterrupted` on Ctrl-C, and re-raises any error, after recording the run."""
+        run = RunRecorder(self.ledger, command)
+        report = run.report
         try:
             for sync in syncs:
-                reports.append(self._push_sync(sync, run_id))
-        finally:
-            report = PushReport(run_id, reports)
-            counts = {
-                k: report.total(k)
-                for k in ("created", "updated", "unchanged", "failed", "dead_lettered")
-            }
-            counts["planned"] = sum(sum(r.counts.values()) for r in reports)
-            self.ledger.finish_run(run_id, "succeeded" if report.ok else "failed", counts)
+                sync_report = SyncReport(sync.name)
+                report.syncs.append(sync_report)
+                self._push_sync(sync, run.run_id, sync_report)
+        except KeyboardInterrupt as exc:
+            run.finish_after(exc)
+            raise PushInterrupted(report) from exc
+        except BaseException as exc:
+            run.finish_after(exc)
+            raise
+        if report.ok:
+            run.finish(states.SUCCEEDED)
+        else:
+            failed, dead = report.total("failed"), report.total("dead_lettered")
+            first = next((e for s in report.syncs for e in s.errors), "")
+            run.finish(
+                states.RUN_FAILED,
+                f"{failed} records failed and {dead} became dead letters; first: {first}",
+            )
         return report
 
-    def _push_sync(self, sync: SyncDefinition, run_id: str) -> SyncReport:
-        report = SyncReport(sync.name)
-        writer = self.writers(sync.target)
-        pace = TokenBucket(sync.rate)
-        operations = read_operations(self.con, sync)
+    def _push_sync(self, sync: SyncDefinition, run_id: str, report: SyncReport) -> None:
         started = time.monotonic()
+        operations = read_operations(self.con, sync)
+        decisions = plan_sync(self.ledger, sync, operations)
+        for decision in decisions:
+            report.add(decision.column)
+        # The plan holds these without writing them: they stay their records' current intents.
+        self.ledger.mark_planned(
+            d.intent.key
+            for d in decisions
+            if d.intent and d.action in (Action.APPLIED, Action.DISCARDED)
+        )
+        for decision in decisions:
+            if decision.action is Action.WAITING:  # visible in the ledger while it waits
+                self._record_intent(sync, decision.op, run_id)
+        to_write = [d for d in decisions if d.action is Action.WRITE]
+        writer = self.writers(sync.target) if to_write else None
+        pace = TokenBucket(sync.rate)
 
-        def push_row(op: Operation, last_round: bool) -> str:
-            if not sync.allows(op.operation):
-                return "not_allowed_by_mode"
-            intent = self.ledger.record_intent(
-                sync.target,
-                op.entity,
-                op.natural_key,
-                op.content_hash,
-                op.operation,
-                run_id,
-                json.dumps(op.payload(), sort_keys=True, default=str),
+        def push_row(decision: Decision, last_round: bool) -> str:
+            assert writer is not None
+            intent = self._record_intent(sync, decision.op, run_id)  # committed before any call
+            op = Operation(sync, decision.op.row, intent)
+            status = self._push_one(
+                sync, op, intent, writer, pace, run_id, report, last_round, decision.parent_ids
             )
-            op = Operation(sync, op.row, intent)
-            return self._push_one(sync, op, intent, writer, pace, run_id, report, last_round)
+            if status != OUTCOME_UNKNOWN:
+                report.add(status)
+            return status
 
-        todo, done = operations, 0
-        with ThreadPoolExecutor(sync.concurrency, thread_name_prefix=f"push-{sync.name}") as pool:
+        todo, done = to_write, len(decisions) - len(to_write)
+        pool = ThreadPoolExecutor(sync.concurrency, thread_name_prefix=f"push-{sync.name}")
+        try:
             for round_no in range(SETTLE_ROUNDS + 1):
+                if not todo:
+                    break
                 if round_no:
                     time.sleep(self.settle_seconds)  # writes the server may still be running land
                 last_round = round_no == SETTLE_ROUNDS
@@ -237,30 +355,40 @@ class Pusher:
                 # map() yields in order as records finish; an error escapes only after the pool
                 # has let the records already in flight finish and record their outcomes.
                 statuses = pool.map(partial(push_row, last_round=last_round), todo)
-                for op, status in zip(todo, statuses, strict=True):
+                for decision, status in zip(todo, statuses, strict=True):
                     if status == OUTCOME_UNKNOWN:
-                        unsettled.append(op)
+                        unsettled.append(decision)
                         continue
                     done += 1
-                    report.counts[status] += 1
                     if self.on_progress:
                         elapsed = time.monotonic() - started
                         self.on_progress(
-                            Progress(sync.name, done, len(operations), report.counts, elapsed)
+                            Progress(sync.name, done, len(decisions), report.snapshot(), elapsed)
                         )
                 todo = unsettled
-                if not todo:
-                    break
-        planned = {
-            intent_key(sync.target, op.entity, op.natural_key, op.content_hash) for op in operations
-        }
-        report.counts["superseded"] += self.ledger.supersede_unplanned(
-            sync.target, sync.entity, planned, run_id
+        finally:
+            # On an interrupt or an error, records not started yet are dropped at once; those in
+            # flight finish and record their outcomes (each bounded by the HTTP timeouts).
+            pool.shutdown(wait=True, cancel_futures=True)
+        planned = {d.key for d in decisions if d.action is not Action.NOT_ALLOWED}
+        report.add(
+            "superseded",
+            self.ledger.supersede_unplanned(sync.target, sync.entity, planned, run_id),
         )
         report.dead_letters_open = self.ledger.open_dead_letter_count(sync.target, sync.entity)
         report.seconds = time.monotonic() - started
-        log.info("pushed", extra={"sync": sync.name, "counts": dict(report.counts)})
-        return report
+        log.info("pushed", extra={"sync": sync.name, "counts": dict(report.snapshot())})
+
+    def _record_intent(self, sync: SyncDefinition, op: Operation, run_id: str) -> Intent:
+        return self.ledger.record_intent(
+            sync.target,
+            op.entity,
+            op.natural_key,
+            op.content_hash,
+            op.operation,
+            run_id,
+            json.dumps(op.payload(), sort_keys=True, default=str),
+        )
 
     def _push_one(
         self,
@@ -272,14 +400,10 @@ class Pusher:
         run_id: str,
         report: SyncReport,
         last_round: bool = True,
+        parent_ids: dict[str, str] | None = None,
     ) -> str:
-        if intent.is_applied:
-            return "unchanged"
-        if intent.status == "dead_lettered":
-            return "dead_letter_open"  # waits for `ledgerlink dlq replay`
-        parent_ids = self._parent_ids(sync, op)
-        if parent_ids is None:
-            return "waiting"
+        """Write one record the planner decided to write; returns its outcome."""
+        parent_ids = parent_ids or {}
         look_up = op.operation == "create" or intent.outcome_unknown or intent.attempts > 0
         try:
             for attempt in range(1, TRIES_PER_RUN + 1):
@@ -352,10 +476,3 @@ class Pusher:
         self.ledger.record_outcome(op.intent.key, status, target_id=target_id)
         for link in links:
             self.ledger.link(**link)
-
-    def _parent_ids(self, sync: SyncDefinition, op: Operation) -> dict[str, str] | None:
-        """The target ids of the parents this row needs, or None while one is missing."""
-        if op.depends_on is None:
-            return {}
-        target_id = self.ledger.applied_target_id(sync.target, op.depends_on)
-        return {op.depends_on: target_id} if target_id else None

@@ -1,10 +1,18 @@
-"""`ledgerlink push` and `ledgerlink sync`: write the planned diffs to FreshBooks and Infor."""
+"""`ledgerlink push` and `ledgerlink sync`: write the planned diffs to FreshBooks and Infor.
+
+The dry run and the push print the same plan table (one column per planner decision); the push
+adds what its writes did. Ctrl-C or SIGTERM stops a push within seconds: the records in flight
+finish, the run is recorded as interrupted, and the command says what was done.
+"""
 
 from __future__ import annotations
 
+import signal
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from types import FrameType
 
 import typer
 
@@ -15,10 +23,13 @@ from ledgerlink.settings import Settings
 from ledgerlink.warehouse import connect, writer_lock
 from pipelines.extract import ExtractResult, extract
 from reverse_etl.ledger_schema import ensure_ops_schema
+from reverse_etl.planner import PLAN_COLUMNS
 from reverse_etl.runner import (
+    OUTCOME_COLUMNS,
     Progress,
     ProgressCallback,
     Pusher,
+    PushInterrupted,
     PushReport,
     SyncReport,
     select_syncs,
@@ -28,6 +39,10 @@ from reverse_etl.targets import TargetWriters
 MAX_SYNC_PASSES = 4  # a new shop order needs client -> invoice -> customer -> order
 PROGRESS_PERIOD_SECONDS = 2.0
 SHOWN_FIELDS = 8
+INTERRUPTED_EXIT_CODE = 130  # what shells report for a command stopped by Ctrl-C
+# Counts that describe where records stand after a pass, not what the pass did: a `sync` shows
+# them as its last pass left them, and adds up the others.
+STANDING = ("dead_letter_open", "discarded", "waiting", "not_allowed", "failed")
 
 
 class PushFailed(LedgerlinkError):
@@ -76,20 +91,21 @@ class ProgressLines:
 
 
 def combined(reports: list[PushReport]) -> PushReport:
-    """The passes of one `sync` as one report: counts added up, the last pass's errors."""
+    """The passes of one `sync` as one report: what they did added up, where records stand
+    (`STANDING`) and the errors as the last pass left them."""
     by_sync: dict[str, SyncReport] = {}
     for report in reports:
         for sync in report.syncs:
             total = by_sync.setdefault(sync.sync, SyncReport(sync.sync))
             total.counts.update(sync.counts)
             total.errors = sync.errors
+            total.samples = total.samples or sync.samples
             total.dead_letters_open = sync.dead_letters_open
             total.seconds += sync.seconds
-    # Records still waiting or failing count once, as the last pass left them.
     last = {s.sync: s for s in reports[-1].syncs}
     for name, total in by_sync.items():
-        for status in ("waiting", "failed"):
-            total.counts[status] = last[name].counts[status] if name in last else 0
+        for column in STANDING:
+            total.counts[column] = last[name].counts[column] if name in last else 0
     return PushReport(reports[-1].run_id, list(by_sync.values()), reports[-1].dry_run)
 
 
@@ -98,12 +114,22 @@ def _shown(value: object) -> str:
     return text if len(text) <= 40 else text[:37] + "..."
 
 
+def plan_table(report: PushReport) -> str:
+    """The planner's decisions per sync: the same columns for a dry run and a push."""
+    rows = [(s.sync, *(s.counts[c] for c in PLAN_COLUMNS)) for s in report.syncs]
+    return table(rows, ("sync", *PLAN_COLUMNS))
+
+
+def outcome_table(report: PushReport) -> str:
+    """What a push's writes did, per sync."""
+    rows = [(s.sync, *(s.counts[c] for c in OUTCOME_COLUMNS)) for s in report.syncs]
+    return table(rows, ("sync", *OUTCOME_COLUMNS))
+
+
 def print_report(report: PushReport) -> None:
+    typer.echo("plan (create, update and void are written; the other columns are skipped):")
+    typer.echo(plan_table(report))
     if report.dry_run:
-        rows = [
-            (s.sync, s.counts["create"], s.counts["update"], s.counts["void"]) for s in report.syncs
-        ]
-        typer.echo(table(rows, ("sync", "create", "update", "void")))
         for s in report.syncs:
             for sample in s.samples:
                 typer.echo(f"  {s.sync} {sample['operation']} {sample['natural_key']}:")
@@ -111,12 +137,50 @@ def print_report(report: PushReport) -> None:
                     typer.echo(f"    {name}: {_shown(before)} -> {_shown(after)}")
         typer.echo("dry run: nothing was written")
         return
-    statuses = ("created", "updated", "unchanged", "waiting", "failed", "dead_lettered")
-    rows = [(s.sync, *(s.counts[k] for k in statuses)) for s in report.syncs]
-    typer.echo(table(rows, ("sync", *statuses)))
+    typer.echo("\nwritten:")
+    typer.echo(outcome_table(report))
     for s in report.syncs:
         for error in s.errors[:3]:
             typer.echo(f"  {s.sync}: {error}")
+    if report.total("dead_letter_open"):
+        typer.echo(
+            f"{report.total('dead_letter_open')} records are held by open dead letters: "
+            "`ledgerlink dlq list`, then replay or discard them"
+        )
+
+
+@contextmanager
+def sigterm_as_interrupt() -> Iterator[None]:
+    """While the block runs, SIGTERM stops it like Ctrl-C (the push records what it did).
+    Only the main thread can set a handler; elsewhere SIGTERM keeps its default."""
+
+    def interrupt(signum: int, frame: FrameType | None) -> None:
+        raise KeyboardInterrupt
+
+    try:
+        previous = signal.signal(signal.SIGTERM, interrupt)
+    except ValueError:  # not the main thread
+        yield
+        return
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+def report_interrupt(exc: PushInterrupted, command: str) -> typer.Exit:
+    """Say what an interrupted push did; the exit to raise."""
+    report = exc.report
+    done = ", ".join(
+        f"{report.total(c)} {c}" for c in ("created", "updated", "unchanged", "failed")
+    )
+    typer.secho(
+        f"interrupted: run {report.run_id} recorded as interrupted after {done}; "
+        f"run `ledgerlink {command}` again to finish (written records are not written twice)",
+        fg=typer.colors.YELLOW,
+        err=True,
+    )
+    return typer.Exit(code=INTERRUPTED_EXIT_CODE)
 
 
 @run_guarded
@@ -127,7 +191,11 @@ def push_command(
     dry_run: bool = typer.Option(False, "--dry-run", help="Show the plan; write nothing."),
 ) -> None:
     """Push what the dbt sync models planned, in dependency order."""
-    report = run_push(settings(), select, dry_run, on_progress=ProgressLines())
+    try:
+        with sigterm_as_interrupt():
+            report = run_push(settings(), select, dry_run, on_progress=ProgressLines())
+    except PushInterrupted as exc:
+        raise report_interrupt(exc, "push") from None
     print_report(report)
     _fail_on(report)
 
@@ -180,9 +248,13 @@ def sync_command(
     full_refresh: bool = typer.Option(False, "--full-refresh", help="Reload every source first."),
 ) -> None:
     """Extract -> dbt build -> push, repeated while a pass makes more records ready (bounded)."""
-    report = run_sync(
-        settings(), select, dry_run=dry_run, full_refresh=full_refresh, on_pass=show_pass
-    )
+    try:
+        with sigterm_as_interrupt():
+            report = run_sync(
+                settings(), select, dry_run=dry_run, full_refresh=full_refresh, on_pass=show_pass
+            )
+    except PushInterrupted as exc:
+        raise report_interrupt(exc, "sync") from None
     print_report(report)
     _fail_on(report)
 

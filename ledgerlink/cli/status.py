@@ -9,6 +9,8 @@ from ledgerlink.cli.common import run_guarded, settings, table
 from ledgerlink.settings import Settings
 from ledgerlink.warehouse import connect
 from ledgerlink.webhooks.inbox import Inbox
+from reverse_etl.ledger import recent_runs, record_state_counts
+from reverse_etl.states import LETTER_OPEN, SUCCEEDED
 from sandbox import runner
 
 RECENT_RUNS = 5
@@ -43,29 +45,25 @@ def _ledger(config: Settings) -> None:
         return
     with con:
         try:
-            runs = con.execute(
-                "select run_id, command, status, created, updated, failed, dead_lettered "
-                "from ops.sync_runs order by started_at desc limit ?",
-                [RECENT_RUNS],
-            ).fetchall()
-            records = con.execute(
-                "select target, entity, status, count(*) from ops.sync_records "
-                "group by all order by all"
-            ).fetchall()
+            runs = recent_runs(con, RECENT_RUNS)
+            records = record_state_counts(con)
             (open_letters,) = con.execute(
-                "select count(*) from ops.dead_letters where status = 'open'"
+                "select count(*) from ops.dead_letters where status = ?", [LETTER_OPEN]
             ).fetchone()
         except duckdb.CatalogException:
             typer.echo("nothing pushed yet: run `ledgerlink sync`")
             return
     typer.echo("\nlast pushes:")
-    typer.echo(
-        table(runs, ("run", "command", "status", "created", "updated", "failed", "dead"))
-        if runs
-        else "  none"
-    )
-    typer.echo("\nrecords by outcome:")
-    typer.echo(table(records, ("target", "entity", "status", "records")) if records else "  none")
+    columns = ("created", "updated", "failed", "dead_lettered", "dead_letter_open", "waiting")
+    rows = [
+        (r["run_id"], r["command"], r["status"], *(r.get(c) or 0 for c in columns)) for r in runs
+    ]
+    typer.echo(table(rows, ("run", "command", "status", *columns)) if rows else "  none")
+    for run in runs:
+        if run["status"] != SUCCEEDED and run.get("error"):
+            typer.echo(f"  {run['run_id']} {run['status']}: {run['error']}")
+    typer.echo("\nrecords by state (each record once, as its latest planned content stands):")
+    typer.echo(table(records, ("target", "entity", "state", "records")) if records else "  none")
     typer.echo(
         f"\nopen dead letters: {open_letters}"
         + ("  (`ledgerlink dlq list`)" if open_letters else "")

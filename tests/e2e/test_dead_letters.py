@@ -1,5 +1,6 @@
 """A write Infor keeps refusing becomes a dead letter with Infor's message; after the cause is
-fixed, `dlq replay` writes it exactly once."""
+fixed, `dlq replay` writes it exactly once, the letter is resolved, and replaying it again is
+refused (it used to reopen the written record and wedge `sync_health`)."""
 
 from __future__ import annotations
 
@@ -80,8 +81,20 @@ def test_refused_journals_become_dead_letters_then_replay_exactly_once(
     assert replayed.total("created") == planned and replayed.ok
     assert push(module_settings).total("created") == 0  # nothing twice
 
+    with connect(module_settings, read_only=False) as con:
+        resolved = Ledger(con).dead_letters("resolved")
+    assert sorted(d["intent_key"] for d in resolved) == sorted(d["intent_key"] for d in letters)
+    again = runner.invoke(app, ["dlq", "replay", letters[0]["intent_key"][:16]])
+    assert again.exit_code == 1
+    assert again.output.strip() == (
+        f"error: infor gl_journals {letters[0]['natural_key']} is already written as "
+        f"{letters[0]['natural_key']} (created); nothing to replay"
+    )
+    assert push(module_settings).ok  # the refused replay changed nothing
+
     extract(module_settings, ["infor"])
-    build_models(module_settings, "stg_infor__gl_voucher_lines")
+    # sync_health and its tests (the counts add up) on the ledger as the replays left it
+    build_models(module_settings, "stg_infor__gl_voucher_lines", "+sync_health")
     with duckdb.connect(str(module_settings.warehouse), read_only=True) as con:
         per_key = con.execute(
             "select split_part(voucher_text, ' ', 1) as key1, count(distinct journal_number) "

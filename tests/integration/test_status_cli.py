@@ -37,3 +37,42 @@ def test_it_shows_runs_outcomes_and_open_dead_letters(settings: Settings):
     assert ["infor", "customers", "created", "1"] in rows
     assert ["infor", "gl_journals", "dead_lettered", "1"] in rows
     assert "open dead letters: 1" in shown
+
+
+def test_it_counts_each_record_once_and_reads_a_ledger_from_before_the_state_machine(
+    settings: Settings,
+):
+    with connect(settings, read_only=False) as con:
+        ledger = Ledger(con)
+        run = ledger.start_run("push")
+        for content in ("h1", "h2"):  # the content changed: two intents, one record
+            intent = ledger.record_intent("infor", "customers", "FB1", content, "create", run)
+            ledger.begin_attempt(intent.key, run)
+        ledger.record_outcome(intent.key, "created", target_id="FB1")
+        ledger.finish_run(run, "succeeded", {"created": 1})
+        # As a ledger written before runs, letters and intents kept these columns.
+        for table, column in (
+            ("sync_records", "planned_at"),
+            ("sync_runs", "alive_until"),
+            ("sync_runs", "error"),
+            ("dead_letters", "closed_at"),
+        ):
+            con.execute(f"alter table ops.{table} drop column {column}")
+
+    rows = [line.split() for line in status(settings).splitlines()]
+
+    assert ["infor", "customers", "created", "1"] in rows
+    assert not any(row[:3] == ["infor", "customers", "pending"] for row in rows)
+
+
+def test_a_run_whose_process_died_shows_as_crashed(settings: Settings):
+    with connect(settings, read_only=False) as con:
+        run = Ledger(con).start_run("push")
+        con.execute("update ops.sync_runs set pid = 2147483646 where run_id = ?", [run])
+
+    shown = status(settings)
+
+    assert [run, "push", "crashed"] == next(
+        line.split()[:3] for line in shown.splitlines() if line.startswith(run)
+    )
+    assert "stopped without finishing" in shown

@@ -24,6 +24,7 @@ renamed as (
         -- counts and timestamps
         attempts,
         failed_at,
+        closed_at,
 
         -- flags
         status = 'open' as is_open

@@ -1,3 +1,5 @@
+{%- set written = ledger_record_states() | selectattr('written') | map(attribute='name') | list %}
+
 with
 
 source as (
@@ -27,11 +29,12 @@ renamed as (
         payload,
 
         -- timestamps
+        planned_at,
         first_attempt_at,
         last_attempt_at,
 
         -- flags
-        status in ('created', 'updated', 'unchanged') as is_applied
+        status in ('{{ written | join("', '") }}') as is_applied
 
     from source
 

@@ -1,0 +1,108 @@
+"""The one planner: what a push does with each row of a sync model.
+
+`ledgerlink push --dry-run` reports these decisions and `ledgerlink push` executes them, so the
+dry run shows exactly what the push does (up to what the targets answer). For each row, the
+first rule that applies decides:
+
+- `not_allowed`       the sync's mode does not take the operation (e.g. an update, create_only);
+- `applied`           the ledger shows this very content written: nothing to send;
+- `dead_letter_open`  an open dead letter holds the record, whatever its content, until an
+                      operator replays or discards it (`ledgerlink dlq`);
+- `discarded`         an operator discarded this content;
+- `waiting`           a parent record (`depends_on`) has no id in the target yet, and no earlier
+                      sync of the same plan writes it: the row waits, visibly, for a later push;
+- write               `create`, `update` or `void`, the row's operation.
+
+Planning only reads the ledger. A dry run plans every sync first, counting the parents that an
+earlier sync will write as written; a push plans each sync just before it runs, when those
+parents are in the ledger.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+from reverse_etl import states
+from reverse_etl.definitions import SyncDefinition
+from reverse_etl.ledger import Intent, Ledger, intent_key
+from reverse_etl.operations import Operation
+
+
+class Action(StrEnum):
+    WRITE = "write"
+    APPLIED = "applied"
+    DEAD_LETTER_OPEN = "dead_letter_open"
+    DISCARDED = "discarded"
+    WAITING = "waiting"
+    NOT_ALLOWED = "not_allowed"
+
+
+WRITE_COLUMNS = ("create", "update", "void")
+# The columns of a plan, in both summaries: writes by operation, then each reason to skip.
+PLAN_COLUMNS = (*WRITE_COLUMNS, *(a.value for a in Action if a is not Action.WRITE))
+
+# The target and natural key of a record (what `depends_on` names).
+RecordRef = tuple[str, str]
+
+
+@dataclass(frozen=True)
+class Decision:
+    op: Operation
+    action: Action
+    intent: Intent | None = None  # the ledger's intent for this content, if recorded before
+    parent_ids: dict[str, str] = field(default_factory=dict)  # depends_on -> id in the target
+
+    @property
+    def key(self) -> str:
+        op = self.op
+        return intent_key(op.sync.target, op.entity, op.natural_key, op.content_hash)
+
+    @property
+    def column(self) -> str:
+        """The summary column this decision counts in."""
+        return self.op.operation if self.action is Action.WRITE else self.action.value
+
+
+def plan_sync(
+    ledger: Ledger,
+    sync: SyncDefinition,
+    operations: list[Operation],
+    will_write: Collection[RecordRef] = (),
+) -> list[Decision]:
+    """Decide every row of one sync, in order; `will_write` names the records that earlier
+    syncs of the same plan write (a dry run's parents that are not in the ledger yet)."""
+    intents = ledger.intents(sync.target, sync.entity)
+    held = ledger.held_records(sync.target, sync.entity)
+    decisions = []
+    for op in operations:
+        intent = intents.get(intent_key(sync.target, op.entity, op.natural_key, op.content_hash))
+        status = intent.status if intent else None
+        parent_ids: dict[str, str] | None = {}
+        if not sync.allows(op.operation):
+            action = Action.NOT_ALLOWED
+        elif status in states.WRITTEN:
+            action = Action.APPLIED
+        elif op.natural_key in held or status == states.DEAD_LETTERED:
+            action = Action.DEAD_LETTER_OPEN
+        elif status == states.DISCARDED:
+            action = Action.DISCARDED
+        else:
+            parent_ids = _parent_ids(ledger, sync, op, will_write)
+            action = Action.WAITING if parent_ids is None else Action.WRITE
+        decisions.append(Decision(op, action, intent, parent_ids or {}))
+    return decisions
+
+
+def _parent_ids(
+    ledger: Ledger, sync: SyncDefinition, op: Operation, will_write: Collection[RecordRef]
+) -> dict[str, str] | None:
+    """The target ids of the parents this row needs, or None while one is missing (a parent
+    an earlier sync of the plan writes counts as there, with its id still unknown)."""
+    if op.depends_on is None:
+        return {}
+    target_id = ledger.applied_target_id(sync.target, op.depends_on)
+    if target_id:
+        return {op.depends_on: target_id}
+    return {} if (sync.target, op.depends_on) in will_write else None
