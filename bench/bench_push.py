@@ -17,10 +17,10 @@ from collections import Counter
 import httpx
 from common import sandbox_home, sandbox_stats
 
-from ledgerlink.cli.transform import build_models
 from ledgerlink.connectors.freshbooks import FreshBooksClient, FreshBooksTokenManager
 from ledgerlink.connectors.freshbooks.client import Search
 from ledgerlink.connectors.freshbooks.oauth import authorize_headless
+from ledgerlink.dbt import build_models
 from ledgerlink.settings import load_settings
 from ledgerlink.warehouse import connect, writer_lock
 from pipelines.extract import extract

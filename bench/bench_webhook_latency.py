@@ -63,16 +63,15 @@ import duckdb
 import yaml
 from common import sandbox_home
 
-from ledgerlink.cli.push import run_push
-from ledgerlink.cli.transform import build_models
 from ledgerlink.connectors.freshbooks import FreshBooksClient, FreshBooksTokenManager
 from ledgerlink.connectors.freshbooks.oauth import authorize_headless
 from ledgerlink.connectors.infor import InforClient
-from ledgerlink.dbt import MANIFEST
+from ledgerlink.dbt import MANIFEST, build_models
 from ledgerlink.settings import Settings, load_settings
 from ledgerlink.webhooks.db import InboxDatabase
 from ledgerlink.webhooks.registration import FRESHBOOKS_PATH
 from pipelines.extract import extract
+from reverse_etl.push import run_push
 
 REPO = Path(__file__).resolve().parent.parent
 RESULTS = REPO / "bench" / "results" / "webhook_latency.json"

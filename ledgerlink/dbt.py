@@ -16,6 +16,7 @@ from typing import Any
 import yaml
 
 from ledgerlink.errors import ConfigurationError, LedgerlinkError
+from ledgerlink.ops_schema import ensure_ops_schema
 from ledgerlink.settings import SYSTEMS, Settings, environment_for_subprocess
 from ledgerlink.warehouse import connect, writer_lock
 
@@ -198,6 +199,30 @@ def run_dbt(settings: Settings, *args: str, check: bool = True, quiet: bool = Fa
         failed = ", ".join(r["unique_id"].split(".")[2] for r in run.failures()[:5]) or "see output"
         raise DbtFailed(f"dbt {' '.join(args)} failed ({len(run.failures())} failed: {failed})")
     return run
+
+
+def build_models(
+    settings: Settings, *selectors: str, full_refresh: bool = False, with_tests: bool = True
+) -> DbtRun:
+    """`dbt build` of the selected nodes (all by default) on the warehouse, failing on errors:
+    the ledger's tables first (dbt reads them), then models, seeds, snapshots and, unless
+    `with_tests` is off (loops that only need the models refreshed), their tests."""
+    args = ["build"]
+    if not with_tests:
+        args += ["--exclude-resource-type", "test", "--exclude-resource-type", "unit_test"]
+    for selector in selectors:
+        args += ["--select", selector]
+    if full_refresh:
+        args.append("--full-refresh")
+    with writer_lock(settings, "dbt build"):
+        prepare_warehouse(settings)
+        return run_dbt(settings, *args, quiet=True)
+
+
+def prepare_warehouse(settings: Settings) -> None:
+    """What dbt reads besides the raw tables: the ledger's tables (created if missing)."""
+    with writer_lock(settings, "ops schema"), connect(settings, read_only=False) as con:
+        ensure_ops_schema(con)
 
 
 MANIFESTS = PROJECT_DIR / "target" / "manifests"

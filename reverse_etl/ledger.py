@@ -36,8 +36,8 @@ from typing import Any, ParamSpec, TypeVar
 import duckdb
 
 from ledgerlink.errors import LedgerlinkError
+from ledgerlink.ops_schema import ensure_ops_schema
 from reverse_etl import states
-from reverse_etl.ledger_schema import ensure_ops_schema
 from reverse_etl.states import DEAD_LETTER, RECORD, RUN, IllegalTransition
 
 APPLIED = states.WRITTEN
@@ -64,6 +64,25 @@ LEASE_SECONDS = 60.0
 # Dead letter ids are 32 hex characters; an operator types a prefix of at least this many.
 MIN_ID_PREFIX = 4
 SUPERSEDED_REASON = "no longer planned: newer content replaced it, or the target holds it"
+
+# Ledgers from before the state machine: a replayed dead letter whose record was written since
+# is resolved (it used to stay `replayed` for good), and the intent of a discarded letter is
+# discarded (it used to stay `dead_lettered`).
+OPS_REPAIRS = f"""
+update ops.dead_letters set status = 'resolved', closed_at = coalesce(closed_at, failed_at)
+where status = 'replayed' and exists (
+    select 1 from ops.sync_records as written
+    where written.target = dead_letters.target
+        and written.entity = dead_letters.entity
+        and written.natural_key = dead_letters.natural_key
+        and written.status in ({", ".join(f"'{state}'" for state in states.WRITTEN)})
+        and written.last_attempt_at >= dead_letters.failed_at
+);
+update ops.sync_records set status = 'discarded'
+where status = 'dead_lettered' and intent_key in (
+    select intent_key from ops.dead_letters where status = 'discarded'
+);
+"""
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -202,6 +221,7 @@ class Ledger:
         self._lock = threading.RLock()
         self._heartbeat_con: duckdb.DuckDBPyConnection | None = None
         ensure_ops_schema(connection)
+        connection.execute(OPS_REPAIRS)
 
     # --- runs --------------------------------------------------------------------------------
     @_serialized

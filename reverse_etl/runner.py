@@ -128,13 +128,15 @@ class PushReport:
     run_id: str | None
     syncs: list[SyncReport]
     dry_run: bool = False
+    # syncs not pushed, with why: a code they would write that the Infor tenant lacks
+    held: dict[str, str] = field(default_factory=dict)
 
     def total(self, status: str) -> int:
         return sum(s.counts[status] for s in self.syncs)
 
     @property
     def ok(self) -> bool:
-        return self.total("failed") == 0 and self.total("dead_lettered") == 0
+        return self.total("failed") == 0 and self.total("dead_lettered") == 0 and not self.held
 
     def run_counts(self) -> dict[str, int]:
         """The counts a run records (`ledger.RUN_COUNTS`)."""

@@ -9,18 +9,19 @@ import httpx
 import typer
 
 from ledgerlink.cli.common import settings, table
-from ledgerlink.cli.push import print_report, run_push, run_sync, show_pass
-from ledgerlink.cli.transform import build_models
+from ledgerlink.cli.push import print_report, run_sync, show_pass
 from ledgerlink.connectors.freshbooks import RESOURCES, FreshBooksClient, FreshBooksTokenManager
 from ledgerlink.connectors.freshbooks.client import Search
 from ledgerlink.connectors.freshbooks.oauth import authorize_headless
 from ledgerlink.connectors.infor import InforClient
 from ledgerlink.connectors.shop import ShopClient
+from ledgerlink.dbt import build_models
 from ledgerlink.errors import LedgerlinkError
 from ledgerlink.records import Rejected, partition
 from ledgerlink.settings import Settings, load_settings
 from ledgerlink.warehouse import connect
 from pipelines.extract import extract
+from reverse_etl.push import run_push
 from reverse_etl.runner import select_syncs
 from sandbox import runner
 

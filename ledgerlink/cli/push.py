@@ -17,24 +17,20 @@ from types import FrameType
 import typer
 
 from ledgerlink.cli.common import run_guarded, settings, table
-from ledgerlink.cli.transform import build_models
+from ledgerlink.dbt import build_models
 from ledgerlink.errors import LedgerlinkError
 from ledgerlink.settings import Settings
-from ledgerlink.warehouse import connect, writer_lock
+from ledgerlink.warehouse import writer_lock
 from pipelines.extract import ExtractResult, extract
-from reverse_etl.ledger_schema import ensure_ops_schema
 from reverse_etl.planner import PLAN_COLUMNS
+from reverse_etl.push import run_push
 from reverse_etl.runner import (
     OUTCOME_COLUMNS,
     Progress,
-    ProgressCallback,
-    Pusher,
     PushInterrupted,
     PushReport,
     SyncReport,
-    select_syncs,
 )
-from reverse_etl.targets import TargetWriters
 
 MAX_SYNC_PASSES = 4  # a new shop order needs client -> invoice -> customer -> order
 PROGRESS_PERIOD_SECONDS = 2.0
@@ -47,24 +43,6 @@ STANDING = ("dead_letter_open", "discarded", "waiting", "not_allowed", "failed")
 
 class PushFailed(LedgerlinkError):
     """Some records failed or became dead letters."""
-
-
-def run_push(
-    config: Settings,
-    select: list[str] | None,
-    dry_run: bool,
-    command: str = "push",
-    on_progress: ProgressCallback | None = None,
-) -> PushReport:
-    syncs = select_syncs(select, config.systems)
-    with (
-        writer_lock(config, command),
-        connect(config, read_only=False) as con,
-        TargetWriters(config) as writers,
-    ):
-        ensure_ops_schema(con)
-        pusher = Pusher(con, writers, on_progress, settle_seconds=config.push_settle_seconds)
-        return pusher.plan(syncs) if dry_run else pusher.push(syncs, command)
 
 
 class ProgressLines:
@@ -106,7 +84,10 @@ def combined(reports: list[PushReport]) -> PushReport:
     for name, total in by_sync.items():
         for column in STANDING:
             total.counts[column] = last[name].counts[column] if name in last else 0
-    return PushReport(reports[-1].run_id, list(by_sync.values()), reports[-1].dry_run)
+    last_report = reports[-1]
+    return PushReport(
+        last_report.run_id, list(by_sync.values()), last_report.dry_run, last_report.held
+    )
 
 
 def _shown(value: object) -> str:
@@ -127,6 +108,8 @@ def outcome_table(report: PushReport) -> str:
 
 
 def print_report(report: PushReport) -> None:
+    for sync, reason in report.held.items():
+        typer.echo(f"held {sync}: {reason}")
     typer.echo("plan (create, update and void are written; the other columns are skipped):")
     typer.echo(plan_table(report))
     if report.dry_run:
@@ -216,17 +199,18 @@ def run_sync(
     can make more ready (a shop order's new FreshBooks invoice becomes an Infor order in the
     next pass). At most `MAX_SYNC_PASSES`; returns the passes' combined report."""
     reports: list[PushReport] = []
-    for number in range(1, MAX_SYNC_PASSES + 1):
-        results = extract(config, full_refresh=full_refresh and number == 1)
-        build_models(config)
-        if before_first_push and number == 1:
-            before_first_push()
-        report = run_push(config, select, dry_run, command="sync", on_progress=ProgressLines())
-        reports.append(report)
-        if on_pass:
-            on_pass(number, results, report)
-        if dry_run or report.total("created") + report.total("updated") == 0:
-            break
+    with writer_lock(config, "sync"):  # one writer from the first extract to the last push
+        for number in range(1, MAX_SYNC_PASSES + 1):
+            results = extract(config, full_refresh=full_refresh and number == 1)
+            build_models(config)
+            if before_first_push and number == 1:
+                before_first_push()
+            report = run_push(config, select, dry_run, command="sync", on_progress=ProgressLines())
+            reports.append(report)
+            if on_pass:
+                on_pass(number, results, report)
+            if dry_run or report.total("created") + report.total("updated") == 0:
+                break
     return combined(reports)
 
 
@@ -237,6 +221,9 @@ def show_pass(number: int, results: list[ExtractResult], report: PushReport) -> 
         f"{report.total('updated')} updated, {report.total('waiting')} waiting, "
         f"{report.total('failed')} failed"
     )
+    for result in results:
+        for entity, reason in result.skipped.items():
+            typer.echo(f"    skipped {result.source}.{entity}: {reason}")
 
 
 @run_guarded
@@ -260,7 +247,13 @@ def sync_command(
 
 
 def _fail_on(report: PushReport) -> None:
-    if not report.ok:
-        failed, dead = report.total("failed"), report.total("dead_lettered")
-        reasons = "; ".join(e for s in report.syncs for e in s.errors[:1])
-        raise PushFailed(f"{failed} records failed and {dead} became dead letters: {reasons}")
+    if report.ok:
+        return
+    if report.held and not (report.total("failed") or report.total("dead_lettered")):
+        raise PushFailed(
+            f"{', '.join(report.held)} held: Infor lacks codes they would write; "
+            "`ledgerlink check` names each and the setting or mapping row to change"
+        )
+    failed, dead = report.total("failed"), report.total("dead_lettered")
+    reasons = "; ".join(e for s in report.syncs for e in s.errors[:1])
+    raise PushFailed(f"{failed} records failed and {dead} became dead letters: {reasons}")

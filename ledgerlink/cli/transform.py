@@ -5,27 +5,8 @@ from __future__ import annotations
 import typer
 
 from ledgerlink.cli.common import run_guarded, settings, so_far
-from ledgerlink.dbt import DbtRun, run_dbt
-from ledgerlink.settings import Settings
-from ledgerlink.warehouse import connect, writer_lock
-from reverse_etl.ledger_schema import ensure_ops_schema
-
-
-def build_models(
-    config: Settings, *selectors: str, full_refresh: bool = False, with_tests: bool = True
-) -> DbtRun:
-    """Create the ops ledger tables if missing, then `dbt build` (failing on errors); without
-    tests, for loops that only need seeds, models and snapshots refreshed."""
-    with writer_lock(config, "transform (ops schema)"), connect(config, read_only=False) as con:
-        ensure_ops_schema(con)
-    args = ["build"]
-    if not with_tests:
-        args += ["--exclude-resource-type", "test", "--exclude-resource-type", "unit_test"]
-    for selector in selectors:
-        args += ["--select", selector]
-    if full_refresh:
-        args.append("--full-refresh")
-    return run_dbt(config, *args, quiet=True)
+from ledgerlink.dbt import prepare_warehouse, run_dbt
+from ledgerlink.warehouse import writer_lock
 
 
 @run_guarded
@@ -42,8 +23,7 @@ def transform_command(
     if full_refresh:
         args.append("--full-refresh")
     with writer_lock(config, "transform"):
-        with connect(config, read_only=False) as con:
-            ensure_ops_schema(con)
+        prepare_warehouse(config)
         run = run_dbt(config, *args)
     passed = sum(1 for r in run.results if r.get("status") in ("success", "pass"))
     warned = [r["unique_id"].split(".")[2] for r in run.results if r.get("status") == "warn"]

@@ -20,11 +20,11 @@ from dagster import (
     multi_asset,
 )
 
-from ledgerlink.cli.push import run_push
 from ledgerlink.settings import Settings
 from orchestration.assets.pools import WAREHOUSE_POOL
 from orchestration.resources import LedgerlinkSettings
 from reverse_etl.definitions import SyncDefinition
+from reverse_etl.push import run_push
 from reverse_etl.runner import SyncReport, select_syncs
 
 STATUSES = ("created", "updated", "unchanged", "waiting", "failed", "dead_lettered")

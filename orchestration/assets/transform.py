@@ -25,14 +25,14 @@ from ledgerlink.dbt import (
     DbtFailed,
     dbt_environment,
     ensure_source_tables,
+    prepare_warehouse,
     vars_argument,
 )
 from ledgerlink.settings import Settings
-from ledgerlink.warehouse import connect, writer_lock
+from ledgerlink.warehouse import writer_lock
 from orchestration.assets.pools import WAREHOUSE_POOL
 from orchestration.dbt_project import dbt_project_for
 from orchestration.resources import LedgerlinkSettings
-from reverse_etl.ledger_schema import ensure_ops_schema
 
 # Top-level model folders become groups, so the graph reads raw -> staging -> marts -> sync.
 RESOURCE_GROUPS = {"seed": "mappings", "snapshot": "audit"}
@@ -98,8 +98,7 @@ def dbt_models_for(settings: Settings) -> AssetsDefinition:
     ) -> Iterator[Any]:
         run_settings = ledgerlink.load()
         with writer_lock(run_settings, f"dbt build (dagster run {context.run_id[:8]})"):
-            with connect(run_settings, read_only=False) as con:
-                ensure_ops_schema(con)  # the ledger's tables are dbt sources
+            prepare_warehouse(run_settings)  # the ledger's tables are dbt sources
             ensure_source_tables(run_settings)
             with dbt_settings(run_settings):
                 invocation = dbt.cli(

@@ -35,11 +35,11 @@ import pytest
 import uvicorn
 from conftest import clear_faults, inject_faults, serving_in_thread
 
-from ledgerlink.cli.transform import build_models
 from ledgerlink.connectors.freshbooks import FreshBooksClient, FreshBooksTokenManager
 from ledgerlink.connectors.freshbooks.client import Search
 from ledgerlink.connectors.freshbooks.oauth import authorize_headless
 from ledgerlink.connectors.infor import InforClient
+from ledgerlink.dbt import build_models
 from ledgerlink.settings import Settings
 from ledgerlink.warehouse import connect, writer_lock
 from pipelines.extract import extract

@@ -16,11 +16,11 @@ import duckdb
 import pytest
 from conftest import reset_emulator
 
-from ledgerlink.cli.transform import build_models
 from ledgerlink.connectors.freshbooks import FreshBooksClient, FreshBooksTokenManager
 from ledgerlink.connectors.freshbooks.client import Search
 from ledgerlink.connectors.freshbooks.oauth import authorize_headless
 from ledgerlink.connectors.infor import InforClient
+from ledgerlink.dbt import build_models
 from pipelines.extract import extract
 
 TRIALS = 20

@@ -12,9 +12,9 @@ from conftest import reset_emulator
 from ledgerlink.connectors.freshbooks import FreshBooksClient, FreshBooksTokenManager
 from ledgerlink.connectors.freshbooks.oauth import authorize_headless
 from ledgerlink.dbt import DbtRun, declared_source_tables, run_dbt
+from ledgerlink.ops_schema import ensure_ops_schema
 from ledgerlink.warehouse import connect
 from pipelines.extract import extract
-from reverse_etl.ledger_schema import ensure_ops_schema
 from sandbox.generator import UNMAPPED_EXPENSE_CATEGORY, World
 
 

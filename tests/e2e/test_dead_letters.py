@@ -11,9 +11,9 @@ from conftest import reset_emulator
 from typer.testing import CliRunner
 
 from ledgerlink.cli import app
-from ledgerlink.cli.transform import build_models
 from ledgerlink.connectors.freshbooks import FreshBooksTokenManager
 from ledgerlink.connectors.freshbooks.oauth import authorize_headless
+from ledgerlink.dbt import build_models
 from ledgerlink.warehouse import connect, writer_lock
 from pipelines.extract import extract
 from reverse_etl.ledger import Ledger

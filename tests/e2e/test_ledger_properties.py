@@ -51,15 +51,15 @@ from hypothesis.stateful import (
 )
 from synthetic_syncs import Row, Targets, client, customer, push, unpaced, write_plan
 
-from ledgerlink.cli.transform import build_models
 from ledgerlink.connectors.freshbooks import FreshBooksTokenManager
 from ledgerlink.connectors.freshbooks.oauth import authorize_headless
+from ledgerlink.dbt import build_models
+from ledgerlink.ops_schema import ensure_ops_schema
 from ledgerlink.settings import Settings
 from ledgerlink.warehouse import connect
 from reverse_etl import states
 from reverse_etl.definitions import SyncDefinition
 from reverse_etl.ledger import Ledger, intent_key, record_state_counts
-from reverse_etl.ledger_schema import ensure_ops_schema
 from reverse_etl.operations import Writer
 from reverse_etl.planner import PLAN_COLUMNS
 from reverse_etl.runner import Progress, PushInterrupted, PushReport

@@ -14,13 +14,14 @@ import httpx
 import pytest
 from conftest import clear_faults, inject_faults, reset_emulator
 
-from ledgerlink.cli.push import print_report, run_push
-from ledgerlink.cli.transform import build_models
+from ledgerlink.cli.push import print_report
 from ledgerlink.connectors.freshbooks import FreshBooksClient, FreshBooksTokenManager
 from ledgerlink.connectors.freshbooks.oauth import authorize_headless
 from ledgerlink.connectors.infor import InforClient
+from ledgerlink.dbt import build_models
 from ledgerlink.warehouse import connect, writer_lock
 from pipelines.extract import extract
+from reverse_etl.push import run_push
 from reverse_etl.runner import Pusher, PushReport, select_syncs
 from reverse_etl.targets import TargetWriters
 

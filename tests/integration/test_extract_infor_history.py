@@ -18,10 +18,10 @@ from conftest import reset_emulator
 from ledgerlink.connectors.infor import InforClient
 from ledgerlink.connectors.infor.inputs import BatchOrderHead, BatchOrderLine, JournalLine
 from ledgerlink.errors import ConfigurationError
+from ledgerlink.ops_schema import ensure_ops_schema
 from ledgerlink.settings import Settings
 from pipelines.entities import ENTITIES
 from pipelines.extract import extract
-from reverse_etl.ledger_schema import ensure_ops_schema
 
 GL_INTERFACE = "FBEXPENSE"
 KEPT = ("customer_invoices", "gl_voucher_lines")

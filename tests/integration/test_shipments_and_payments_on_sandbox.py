@@ -18,11 +18,11 @@ from ledgerlink.connectors.freshbooks.models import Invoice
 from ledgerlink.connectors.freshbooks.oauth import authorize_headless
 from ledgerlink.connectors.infor import InforClient
 from ledgerlink.dbt import run_dbt
+from ledgerlink.ops_schema import ensure_ops_schema
 from ledgerlink.records import Rejected
 from ledgerlink.settings import Settings
 from ledgerlink.warehouse import connect, writer_lock
 from pipelines.extract import extract
-from reverse_etl.ledger_schema import ensure_ops_schema
 from reverse_etl.runner import Pusher, PushReport, select_syncs
 from reverse_etl.targets import TargetWriters
 from sandbox import runner

@@ -12,7 +12,7 @@ from datetime import UTC, datetime, timedelta
 import duckdb
 import pytest
 
-from ledgerlink.cli.transform import build_models
+from ledgerlink.dbt import build_models
 from ledgerlink.settings import Settings, load_settings
 from ledgerlink.warehouse import connect
 from reverse_etl import states

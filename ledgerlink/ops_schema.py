@@ -2,15 +2,13 @@
 
 dbt's sync models leave out what `ops` shows as already pushed with the same content hash, and
 the matching models read the id crosswalk, so the run after a successful push plans nothing.
-The tables are created here, once, before dbt or a push needs them; the states their `status`
-columns hold are declared in `reverse_etl/states.py`.
+The tables are created here, once, before dbt or a push needs them (dbt reads them as sources);
+the states their `status` columns hold are declared in `reverse_etl/states.py`.
 """
 
 from __future__ import annotations
 
 import duckdb
-
-from reverse_etl.states import WRITTEN
 
 OPS_DDL = """
 create schema if not exists ops;
@@ -105,28 +103,8 @@ alter table ops.sync_runs add column if not exists not_allowed integer default 0
 alter table ops.sync_runs add column if not exists superseded integer default 0;
 """
 
-# Ledgers from before the state machine: a replayed dead letter whose record was written since
-# is resolved (it used to stay `replayed` for good), and the intent of a discarded letter is
-# discarded (it used to stay `dead_lettered`).
-OPS_REPAIRS = f"""
-update ops.dead_letters set status = 'resolved', closed_at = coalesce(closed_at, failed_at)
-where status = 'replayed' and exists (
-    select 1 from ops.sync_records as written
-    where written.target = dead_letters.target
-        and written.entity = dead_letters.entity
-        and written.natural_key = dead_letters.natural_key
-        and written.status in ({", ".join(f"'{state}'" for state in WRITTEN)})
-        and written.last_attempt_at >= dead_letters.failed_at
-);
-update ops.sync_records set status = 'discarded'
-where status = 'dead_lettered' and intent_key in (
-    select intent_key from ops.dead_letters where status = 'discarded'
-);
-"""
-
 
 def ensure_ops_schema(connection: duckdb.DuckDBPyConnection) -> None:
     """Create the ops tables if they are missing, and add newer columns (safe on every run)."""
     connection.execute(OPS_DDL)
     connection.execute(OPS_MIGRATIONS)
-    connection.execute(OPS_REPAIRS)
