@@ -40,6 +40,7 @@ from ledgerlink.errors import (
     OutcomeUnknown,
     RateLimited,
     TransientFailure,
+    Unavailable,
     ValidationFailed,
 )
 from ledgerlink.http import TokenBucket
@@ -427,6 +428,10 @@ class Pusher:
                 report.errors.append(f"{op.natural_key}: {exc}")
                 return "dead_lettered"
             return self._failed(sync, op, exc, report)
+        except Unavailable as exc:  # the target does not offer the call: a retry cannot help
+            self.ledger.dead_letter(intent, op.payload(), str(exc), exc.code)
+            report.errors.append(f"{op.natural_key}: {exc}")
+            return "dead_lettered"
         except LedgerlinkError as exc:
             return self._failed(sync, op, exc, report)
         raise AssertionError("unreachable: every try returns or raises")
