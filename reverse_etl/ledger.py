@@ -216,12 +216,14 @@ def record_state_counts(con: duckdb.DuckDBPyConnection) -> list[tuple[str, str, 
 class Ledger:
     """The `ops` tables of one warehouse connection, changed only through the state machines."""
 
-    def __init__(self, connection: duckdb.DuckDBPyConnection) -> None:
+    def __init__(self, connection: duckdb.DuckDBPyConnection, *, read_only: bool = False) -> None:
+        """`read_only`: a ledger only read (the readers' snapshot): nothing created or repaired."""
         self.con = connection
         self._lock = threading.RLock()
         self._heartbeat_con: duckdb.DuckDBPyConnection | None = None
-        ensure_ops_schema(connection)
-        connection.execute(OPS_REPAIRS)
+        if not read_only:
+            ensure_ops_schema(connection)
+            connection.execute(OPS_REPAIRS)
 
     # --- runs --------------------------------------------------------------------------------
     @_serialized

@@ -31,12 +31,14 @@ def run_push(
         connect(settings, read_only=False) as con,
         TargetWriters(settings) as writers,
     ):
-        held = held_for_tenant_codes(settings, writers, syncs)
-        runnable = [sync for sync in syncs if sync.name not in held]
         pusher = Pusher(con, writers, on_progress, settle_seconds=settings.push_settle_seconds)
-        report = pusher.plan(runnable) if dry_run else pusher.push(runnable, command)
-    report.held = held
-    return report
+
+        def screen(chosen: list[SyncDefinition]) -> dict[str, str]:
+            return held_for_tenant_codes(settings, writers, chosen)
+
+        if dry_run:
+            return pusher.plan(syncs, screen)
+        return pusher.push(syncs, command, screen)
 
 
 def held_for_tenant_codes(

@@ -86,6 +86,8 @@ class Progress:
     seconds: float
 
 
+# Syncs to hold back, with why (e.g. codes the Infor tenant lacks), decided before any write.
+Screen = Callable[[list[SyncDefinition]], dict[str, str]]
 ProgressCallback = Callable[[Progress], None]
 
 
@@ -265,11 +267,12 @@ class Pusher:
         self.on_progress = on_progress
         self.settle_seconds = settle_seconds
 
-    def plan(self, syncs: list[SyncDefinition]) -> PushReport:
+    def plan(self, syncs: list[SyncDefinition], screen: Screen | None = None) -> PushReport:
         """What a push would do (the planner's decisions), without writing anything anywhere."""
+        held = screen(syncs) if screen else {}
         reports = []
         will_write: set[RecordRef] = set()
-        for sync in syncs:
+        for sync in (s for s in syncs if s.name not in held):
             report = SyncReport(sync.name)
             decisions = plan_sync(self.ledger, sync, read_operations(self.con, sync), will_write)
             for decision in decisions:
@@ -286,15 +289,19 @@ class Pusher:
                         )
             report.dead_letters_open = self.ledger.open_dead_letter_count(sync.target, sync.entity)
             reports.append(report)
-        return PushReport(run_id=None, syncs=reports, dry_run=True)
+        return PushReport(run_id=None, syncs=reports, dry_run=True, held=held)
 
-    def push(self, syncs: list[SyncDefinition], command: str = "push") -> PushReport:
-        """Run the plan, sync by sync, recorded as a run (see the module docstring). Raises
-        `PushInterrupted` on Ctrl-C, and re-raises any error, after recording the run."""
+    def push(
+        self, syncs: list[SyncDefinition], command: str = "push", screen: Screen | None = None
+    ) -> PushReport:
+        """Run the plan, sync by sync, recorded as a run (see the module docstring). `screen`
+        names syncs to hold, with why (run inside the run, so its failure is recorded too).
+        Raises `PushInterrupted` on Ctrl-C, and re-raises any error, after recording the run."""
         run = RunRecorder(self.ledger, command)
         report = run.report
         try:
-            for sync in syncs:
+            report.held = screen(syncs) if screen else {}
+            for sync in (s for s in syncs if s.name not in report.held):
                 sync_report = SyncReport(sync.name)
                 report.syncs.append(sync_report)
                 self._push_sync(sync, run.run_id, sync_report)

@@ -9,13 +9,14 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
+from datetime import datetime
 from typing import Any, TypeVar
 
 import typer
 
 from ledgerlink.cli.common import run_guarded, settings, table
 from ledgerlink.errors import LedgerlinkError
-from ledgerlink.warehouse import connect, writer_lock
+from ledgerlink.warehouse import connect, read_snapshot, writer_lock
 from reverse_etl.ledger import Ledger
 from reverse_etl.states import DEAD_LETTER, LETTER_OPEN
 
@@ -27,9 +28,17 @@ STATUS_HELP = f"Show letters in this state: {', '.join(DEAD_LETTER.names)} or {A
 
 
 def _ledger_call(purpose: str, action: Callable[[Ledger], T]) -> T:
+    """Replay and discard change the ledger: they take the writer lock like any writer."""
     config = settings()
     with writer_lock(config, purpose), connect(config, read_only=False) as con:
         return action(Ledger(con))
+
+
+def _ledger_read(action: Callable[[Ledger], T]) -> tuple[T, datetime]:
+    """List and show read the readers' snapshot (and say when it was published): they never
+    wait for, or stop, a writer."""
+    with read_snapshot(settings()) as (con, published_at):
+        return action(Ledger(con, read_only=True)), published_at
 
 
 @app.command("list")
@@ -48,7 +57,7 @@ def list_command(
     def action(ledger: Ledger) -> tuple[list[dict[str, Any]], dict[str, int]]:
         return ledger.dead_letters(None if wanted == ALL else wanted), ledger.dead_letter_counts()
 
-    letters, counts = _ledger_call("dlq list", action)
+    (letters, counts), published_at = _ledger_read(action)
     rows = [
         (
             d["intent_key"][:12],
@@ -66,6 +75,7 @@ def list_command(
         else f"no dead letters{'' if wanted == ALL else f' {wanted}'}"
     )
     typer.echo("\nby state: " + ", ".join(f"{name} {n}" for name, n in counts.items()))
+    typer.echo(f"as of {published_at:%Y-%m-%d %H:%M:%S %Z} (the last write)")
     typer.echo(
         "filter with --status STATE or --all; `ledgerlink dlq show ID`, then replay ID (after "
         "fixing the cause) or discard ID"
@@ -76,7 +86,7 @@ def list_command(
 @run_guarded
 def show(letter_id: str) -> None:
     """One dead letter with its payload and the target's error."""
-    letter = _ledger_call("dlq show", lambda ledger: ledger.find_dead_letter(letter_id))
+    letter, _ = _ledger_read(lambda ledger: ledger.find_dead_letter(letter_id))
     payload = json.loads(letter.pop("payload"))
     for key, value in letter.items():
         typer.echo(f"{key:<12} {value}")

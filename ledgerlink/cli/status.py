@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 import duckdb
 import typer
 
 from ledgerlink.cli.common import run_guarded, settings, table
 from ledgerlink.settings import Settings
-from ledgerlink.warehouse import connect
+from ledgerlink.warehouse import NoSnapshot, read_snapshot
 from ledgerlink.webhooks.inbox import Inbox
 from reverse_etl.ledger import recent_runs, record_state_counts
 from reverse_etl.states import LETTER_OPEN, SUCCEEDED
@@ -35,24 +37,27 @@ def status_command() -> None:
 
 
 def _ledger(config: Settings) -> None:
-    if not config.warehouse.exists():
-        typer.echo("no warehouse yet: run `ledgerlink sync` (or `make demo`)")
-        return
+    """What the last writing command left, from the readers' snapshot (a sync running now
+    neither waits for this nor is kept from starting)."""
     try:
-        con = connect(config)
-    except duckdb.IOException:
-        typer.echo("the warehouse is busy (a sync is writing it): try again in a moment")
+        with read_snapshot(config) as (con, published_at):
+            _show_ledger(con, published_at)
+    except NoSnapshot:
+        typer.echo("nothing written yet: run `ledgerlink sync` (or `make demo`)")
+
+
+def _show_ledger(con: duckdb.DuckDBPyConnection, published_at: datetime) -> None:
+    age = (datetime.now(UTC) - published_at).total_seconds()
+    typer.echo(f"as of:     {published_at:%Y-%m-%d %H:%M:%S %Z} ({_age(age)} ago, the last write)")
+    try:
+        runs = recent_runs(con, RECENT_RUNS)
+        records = record_state_counts(con)
+        (open_letters,) = con.execute(
+            "select count(*) from ops.dead_letters where status = ?", [LETTER_OPEN]
+        ).fetchone()
+    except duckdb.CatalogException:
+        typer.echo("nothing pushed yet: run `ledgerlink sync`")
         return
-    with con:
-        try:
-            runs = recent_runs(con, RECENT_RUNS)
-            records = record_state_counts(con)
-            (open_letters,) = con.execute(
-                "select count(*) from ops.dead_letters where status = ?", [LETTER_OPEN]
-            ).fetchone()
-        except duckdb.CatalogException:
-            typer.echo("nothing pushed yet: run `ledgerlink sync`")
-            return
     typer.echo("\nlast pushes:")
     columns = ("created", "updated", "failed", "dead_lettered", "dead_letter_open", "waiting")
     rows = [
@@ -68,3 +73,11 @@ def _ledger(config: Settings) -> None:
         f"\nopen dead letters: {open_letters}"
         + ("  (`ledgerlink dlq list`)" if open_letters else "")
     )
+
+
+def _age(seconds: float) -> str:
+    if seconds < 120:
+        return f"{seconds:.0f}s"
+    if seconds < 7200:
+        return f"{seconds / 60:.0f} min"
+    return f"{seconds / 3600:.1f} h"

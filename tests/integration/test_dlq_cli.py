@@ -10,7 +10,7 @@ from typer.testing import CliRunner
 
 from ledgerlink.cli import app as cli
 from ledgerlink.settings import Settings, load_settings
-from ledgerlink.warehouse import connect
+from ledgerlink.warehouse import connect, writer_lock
 from reverse_etl.ledger import Intent, Ledger
 
 
@@ -31,7 +31,7 @@ def dlq(settings: Settings, *args: str) -> tuple[int, str]:
 
 
 def refused_journal(settings: Settings, natural_key: str) -> Intent:
-    with connect(settings, read_only=False) as con:
+    with writer_lock(settings, "test"), connect(settings, read_only=False) as con:
         ledger = Ledger(con)
         run = ledger.start_run("push")
         intent = ledger.record_intent("infor", "gl_journals", natural_key, "h", "create", run)
@@ -42,7 +42,7 @@ def refused_journal(settings: Settings, natural_key: str) -> Intent:
 
 
 def written_by_the_next_push(settings: Settings, intent: Intent) -> None:
-    with connect(settings, read_only=False) as con:
+    with writer_lock(settings, "test"), connect(settings, read_only=False) as con:
         ledger = Ledger(con)
         run = ledger.start_run("push")
         ledger.begin_attempt(intent.key, run)

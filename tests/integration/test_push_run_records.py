@@ -34,7 +34,7 @@ def ledgerlink(settings: Settings, *args: str) -> tuple[int, str]:
     ("sync", "reason"),
     [
         ("infor_customers", "INFOR_IONAPI_FILE is not set"),
-        ("infor_gl_journals", "sync model sync_infor__gl_journals is not built"),
+        ("freshbooks_clients", "sync model sync_freshbooks__clients is not built"),
     ],
 )
 def test_a_push_stopped_by_an_error_is_a_failed_run_with_the_reason(

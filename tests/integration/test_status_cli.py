@@ -6,7 +6,7 @@ from typer.testing import CliRunner
 
 from ledgerlink.cli import app as cli
 from ledgerlink.settings import Settings
-from ledgerlink.warehouse import connect
+from ledgerlink.warehouse import connect, writer_lock
 from reverse_etl.ledger import Ledger
 
 
@@ -17,11 +17,11 @@ def status(settings: Settings) -> str:
 
 
 def test_without_a_warehouse_it_says_how_to_get_one(settings: Settings):
-    assert "no warehouse yet: run `ledgerlink sync`" in status(settings)
+    assert "nothing written yet: run `ledgerlink sync`" in status(settings)
 
 
 def test_it_shows_runs_outcomes_and_open_dead_letters(settings: Settings):
-    with connect(settings, read_only=False) as con:
+    with writer_lock(settings, "test"), connect(settings, read_only=False) as con:
         ledger = Ledger(con)
         run = ledger.start_run("sync")
         done = ledger.record_intent("infor", "customers", "FB1", "h1", "create", run)
@@ -42,7 +42,7 @@ def test_it_shows_runs_outcomes_and_open_dead_letters(settings: Settings):
 def test_it_counts_each_record_once_and_reads_a_ledger_from_before_the_state_machine(
     settings: Settings,
 ):
-    with connect(settings, read_only=False) as con:
+    with writer_lock(settings, "test"), connect(settings, read_only=False) as con:
         ledger = Ledger(con)
         run = ledger.start_run("push")
         for content in ("h1", "h2"):  # the content changed: two intents, one record
@@ -66,7 +66,7 @@ def test_it_counts_each_record_once_and_reads_a_ledger_from_before_the_state_mac
 
 
 def test_a_run_whose_process_died_shows_as_crashed(settings: Settings):
-    with connect(settings, read_only=False) as con:
+    with writer_lock(settings, "test"), connect(settings, read_only=False) as con:
         run = Ledger(con).start_run("push")
         con.execute("update ops.sync_runs set pid = 2147483646 where run_id = ?", [run])
 
