@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 import shutil
+import signal
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -24,6 +25,7 @@ PROJECT_DIR = Path(__file__).resolve().parent.parent / "dbt_project"
 # Builds write their artifacts apart from the manifest Dagster reads (target/manifest.json, from
 # `parse_project`), so a build never leaves Dagster a half-written file to load.
 BUILD_TARGET = PROJECT_DIR / "target" / "build"
+DBT_STOP_SECONDS = 5.0  # how long an interrupted dbt gets to stop by itself
 
 
 class DbtFailed(LedgerlinkError):
@@ -186,16 +188,10 @@ def run_dbt(settings: Settings, *args: str, check: bool = True, quiet: bool = Fa
     results_file.unlink(missing_ok=True)
     with writer_lock(settings, f"dbt {args[0] if args else ''}"):
         ensure_source_tables(settings)
-        completed = subprocess.run(
-            command,
-            env=dbt_environment(settings),
-            cwd=PROJECT_DIR,
-            stdout=subprocess.DEVNULL if quiet else None,
-            check=False,
-        )
+        returncode = _run_until_done(command, settings, quiet)
     results = json.loads(results_file.read_text())["results"] if results_file.exists() else []
-    run = DbtRun(command=command, returncode=completed.returncode, results=results)
-    if check and completed.returncode != 0:
+    run = DbtRun(command=command, returncode=returncode, results=results)
+    if check and returncode != 0:
         failed = ", ".join(r["unique_id"].split(".")[2] for r in run.failures()[:5]) or "see output"
         raise DbtFailed(f"dbt {' '.join(args)} failed ({len(run.failures())} failed: {failed})")
     return run
@@ -223,6 +219,27 @@ def prepare_warehouse(settings: Settings) -> None:
     """What dbt reads besides the raw tables: the ledger's tables (created if missing)."""
     with writer_lock(settings, "ops schema"), connect(settings, read_only=False) as con:
         ensure_ops_schema(con)
+
+
+def _run_until_done(command: list[str], settings: Settings, quiet: bool) -> int:
+    """dbt's exit code. On Ctrl-C (or SIGTERM turned into it) dbt is asked to stop as a person
+    would stop it, and is killed only if it has not after a few seconds."""
+    process = subprocess.Popen(
+        command,
+        env=dbt_environment(settings),
+        cwd=PROJECT_DIR,
+        stdout=subprocess.DEVNULL if quiet else None,
+    )
+    try:
+        return process.wait()
+    except KeyboardInterrupt:
+        process.send_signal(signal.SIGINT)
+        try:
+            process.wait(timeout=DBT_STOP_SECONDS)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+        raise
 
 
 MANIFESTS = PROJECT_DIR / "target" / "manifests"

@@ -167,16 +167,22 @@ def start(
             command, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
             start_new_session=True, cwd=Path(__file__).resolve().parent.parent,
         )  # fmt: skip
-    deadline = time.monotonic() + timeout
-    while not paths.ready.exists():
-        if process.poll() is not None:
-            raise SandboxError(f"sandbox exited with code {process.returncode}; see {paths.log}")
-        if time.monotonic() > deadline:
-            process.terminate()
-            raise SandboxError(f"sandbox did not start within {timeout:.0f}s; see {paths.log}")
-        time.sleep(0.1)
-    info = json.loads(paths.ready.read_text())
+    # Known at once, so `sandbox down` can stop it even if this start is interrupted.
     paths.pid.write_text(str(process.pid))
+    deadline = time.monotonic() + timeout
+    try:
+        while not paths.ready.exists():
+            if process.poll() is not None:
+                raise SandboxError(
+                    f"sandbox exited with code {process.returncode}; see {paths.log}"
+                )
+            if time.monotonic() > deadline:
+                raise SandboxError(f"sandbox did not start within {timeout:.0f}s; see {paths.log}")
+            time.sleep(0.1)
+    except BaseException:  # a failed or interrupted start leaves nothing running
+        stop(home)
+        raise
+    info = json.loads(paths.ready.read_text())
     _write_private(
         paths.env,
         "# written by `ledgerlink sandbox up`; removed by `ledgerlink sandbox down`\n"
