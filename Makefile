@@ -28,8 +28,8 @@ test: install  ## the whole test suite (unit, integration, end to end) on the sa
 test-fast: install  ## unit tests only
 	$(RUN) pytest -q tests/unit
 
-soak: install  ## the push ledger's property test, long and random (LEDGERLINK_SOAK_EXAMPLES=200)
-	LEDGERLINK_SOAK=1 $(RUN) pytest -q tests/e2e/test_ledger_properties.py
+soak: install  ## long trials: the ledger's property test (LEDGERLINK_SOAK_EXAMPLES=200), chaos over 1,000+ records, 20 killed pushes
+	LEDGERLINK_SOAK=1 $(RUN) pytest -q tests/e2e/test_ledger_properties.py tests/e2e/test_chaos.py tests/e2e/test_crash_safety.py
 
 bench: install  ## benchmarks: print figures (never asserted in tests)
 	@for b in bench/bench_*.py; do echo "== $$b"; $(RUN) python $$b || exit 1; done

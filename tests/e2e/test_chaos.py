@@ -1,5 +1,6 @@
 """Chaos: about 10% of the API calls of the pushes fail (429, 5xx, timeouts, connections dropped
-before and after the server committed) over more than 1,000 records. The sync converges within
+before and after the server committed) over more than 1,000 records (`make soak`; 250 in
+`make test`). The sync converges within
 3 runs, with no record written twice and none lost, counted in the targets and in the ledger.
 
 The world is scaled up so that one plan holds over 1,000 records for both targets: FreshBooks
@@ -19,6 +20,7 @@ client's connection instead of passing the answer on.
 from __future__ import annotations
 
 import json
+import os
 import random
 import re
 import socket
@@ -46,8 +48,11 @@ from pipelines.extract import extract
 from reverse_etl.runner import Pusher, PushReport, select_syncs
 from reverse_etl.targets import TargetWriters
 
-SCALE = 4.5  # the generator's scale at which these syncs plan a little over 1,000 records
-MIN_RECORDS = 1_000
+# `make soak` (LEDGERLINK_SOAK=1) pushes a little over 1,000 records through the faults;
+# `make test` about 250, which meets every kind of fault many times over.
+SOAK = os.environ.get("LEDGERLINK_SOAK") == "1"
+SCALE = 4.5 if SOAK else 1.1  # the generator's scale at which the syncs plan that many
+MIN_RECORDS = 1_000 if SOAK else 250
 RUNS = 3
 FAULTY_RUNS = RUNS  # the chaos lasts every push
 SYNCS = ["infor_gl_journals", "freshbooks_clients", "freshbooks_invoices"]
@@ -342,7 +347,7 @@ def outcome(sandbox: dict, module_settings: Settings) -> Iterator[Outcome]:
 
 
 # --- the tests ----------------------------------------------------------------------------------
-def test_over_a_thousand_records_met_about_ten_percent_faults(outcome):
+def test_hundreds_of_records_met_about_ten_percent_faults(outcome):
     planned = {name: len(rows) for name, rows in outcome.planned.items()}
     assert sum(planned.values()) >= MIN_RECORDS, planned
     assert all(planned.values()), planned  # both targets, every selected sync
