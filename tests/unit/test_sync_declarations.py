@@ -1,6 +1,7 @@
 """Each sync is declared once, in reverse_etl/syncs.yml: dbt's copy is generated from it and
 current, every M3 field it declares is an input of its transaction in the project's M3 contract,
-and a declaration with a key it does not know is refused."""
+its target's writer has a handler for it, and a declaration with a key it does not know is
+refused."""
 
 from __future__ import annotations
 
@@ -12,8 +13,12 @@ from ledgerlink.contracts import load_contract
 from ledgerlink.contracts.derive_dbt_macros import WRITE_TRANSACTIONS
 from reverse_etl import definitions
 from reverse_etl.definitions import SyncDefinition, load_syncs
+from reverse_etl.operations import Operation
+from reverse_etl.writers.freshbooks import FreshBooksWriter
+from reverse_etl.writers.infor import InforWriter
 
 SYNCS = load_syncs()
+WRITERS = {"infor": InforWriter, "freshbooks": FreshBooksWriter}
 M3_PARTS = [
     (sync.name, transaction, fields)
     for sync in SYNCS
@@ -73,3 +78,10 @@ def declaration(**changes: object) -> dict:
 def test_a_declaration_it_cannot_read_is_refused(changes: dict, message: str):
     with pytest.raises(ValidationError, match=message):
         SyncDefinition(**declaration(**changes))
+
+
+@pytest.mark.parametrize("sync", SYNCS, ids=[sync.name for sync in SYNCS])
+def test_every_sync_has_a_handler_in_its_targets_writer(sync: SyncDefinition):
+    writer = WRITERS[sync.target](None)  # routing reads no client
+    handler = writer.handler(Operation(sync, {"entity": sync.entity}))
+    assert (handler.entity, handler.sync) == (sync.entity, sync.name)
