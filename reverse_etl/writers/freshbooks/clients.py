@@ -6,9 +6,8 @@ from collections.abc import Mapping
 from typing import Any
 
 from ledgerlink.connectors.freshbooks.client import FreshBooksClient
-from ledgerlink.connectors.freshbooks.errors import SERVICE
 from ledgerlink.connectors.freshbooks.models import Client
-from ledgerlink.errors import Conflict, NotFound
+from ledgerlink.errors import NotFound
 from reverse_etl.operations import DIFFERS, Operation, WriteResult
 from reverse_etl.writers.base import payload_fields
 from reverse_etl.writers.freshbooks.handler import FreshBooksHandler
@@ -49,16 +48,14 @@ class ClientHandler(FreshBooksHandler):
             for c in self.records("clients", {"email": email})
             if as_text(c.email).lower() == email.strip().lower()
         ]
-        if len(matches) > 1:
-            ids = ", ".join(str(c.id) for c in matches)
-            raise Conflict(
-                SERVICE,
-                f"{len(matches)} FreshBooks clients ({ids}) have the e-mail {email}: merge or "
-                "delete the duplicates, then run again",
-                code="ambiguous_client",
-                field="email",
-            )
-        return matches[0] if matches else None
+        return self.only_one(
+            matches,
+            "clients",
+            f"the e-mail {email}",
+            fix="merge or delete the duplicates",
+            code="ambiguous_client",
+            field="email",
+        )
 
     def client_id(self, op: Operation) -> int | None:
         """The client a write targets: `onto_existing`'s id, else the row's client id (an
@@ -105,13 +102,7 @@ class ClientHandler(FreshBooksHandler):
 
     def links(self, op: Operation, target_id: str) -> list[dict[str, Any]]:
         """Client <-> shop customer id and Infor customer number, when the row carries them."""
-        link: dict[str, Any] = {
-            "entity": "customer",
-            "freshbooks_account_id": self.client.account_id,
-            "freshbooks_id": target_id,
-        }
-        if op.value("shop_customer_id") not in (None, ""):
-            link["shop_id"] = str(op.value("shop_customer_id"))
+        link = self.link("customer", target_id, op.value("shop_customer_id"))
         if op.value("customer_number") not in (None, ""):
             link["infor_key"] = str(op.value("customer_number"))
             if self.infor_company:

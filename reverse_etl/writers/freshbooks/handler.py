@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, TypeVar
 
 from ledgerlink.connectors.freshbooks.client import FreshBooksClient, Search
 from ledgerlink.connectors.freshbooks.errors import SERVICE
-from ledgerlink.errors import MalformedResponse, ValidationFailed
+from ledgerlink.connectors.freshbooks.models import FreshBooksRecord
+from ledgerlink.errors import Conflict, MalformedResponse, ValidationFailed
 from ledgerlink.records import Rejected
 from reverse_etl.operations import TARGET_ID, Operation
 from reverse_etl.writers.base import EntityHandler
 from reverse_etl.writers.freshbooks.rules import invalid
+
+RecordT = TypeVar("RecordT", bound=FreshBooksRecord)
 
 
 class FreshBooksHandler(EntityHandler[FreshBooksClient]):
@@ -44,3 +47,30 @@ class FreshBooksHandler(EntityHandler[FreshBooksClient]):
             except (TypeError, ValueError):
                 raise self.refusal(op, column, f"{column} {value!r} is not an id") from None
         return None
+
+    @staticmethod
+    def only_one(
+        matches: list[RecordT], noun: str, key: str, *, fix: str, code: str, field: str
+    ) -> RecordT | None:
+        """The one record a natural key finds, or None; several are a conflict a person
+        resolves (`fix` says how)."""
+        if len(matches) > 1:
+            ids = ", ".join(str(record.id) for record in matches)
+            raise Conflict(
+                SERVICE,
+                f"{len(matches)} FreshBooks {noun} ({ids}) have {key}: {fix}, then run again",
+                code=code,
+                field=field,
+            )
+        return matches[0] if matches else None
+
+    def link(self, entity: str, target_id: str, shop_id: Any) -> dict[str, Any]:
+        """A crosswalk row: this FreshBooks record, and the shop record it came from if any."""
+        link: dict[str, Any] = {
+            "entity": entity,
+            "freshbooks_account_id": self.client.account_id,
+            "freshbooks_id": target_id,
+        }
+        if shop_id not in (None, ""):
+            link["shop_id"] = str(shop_id)
+        return link

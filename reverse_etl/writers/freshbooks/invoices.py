@@ -167,11 +167,4 @@ class InvoiceHandler(InvoiceLookup):
 
     def links(self, op: Operation, target_id: str) -> list[dict[str, Any]]:
         """Invoice <-> shop order id, when the row carries it."""
-        link: dict[str, Any] = {
-            "entity": "invoice",
-            "freshbooks_account_id": self.client.account_id,
-            "freshbooks_id": target_id,
-        }
-        if op.value("order_id") not in (None, ""):
-            link["shop_id"] = str(op.value("order_id"))
-        return [link]
+        return [self.link("invoice", target_id, op.value("order_id"))]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from ledgerlink.connectors.freshbooks.errors import SERVICE
 from ledgerlink.connectors.freshbooks.models import Invoice
-from ledgerlink.errors import Conflict, NotFound
+from ledgerlink.errors import NotFound
 from reverse_etl.operations import Operation
 from reverse_etl.writers.freshbooks.handler import FreshBooksHandler
 
@@ -24,16 +24,14 @@ class InvoiceLookup(FreshBooksHandler):
         ]
         if deleted:
             return matches[-1] if matches else None
-        if len(matches) > 1:
-            ids = ", ".join(str(i.id) for i in matches)
-            raise Conflict(
-                SERVICE,
-                f"{len(matches)} FreshBooks invoices ({ids}) have the number {number}: void the "
-                "extra ones, then run again",
-                code="ambiguous_invoice",
-                field="invoice_number",
-            )
-        return matches[0] if matches else None
+        return self.only_one(
+            matches,
+            "invoices",
+            f"the number {number}",
+            fix="void the extra ones",
+            code="ambiguous_invoice",
+            field="invoice_number",
+        )
 
     def live_id(self, op: Operation, number: str) -> int:
         """`onto_existing`'s id or the row's `invoiceid`, else the live invoice's by number."""
