@@ -1,18 +1,38 @@
-"""Sync definitions, read from `syncs.yml` beside this module."""
+"""Sync declarations, read from `syncs.yml` beside this module: the one place each sync is declared.
+
+dbt reads them from `dbt_project/macros/sync/sync_declarations.sql`, which
+`python -m reverse_etl.definitions` writes from `syncs.yml` (a test checks that it is current).
+"""
 
 from __future__ import annotations
 
+import json
+import sys
 from functools import cache
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 import yaml
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 SYNCS_FILE = Path(__file__).resolve().parent / "syncs.yml"
+DBT_MACRO = (
+    Path(__file__).resolve().parent.parent
+    / "dbt_project"
+    / "macros"
+    / "sync"
+    / "sync_declarations.sql"
+)
+
+# payload: a list of columns, or per M3 transaction its fields and per JSON column of M3 records
+# {transaction: fields} (see syncs.yml).
+Payload = list[str] | dict[str, list[str] | dict[str, list[str]]]
 
 
 class SyncDefinition(BaseModel):
+    # A misspelt key would silently fall back to a default: refuse it instead.
+    model_config = ConfigDict(extra="forbid")
+
     name: str
     model: str
     target: Literal["freshbooks", "infor"]
@@ -22,15 +42,63 @@ class SyncDefinition(BaseModel):
     depends_on: list[str] = Field(default_factory=list)
     # systems the plan reads besides FreshBooks and Infor: off in a deployment without them
     requires: list[Literal["shop"]] = Field(default_factory=list)
-    batch_size: int = Field(default=50, gt=0)
     rate: float = Field(default=5.0, gt=0)
     concurrency: int = Field(default=4, gt=0)
     max_attempts: int = Field(default=3, gt=0)
+    payload: Payload
+
+    @model_validator(mode="after")
+    def _payload_is_declared_per_transaction(self) -> SyncDefinition:
+        parts = self.payload if isinstance(self.payload, dict) else {}
+        for key, value in parts.items():
+            records = value if isinstance(value, dict) else {key: value}
+            if len(records) != 1 or not all("/" in transaction for transaction in records):
+                raise ValueError(
+                    f"sync {self.name}: payload {key!r} must list the fields of one M3 "
+                    "transaction (PROGRAM/Transaction: [fields]), or be a JSON column of records "
+                    "of one ({column: {PROGRAM/Transaction: [fields]}})"
+                )
+        if self.target == "infor" and not parts:
+            raise ValueError(f"sync {self.name}: an Infor payload is declared per M3 transaction")
+        return self
 
     @property
     def entity(self) -> str:
         """What the sync model's rows call their records: `sync_infor__customers` -> customers."""
         return self.model.split("__", 1)[1]
+
+    @property
+    def columns(self) -> tuple[str, ...]:
+        """The payload columns, in the order the content hash reads them."""
+        if isinstance(self.payload, list):
+            return tuple(self.payload)
+        columns: dict[str, None] = {}  # a field two transactions take is one column
+        for key, value in self.payload.items():
+            columns.update(dict.fromkeys([key] if isinstance(value, dict) else value))
+        return tuple(columns)
+
+    @property
+    def transactions(self) -> dict[str, tuple[str, ...]]:
+        """M3 transaction -> the payload columns it takes (JSON columns of records aside)."""
+        if isinstance(self.payload, list):
+            return {}
+        return {k: tuple(v) for k, v in self.payload.items() if isinstance(v, list)}
+
+    @property
+    def records(self) -> dict[str, tuple[str, tuple[str, ...]]]:
+        """JSON column -> (M3 transaction, the fields of each record in it)."""
+        if isinstance(self.payload, list):
+            return {}
+        return {
+            column: next((t, tuple(f)) for t, f in value.items())
+            for column, value in self.payload.items()
+            if isinstance(value, dict)
+        }
+
+    def fields(self, transaction: str) -> tuple[str, ...]:
+        """The payload columns declared for `transaction` (`CRS610MI/ChgFinancial`); none when
+        the sync does not send it."""
+        return self.transactions.get(transaction, ())
 
     def runs_with(self, systems: tuple[str, ...]) -> bool:
         """Whether every system this sync reads is connected."""
@@ -44,6 +112,21 @@ class SyncDefinition(BaseModel):
             "upsert": operation in ("create", "update"),
             "mirror": operation in ("create", "update", "void"),
         }[self.mode]
+
+    def for_dbt(self) -> dict[str, Any]:
+        """What the sync models read: the payload columns and the M3 transaction of each field."""
+        return {
+            "model": self.model,
+            "target": self.target,
+            "object": self.object,
+            "requires": self.requires,
+            "columns": list(self.columns),
+            "transactions": {t: list(fields) for t, fields in self.transactions.items()},
+            "records": {
+                column: {"transaction": transaction, "fields": list(fields)}
+                for column, (transaction, fields) in self.records.items()
+            },
+        }
 
 
 @cache
@@ -78,3 +161,27 @@ def in_dependency_order(syncs: tuple[SyncDefinition, ...]) -> list[SyncDefinitio
     for sync in syncs:
         visit(sync)
     return ordered
+
+
+def dbt_macro() -> str:
+    """The dbt macro that gives the sync models each sync's declaration, by sync name."""
+    syncs = [
+        f'  "{sync.name}": {{\n'
+        + ",\n".join(f'    "{key}": {json.dumps(value)}' for key, value in sync.for_dbt().items())
+        + "\n  }"
+        for sync in load_syncs()
+    ]
+    return (
+        "{#- Generated by `python -m reverse_etl.definitions` from reverse_etl/syncs.yml: do not\n"
+        "    edit by hand. Per sync: its model, target and payload (the columns in the order the\n"
+        "    content hash reads them, the fields of each M3 transaction, the JSON columns of M3\n"
+        "    records with their transaction and fields). -#}\n"
+        "{% macro sync_declarations() -%}\n"
+        "{{ return({\n" + ",\n".join(syncs) + "\n}) }}\n"
+        "{%- endmacro %}\n"
+    )
+
+
+if __name__ == "__main__":
+    DBT_MACRO.write_text(dbt_macro())
+    print(f"wrote {DBT_MACRO}", file=sys.stderr)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import json
+from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from typing import Any, Protocol
 
@@ -60,12 +60,9 @@ class Operation:
         lowered = {k.lower(): v for k, v in self.row.items()}
         return lowered.get(column.lower())
 
-    def lines(self, column: str = "lines") -> list[dict[str, Any]]:
-        """A JSON array column (order lines, journal lines) as a list of dicts."""
-        raw = self.value(column)
-        if raw in (None, ""):
-            return []
-        return json.loads(raw) if isinstance(raw, str) else list(raw)
+    def values(self, columns: Iterable[str]) -> dict[str, Any]:
+        """The payload values of `columns`, by name (None: not sent)."""
+        return {column: self.value(column) for column in columns}
 
     def payload(self) -> dict[str, Any]:
         """The row without its leading columns and the target's current values, nulls dropped."""

@@ -56,14 +56,22 @@ def outcome_metadata(report: SyncReport) -> dict[str, object]:
 
 
 def push_spec(sync: SyncDefinition, dbt_models: AssetsDefinition) -> AssetSpec:
-    """Downstream of its sync model, and of the pushes that create the records it refers to."""
+    """Downstream of its sync model, and of the pushes that create the records it refers to;
+    its metadata is the sync's declaration in reverse_etl/syncs.yml."""
     return AssetSpec(
         push_key(sync.name),
         deps=[model_key(dbt_models, sync.model), *(push_key(p) for p in sync.depends_on)],
         group_name="push",
         kinds={"python", sync.target},
         description=f"Push {sync.model} to {sync.target} {sync.object} ({sync.mode}).",
-        metadata={"match_key": sync.match_key, "mode": sync.mode, "rate": sync.rate},
+        metadata={
+            "match_key": sync.match_key,
+            "mode": sync.mode,
+            "rate": sync.rate,
+            "concurrency": sync.concurrency,
+            "max_attempts": sync.max_attempts,
+            "payload": ", ".join(sync.columns),
+        },
     )
 
 

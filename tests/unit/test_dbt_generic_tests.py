@@ -48,6 +48,10 @@ EXPECTED: dict[str, tuple[str, int]] = {
     "volume_anomaly__no_rows": ("pass", 0),
     "fuzzy_duplicates__clean": ("pass", 0),
     "fuzzy_duplicates__bad": ("fail", 3),
+    "fits_m3_contract__clean": ("pass", 0),
+    "fits_m3_contract__bad": ("fail", 3),
+    "fits_m3_contract__records_clean": ("pass", 0),
+    "fits_m3_contract__records_bad": ("fail", 1),
 }
 
 

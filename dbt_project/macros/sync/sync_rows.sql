@@ -52,6 +52,19 @@
     {%- endfor %}
 {%- endmacro %}
 
+{#- A plan's rows: each candidate with the reason of each check it failed (one row per failed
+    check), or with a null reason when it passed every one. -#}
+{% macro sync_candidates_with_reasons(candidates, failed_checks) -%}
+    select
+        {{ candidates }}.*,
+        {{ failed_checks }}.reason_code,
+        {{ failed_checks }}.reason
+
+    from {{ candidates }}
+    left join {{ failed_checks }}
+        on {{ candidates }}.candidate_key = {{ failed_checks }}.candidate_key
+{%- endmacro %}
+
 {#- Text compared the way people read it: trimmed, case-insensitive, empty = missing. -#}
 {% macro sync_comparable_text(expression) -%}
     nullif(lower(trim(cast({{ expression }} as {{ dbt.type_string() }}))), '')
@@ -80,11 +93,6 @@
 {#- A decimal as plain text without trailing zeros: 8.250000 -> '8.25', 13.000000 -> '13'. -#}
 {% macro sync_decimal_text(expression) -%}
     rtrim(rtrim(cast(cast({{ expression }} as decimal(18, 6)) as {{ dbt.type_string() }}), '0'), '.')
-{%- endmacro %}
-
-{#- A test expression: the column fits the M3 field's declared length (null passes). -#}
-{% macro m3_fits(transaction, field, column=none) -%}
-    length({{ column or field }}) <= {{ m3_field_length(transaction, field) }}
 {%- endmacro %}
 
 {#- The Infor customer number ledgerlink gives a FreshBooks client it creates in Infor: the

@@ -1,5 +1,6 @@
 -- The lines of the planned customer orders, one row per OIS100MI AddBatchLine, read back from
--- the `lines` the writer sends: what the item mapping and length tests check.
+-- the `lines` the writer sends: what the item mapping and length tests check. Its columns are
+-- the fields syncs.yml declares for each line.
 
 with
 
@@ -26,7 +27,7 @@ final as (
     select
         sync_key,
         natural_key as CUOR,
-        {%- for field in ['ITNO', 'ORQT', 'SAPR'] %}
+        {%- for field in sync_record_fields('infor_customer_orders', 'lines') %}
         {{ sync_json_text('line', [field]) }} as {{ field }}{{ ',' if not loop.last }}
         {%- endfor %}
 

@@ -1,5 +1,6 @@
 -- The lines of the planned GL journals, one row per GLS840MI AddBatchLineFld, read back from
--- the `lines` the writer sends: what the balance, mapping and length tests check.
+-- the `lines` the writer sends: what the balance, mapping and length tests check. Its columns
+-- are the fields syncs.yml declares for each line.
 
 with
 
@@ -27,7 +28,7 @@ final as (
     select
         sync_key,
         natural_key as KEY1,
-        {%- for field in ['LINE', 'INRI', 'GRNR', 'AIT1', 'DBCR', 'ACAM', 'CUAM', 'CUCD', 'ACDT', 'VTXT'] %}
+        {%- for field in sync_record_fields('infor_gl_journals', 'lines') %}
         {{ sync_json_text('line', [field]) }} as {{ field }},
         {%- endfor %}
         -- the amount as a number, in the currency the line states

@@ -3,13 +3,11 @@
 -- field, a match that needs a person). Fix the cause (a mapping seed, the source record, a
 -- review in the id crosswalk) and the next build plans the row.
 
-{%- set plans = [
-    'plan_infor__customers',
-    'plan_infor__customer_orders',
-    'plan_infor__cash_receipts',
-    'plan_infor__gl_journals',
-    'plan_freshbooks__clients',
-] + (['plan_freshbooks__invoices'] if system_enabled('shop') else []) %}
+{#- The plan of every sync declared in reverse_etl/syncs.yml whose systems are connected. -#}
+{%- set plans = [] %}
+{%- for sync in sync_declarations().values() if sync_runs_here(sync) %}
+    {%- do plans.append(sync_plan_name(sync)) %}
+{%- endfor %}
 
 with
 
@@ -48,15 +46,7 @@ final as (
         {{ dbt.hash(dbt.concat([
             'target', "'|'", 'entity', "'|'", 'source_key', "'|'", 'reason_code', "'|'", 'reason',
         ])) }} as reject_key,
-        target,
-        entity,
-        natural_key,
-        operation,
-        source_system,
-        source_key,
-        source_id,
-        reason_code,
-        reason
+        rejects.*
 
     from rejects
 

@@ -14,13 +14,11 @@ from ledgerlink.connectors.infor.m3 import M3Client
 from ledgerlink.connectors.infor.programs import (
     CashReceipts,
     ChartOfAccounts,
-    CustomerInvoices,
     CustomerOrders,
     Customers,
     Deliveries,
     GeneralLedger,
     Items,
-    PurchaseOrders,
     Receivables,
     Suppliers,
 )
@@ -46,14 +44,12 @@ class InforClient:
         self.customers = Customers(m3)
         self.orders = CustomerOrders(m3)
         self.deliveries = Deliveries(m3)
-        self.invoices = CustomerInvoices(m3)
         self.receivables = Receivables(m3)
         self.cash_receipts = CashReceipts(m3)
         self.general_ledger = GeneralLedger(m3)
         self.accounts = ChartOfAccounts(m3)
         self.items = Items(m3)
         self.suppliers = Suppliers(m3)
-        self.purchase_orders = PurchaseOrders(m3)
 
     @classmethod
     def from_settings(cls, settings: Settings, *, persist_tokens: bool = True) -> InforClient:

@@ -26,17 +26,12 @@ from ledgerlink.connectors.infor.records import (
     BatchLineAdded,
     ConfirmedOrder,
     Customer,
-    DeliveryHead,
     DeliveryLine,
     GlAccount,
-    InvoiceHead,
     Item,
     M3Record,
     OrderHead,
-    OrderInvoice,
     OrderLine,
-    PurchaseOrderHead,
-    PurchaseOrderLine,
     ReceivableItem,
     ServerTime,
     StatementJob,
@@ -47,6 +42,9 @@ from ledgerlink.connectors.infor.values import format_date, format_timestamp
 from ledgerlink.errors import MalformedResponse
 
 R = TypeVar("R", bound=M3Record)
+# A record as M3 answers it, field code -> value: what a writer compares, field by field, with an
+# input's `to_record()` to see whether M3 already holds what the input would set.
+M3Fields = dict[str, str]
 
 # Lists that page by start key: (program, transaction) -> the key field, unique in list order.
 # Extractors use these with `M3Client.list_all`.
@@ -87,22 +85,21 @@ class _Program:
     ) -> M3Result:
         return self.m3.execute(self.program, transaction, record, **kw)
 
-    def _get(
-        self,
-        model: type[R],
-        transaction: str,
-        record: Mapping[str, object],
-        *,
-        program: str | None = None,
-    ) -> R | None:
+    def _get(self, model: type[R], transaction: str, record: Mapping[str, object]) -> R | None:
         """A Get transaction's record, or None when M3 says it does not exist."""
-        program = program or self.program
         try:
-            result = self.m3.execute(program, transaction, record)
+            result = self._run(transaction, record)
         except M3NotFound:
             return None
         first = result.first()
-        return model.from_m3(first, source=f"{program}/{transaction}") if first else None
+        return model.from_m3(first, source=f"{self.program}/{transaction}") if first else None
+
+    def _fields(self, transaction: str, record: Mapping[str, object]) -> M3Fields | None:
+        """A Get transaction's record as M3 answers it, or None when it does not exist."""
+        try:
+            return self._run(transaction, record).record
+        except M3NotFound:
+            return None
 
     def _list(
         self,
@@ -163,6 +160,18 @@ class Customers(_Program):
         for record in rows:
             yield Customer.from_m3(record, source="CRS610MI/LstByNumber")
 
+    def get_basic_data(self, customer_number: str) -> M3Fields | None:
+        """GetBasicData as M3 answers it: what Add and ChgBasicData set."""
+        return self._fields("GetBasicData", {"CUNO": customer_number})
+
+    def get_financial(self, customer_number: str) -> M3Fields | None:
+        """GetFinancial as M3 answers it: what ChgFinancial sets."""
+        return self._fields("GetFinancial", {"CUNO": customer_number})
+
+    def get_order_info(self, customer_number: str) -> M3Fields | None:
+        """GetOrderInfo as M3 answers it: what ChgOrderInfo sets."""
+        return self._fields("GetOrderInfo", {"CUNO": customer_number})
+
     def add(self, customer: NewCustomer) -> str:
         """Create the customer; returns its number. An existing CUNO raises `M3AlreadyExists`."""
         return _output(self._write(customer), "CUNO")
@@ -196,23 +205,12 @@ class CustomerOrders(_Program):
         result = self._run("Confirm", {"ORNO": batch_order_number, "CTYP": confirmation_type})
         return ConfirmedOrder.from_m3(result.record, source="OIS100MI/Confirm")
 
-    def get_order_number(self, batch_order_number: str) -> str | None:
-        """The real order number of a confirmed batch order (GetOrderNo → ORNR)."""
-        try:
-            record = self._run("GetOrderNo", {"ORNO": batch_order_number}).record
-        except M3NotFound:
-            return None
-        return record.get("ORNR") or None
-
     def create(self, head: BatchOrderHead, lines: Iterable[BatchOrderLine]) -> ConfirmedOrder:
         """Head, every line, then confirm: the whole batch entry for one order."""
         batch = self.add_batch_head(head)
         for line in lines:
             self.add_batch_line(batch, line)
         return self.confirm(batch)
-
-    def get_head(self, order_number: str) -> OrderHead | None:
-        return self._get(OrderHead, "GetHead", {"ORNO": order_number})
 
     def list_heads(
         self, customer_number: str, *, status_from: str | None = None, status_to: str | None = None
@@ -238,20 +236,13 @@ class CustomerOrders(_Program):
         """Every batch-entry head of the customer, confirmed (ORNR set) or still open."""
         return self._list(BatchHead, "LstBatchHead", {"CUNO": customer_number})
 
-    def find_batch_by_customer_order_number(
-        self, customer_number: str, customer_order_number: str
-    ) -> BatchHead | None:
-        """The natural-key lookup to run before entering an order again after an unknown
-        outcome: it also finds a batch whose head was added but never confirmed."""
-        wanted = customer_order_number.strip()
-        for head in self.list_batch_heads(customer_number):
-            if head.customer_order_number == wanted:
-                return head
-        return None
+    def list_batch_lines(self, batch_order_number: str) -> list[OrderLine]:
+        """The lines entered on a batch order so far (LstBatchLine), confirmed or not."""
+        return self._list(OrderLine, "LstBatchLine", {"ORNO": batch_order_number})
 
 
 class Deliveries(_Program):
-    """MWS411MI delivery lines and MWS410MI delivery heads of customer orders."""
+    """MWS411MI delivery lines of customer orders."""
 
     program = "MWS411MI"
 
@@ -259,41 +250,6 @@ class Deliveries(_Program):
         self, order_number: str, *, category: int = CUSTOMER_ORDER_CATEGORY
     ) -> list[DeliveryLine]:
         return self._list(DeliveryLine, "LstDelLnByOrd", {"RORC": category, "RIDN": order_number})
-
-    def get_head(self, delivery_number: str) -> DeliveryHead | None:
-        return self._get(DeliveryHead, "GetHead", {"DLIX": delivery_number}, program="MWS410MI")
-
-
-class CustomerInvoices(_Program):
-    """OIS350MI invoices of customer orders."""
-
-    program = "OIS350MI"
-
-    def list_heads(
-        self, year: int, *, start: int | None = None, page_size: int = 100
-    ) -> Iterator[InvoiceHead]:
-        record = {"YEA4": year, "IVNO": start}
-        for raw in self.m3.list_all(self.program, "LstInvHead", "IVNO", record, page_size):
-            yield InvoiceHead.from_m3({"YEA4": str(year), **raw}, source="OIS350MI/LstInvHead")
-
-    def get_head(self, year: int, invoice_number: str) -> InvoiceHead | None:
-        try:
-            result = self._run("GetInvHead", {"YEA4": year, "IVNO": invoice_number})
-        except M3NotFound:
-            return None
-        if not result.records:
-            return None
-        # GetInvHead does not echo its keys: put them back so the record stands alone.
-        record = {"YEA4": str(year), "IVNO": str(invoice_number), **result.record}
-        return InvoiceHead.from_m3(record, source="OIS350MI/GetInvHead")
-
-    def for_order(self, order_number: str) -> list[OrderInvoice]:
-        """Invoices per delivery of the order (LstInvHeadByCo: DLIX, IVNO, YEA4, amounts)."""
-        return self._list(OrderInvoice, "LstInvHeadByCo", {"ORNO": order_number})
-
-    def all_for_order(self, order_number: str) -> list[OrderInvoice]:
-        """Every invoice of the order with amount incl. VAT and remaining (LstAllInvByCO)."""
-        return self._list(OrderInvoice, "LstAllInvByCO", {"ORNO": order_number})
 
 
 class Receivables(_Program):
@@ -315,14 +271,23 @@ class Receivables(_Program):
             for i in items
         ]
 
-    def get(self, year: int, journal_number: int, journal_sequence: int) -> ReceivableItem | None:
-        record = {"YEA4": year, "JRNO": journal_number, "JSNO": journal_sequence}
-        return self._get(ReceivableItem, "GetInvoice", record)
-
     def find_invoice(self, customer_number: str, invoice_number: str) -> list[ReceivableItem]:
         """The AR items (open or reconciled) of one invoice (CINO) of the customer."""
         wanted = invoice_number.strip()
         return [i for i in self.list_for_customer(customer_number) if i.invoice_number == wanted]
+
+    def list_for_payer(self, payer: str) -> list[ReceivableItem]:
+        """The AR invoices of the division that `payer` pays (LstInvByDivi); `M3NotFound` when
+        M3 knows no such payer."""
+        return self._list(ReceivableItem, "LstInvByDivi", {"PYNO": payer})
+
+    def invoice_transactions(
+        self, payer: str, customer_number: str | None, invoice_number: str, year: int
+    ) -> list[ReceivableItem]:
+        """Every AR transaction of one invoice (LstInvoiceTrans): its own item and the payments
+        booked against it, each with its amount (CUAM) and accounting date (ACDT)."""
+        record = {"PYNO": payer, "CUNO": customer_number, "CINO": invoice_number, "INYR": year}
+        return self._list(ReceivableItem, "LstInvoiceTrans", record)
 
 
 class CashReceipts(_Program):
@@ -342,21 +307,6 @@ class CashReceipts(_Program):
 
     def validate(self, job: StatementJob) -> None:
         self._run("ValidateStatmt", {**self._company(), **job.key()})
-
-    def record_receipt(
-        self,
-        head: StatementHead,
-        lines: Iterable[StatementLine],
-        details: Iterable[StatementDetail],
-    ) -> StatementJob:
-        """Head, lines, details (which invoices are settled), then validate."""
-        job = self.add_head(head)
-        for line in lines:
-            self.add_line(job, line)
-        for detail in details:
-            self.add_detail(job, detail)
-        self.validate(job)
-        return job
 
     def _company(self) -> dict[str, object]:
         return {"CONO": self.m3.cono, "DIVI": self.m3.divi}
@@ -435,17 +385,11 @@ class ChartOfAccounts(_Program):
         for raw in self.m3.list_all(self.program, "LstAccountID", "AITM", record, page_size):
             yield GlAccount.from_m3(raw, source="CRS630MI/LstAccountID")
 
-    def get(self, account: str, *, dimension: int = 1) -> GlAccount | None:
-        return self._get(GlAccount, "GetAccountID", {"AITP": dimension, "AITM": account})
-
 
 class Items(_Program):
     """MMS200MI item master."""
 
     program = "MMS200MI"
-
-    def get(self, item_number: str) -> Item | None:
-        return self._get(Item, "GetItmBasic", {"ITNO": item_number})
 
     def records(
         self, *, start: str | None = None, page_size: int = 100
@@ -458,18 +402,11 @@ class Items(_Program):
         for record in self.records(start=start, page_size=page_size):
             yield Item.from_m3(record, source="MMS200MI/LstItmByItm")
 
-    def changed_between(self, from_date: date, to_date: date) -> list[Item]:
-        record = {"FLMD": format_date(from_date), "TLMD": format_date(to_date)}
-        return self._list(Item, "LstItmByChgDate", record)
-
 
 class Suppliers(_Program):
     """CRS620MI supplier master."""
 
     program = "CRS620MI"
-
-    def get(self, supplier_number: str) -> Supplier | None:
-        return self._get(Supplier, "GetBasicData", {"SUNO": supplier_number})
 
     def list_suppliers(
         self,
@@ -480,15 +417,3 @@ class Suppliers(_Program):
     ) -> list[Supplier]:
         record = {"FRSU": from_supplier, "TOSU": to_supplier, "LMTS": lmts_filter(changed_since)}
         return self._list(Supplier, "LstSuppliers", record)
-
-
-class PurchaseOrders(_Program):
-    """PPS200MI purchase-order reads."""
-
-    program = "PPS200MI"
-
-    def get_head(self, order_number: str) -> PurchaseOrderHead | None:
-        return self._get(PurchaseOrderHead, "GetHead", {"PUNO": order_number})
-
-    def list_lines(self, order_number: str) -> list[PurchaseOrderLine]:
-        return self._list(PurchaseOrderLine, "LstLine", {"PUNO": order_number})

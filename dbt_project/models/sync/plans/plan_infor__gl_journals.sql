@@ -185,13 +185,7 @@ failed_checks as (
 
 final as (
 
-    select
-        candidates.*,
-        failed_checks.reason_code,
-        failed_checks.reason
-
-    from candidates
-    left join failed_checks on candidates.candidate_key = failed_checks.candidate_key
+    {{ sync_candidates_with_reasons('candidates', 'failed_checks') }}
 
 )
 
