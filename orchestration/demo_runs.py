@@ -5,9 +5,10 @@ orders; Infor ships and invoices some (the sandbox's controls); FreshBooks marks
 the payments become Infor cash receipts that reconcile AR. Expenses: FreshBooks expenses become
 balanced GL journals, one of which Infor refuses on every attempt until it is a dead letter.
 
-The whole graph is built once; later passes run only what the last pushes changed, until a pass
-writes nothing (`InProcessRuns.passes`). `demo_steps` yields each step as it ends, for a face
-to show; the last is the finance summary.
+Every asset is built once, the marts last, on what both systems then hold. In between, each pass
+runs only what the last pushes changed and the path from there to the pushes, until a pass
+writes nothing. `demo_steps` yields each step as it ends, for a face to show; the last is the
+finance summary.
 """
 
 from __future__ import annotations
@@ -90,8 +91,9 @@ def demo_steps(settings: Settings, runs: InProcessRuns, infor_url: str) -> Itera
     yield ran(outcome)
 
     # Each pass reads back what the last one's pushes wrote and runs the path from there to the
-    # pushes, until one writes nothing. Pass 2 brings the shop orders' new FreshBooks invoices
-    # to Infor; then Infor ships and invoices some orders, and pass 3 reads that back too.
+    # pushes. Pass 2 brings the shop orders' new FreshBooks invoices to Infor; then Infor ships
+    # and invoices some orders, pass 3 reads that back too, and the passes end with the first
+    # one after it that writes nothing.
     changed = outcome.tables_written()
     for number in range(2, MAX_PASSES + 1):
         if number == 3:
