@@ -244,7 +244,7 @@ class InProcessRuns:
 
         def watch() -> None:
             counts = dict.fromkeys(PROGRESS_EVENTS, 0)
-            step, cursor = "starting", None
+            step, cursor = "planning", None
             while not done.wait(PROGRESS_SECONDS):
                 records = self.instance.get_records_for_run(
                     run_id, cursor=cursor, of_type=PROGRESS_EVENTS
@@ -254,7 +254,8 @@ class InProcessRuns:
                     event = record.event_log_entry.dagster_event
                     if event is not None:
                         counts[event.event_type] += 1
-                        step = event.step_key or step
+                        if event.event_type == DagsterEventType.STEP_START:
+                            step = event.step_key or step
                 report(
                     RunProgress(
                         label,

@@ -31,7 +31,7 @@ FAST = {"freshbooks_rate_limit": "500", "infor_rate_limit": "500", "shop_rate_li
 # that did not pass, the rows dlt loaded, and what its pushes did.
 RUN_COLUMNS = ("run", "assets", "checks", "flagged", "rows", "created", "updated", "failed", "took")
 RUN_WIDTHS = (6, 6, 6, 7, 6, 7, 7, 6, 5)
-PROGRESS_SECONDS = 5.0
+PROGRESS_SECONDS = 10.0
 
 
 def demo(
