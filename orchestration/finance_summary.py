@@ -3,7 +3,7 @@ dbt's warn-severity tests flagged, and which records wait for a person.
 
 It reads the marts (`marts.reconciliation`, `marts.ar_aging`), the ledger (`ops`), the rows
 the sync models held back (`sync.sync_rejects`) and the dbt tests' latest evaluations as Dagster
-asset checks. Each part names the command or SQL that shows the rows behind its numbers.
+asset checks. The differences and the held records carry the SQL that lists their rows.
 """
 
 from __future__ import annotations

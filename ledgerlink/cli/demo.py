@@ -151,9 +151,8 @@ def _loaded(outcome: RunOutcome) -> str:
     per_source: dict[str, list[int]] = {}
     for key, rows in outcome.rows_loaded.items():
         per_source.setdefault(key.path[0].removeprefix("raw_"), []).append(rows)
-    return ", ".join(
-        f"{source} {sum(rows)} rows ({len(rows)} tables)" for source, rows in per_source.items()
-    )
+    loaded = [f"{source} {sum(n)} rows ({len(n)} tables)" for source, n in per_source.items()]
+    return ", ".join(loaded) or "nothing new since the last run"
 
 
 def _by_how_much(found: Disagreements) -> str:
