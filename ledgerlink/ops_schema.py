@@ -90,12 +90,12 @@ create table if not exists ops.dead_letters (
 -- committed before the target is called (`finished_at` null until the answer is in).
 create table if not exists ops.sync_attempts (
     intent_key varchar not null,
-    attempt integer not null,              -- the intent's attempt count at this try (0: look-up only)
+    attempt integer not null,              -- the intent's try count then (0: a look-up only)
     run_id varchar,
     started_at timestamp not null,
     finished_at timestamp,
     payload varchar,                       -- what the write sends, JSON (edits applied)
-    outcome varchar,                       -- created | updated | unchanged | failed | dead_lettered | ...
+    outcome varchar,                       -- created | updated | unchanged | failed | ...
     target_id varchar,
     error_kind varchar,                    -- the error's type: ValidationFailed, RateLimited, ...
     error_class varchar,                   -- reverse_etl.error_catalogue: value | missing | ...
