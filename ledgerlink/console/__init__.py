@@ -9,11 +9,11 @@ from __future__ import annotations
 from ledgerlink.settings import Settings
 
 
-def announce(settings: Settings) -> str:
+def announce(settings: Settings, port: int | None = None) -> str:
     from ledgerlink.console.auth import token
-    from ledgerlink.console.server import start_detached
+    from ledgerlink.console.server import DEFAULT_PORT, start_detached
 
-    state = start_detached(settings)
+    state = start_detached(settings, port=port or DEFAULT_PORT)
     return "\n".join(
         (
             f"operator console: {state['url']}/",

@@ -43,7 +43,7 @@ def enrichment_page(request: Request, status: str = "") -> HTMLResponse:
             where = "where enrichment_status = ?" if status else ""
             rows = snap.rows(
                 f"select e.*, c.customer_name from intermediate.int_customers_enriched e "
-                f"left join marts.dim_customers c using (client_key) {where} "
+                f"left join marts.dim_customers c on e.client_key = c.customer_key {where} "
                 f"order by enrichment_status, client_key limit {SHOWN}",
                 [status] if status else [],
             )

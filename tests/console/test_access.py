@@ -12,7 +12,8 @@ import httpx
 import pytest
 from console_support import console_at, csrf_of, logged_in
 
-from ledgerlink.console import auth
+from ledgerlink.console import announce, auth
+from ledgerlink.console.server import bind, stop_detached
 from ledgerlink.ops_schema import ensure_ops_schema
 from ledgerlink.settings import load_settings
 from ledgerlink.warehouse import connect, writer_lock
@@ -130,3 +131,17 @@ con = duckdb.connect(sys.argv[1])
 print("holding", flush=True)
 time.sleep(60)
 """
+
+
+def test_announce_starts_the_console_in_the_background_for_the_demo(settings, monkeypatch):
+    monkeypatch.setenv("LEDGERLINK_HOME", str(settings.home))
+    sock = bind("127.0.0.1", 0)
+    port = sock.getsockname()[1]
+    sock.close()
+    text = announce(settings, port=port)
+    try:
+        assert f"http://127.0.0.1:{port}/" in text and auth.token(settings.home) in text
+        assert announce(settings, port=port) == text  # found again, not started twice
+        assert httpx.get(f"http://127.0.0.1:{port}/").status_code == 401
+    finally:
+        assert stop_detached(settings)

@@ -1,10 +1,17 @@
--- The CRM accounts export, renamed and cast. The fields are those enrichment.yml declares (the
--- loader names them), read from the table as loaded; before the first load there is no table,
--- and this model is empty with its keys.
+-- The CRM accounts export, renamed and cast: its match keys, then the fields enrichment.yml
+-- declares (the loader names them), read from the table as loaded. Before the first load there
+-- is no table, and this model is empty with its keys.
 
 {%- set accounts = source('crm', 'accounts') %}
 {%- set loaded = adapter.get_relation(accounts.database, accounts.schema, accounts.identifier) if execute else none %}
-{%- set keys = ['source_line', 'email', 'vat_number'] %}
+{%- set fields = [] %}
+{%- if loaded is not none %}
+{%- for column in adapter.get_columns_in_relation(loaded) %}
+{%- if column.name not in ['source_line', 'email', 'vat_number'] and not column.name.startswith('_dlt') %}
+{%- do fields.append(column.name) %}
+{%- endif %}
+{%- endfor %}
+{%- endif %}
 
 with
 
@@ -28,18 +35,12 @@ renamed as (
         -- ids
         cast(source_line as bigint) as source_line,
 
-        -- match keys
+        -- match keys, then the declared fields
         cast(email as varchar) as email,
         cast(vat_number as varchar) as vat_number
-
-        -- declared fields
-        {%- if loaded is not none %}
-        {%- for column in adapter.get_columns_in_relation(loaded) %}
-        {%- if column.name not in keys and not column.name.startswith('_dlt') %},
-        cast({{ adapter.quote(column.name) }} as varchar) as {{ adapter.quote(column.name) }}
-        {%- endif %}
+        {%- for field in fields %},
+        cast({{ adapter.quote(field) }} as varchar) as {{ adapter.quote(field) }}
         {%- endfor %}
-        {%- endif %}
 
     from source
 
