@@ -23,6 +23,7 @@ import yaml
 from ledgerlink.dbt import SEEDS_DIR
 from ledgerlink.errors import LedgerlinkError
 from ledgerlink.settings import Settings
+from reverse_etl import states
 
 PREVIEW_KEYS_SHOWN = 10
 
@@ -233,8 +234,14 @@ def preview(con: duckdb.DuckDBPyConnection, file_name: str, found: list[Change])
                 f'"{column}" like ?' if column == "lines" else f'cast("{column}" as varchar) = ?'
             )
             value = f'%"{probe}"%' if column == "lines" else probe
+            # The sync model as last built, less what the ledger has written since.
             rows = con.execute(
-                f'select natural_key, operation from sync."{feed.model}" where {condition} '
+                f'select natural_key, operation from sync."{feed.model}" as planned '
+                f"where {condition} and not exists (select 1 from ops.sync_records as written "
+                "where written.target = planned.target and written.entity = planned.entity "
+                "and written.natural_key = planned.natural_key "
+                "and written.content_hash = planned.content_hash "
+                f"and written.status in ({', '.join(repr(s) for s in states.WRITTEN)})) "
                 "order by natural_key",
                 [value],
             ).fetchall()
