@@ -32,10 +32,14 @@ def create_app(settings: Settings, *, root_path: str = "", secure_cookies: bool 
     app.state.root_path = root_path.rstrip("/")
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
 
+    def local_path(request: Request) -> str:
+        """The path within the console (behind a proxy, without its prefix)."""
+        path, prefix = request.url.path, request.scope.get("root_path", "")
+        return path[len(prefix) :] or "/" if prefix and path.startswith(prefix) else path
+
     @app.middleware("http")
     async def signed_in(request: Request, call_next):  # type: ignore[no-untyped-def]
-        path = request.url.path
-        if not path.startswith(PUBLIC):
+        if not local_path(request).startswith(PUBLIC):
             try:
                 request.state.viewer = web.viewer(request)
             except web.NotSignedIn:
@@ -58,7 +62,7 @@ def create_app(settings: Settings, *, root_path: str = "", secure_cookies: bool 
             "login.html",
             status_code=status_code,
             problem=problem,
-            next=request.url.path if request.method == "GET" else "/",
+            next=local_path(request) if request.method == "GET" else "/",
         )
 
     @app.get("/login", response_class=HTMLResponse)
