@@ -51,6 +51,7 @@ def enrichment_page(request: Request, status: str = "") -> HTMLResponse:
     return web.render(
         request,
         "enrichment.html",
+        snapshot=snap,
         declared=declared,
         declarations=str(declarations_file()),
         files={e.name: (str(e.path(config)), e.path(config).is_file()) for e in declared},

@@ -84,7 +84,7 @@ def reconciliation_page(request: Request, drift_only: str = "") -> HTMLResponse:
     return web.render(
         request,
         "reconciliation.html",
-        snapshot=None,
+        snapshot=snap,
         drift_only=bool(drift_only),
         reconciliation=reconciliation,
         aging=aging,

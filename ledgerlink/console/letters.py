@@ -124,7 +124,7 @@ def dead_letters_page(
     return web.render(
         request,
         "dead_letters.html",
-        snapshot=None,
+        snapshot=snap,
         causes=sorted(causes.values(), key=lambda c: -len(c.letters)),
         filters={
             "sync": sync,
@@ -145,6 +145,7 @@ def search_page(request: Request, q: str = "") -> HTMLResponse:
     """Any record by natural key, FreshBooks id, Infor key or shop id (any part of it)."""
     found: list[dict[str, Any]] = []
     term = q.strip()
+    snap = None
     if term:
         with snapshot(web.settings(request)) as snap:
             like = f"%{term.lower()}%"
@@ -162,7 +163,9 @@ def search_page(request: Request, q: str = "") -> HTMLResponse:
                 "order by natural_key, planned_at desc nulls last limit ?",
                 [like, like, like, like, SEARCH_LIMIT],
             )
-    return web.render(request, "search.html", q=term, found=found, limit=SEARCH_LIMIT)
+    return web.render(
+        request, "search.html", snapshot=snap, q=term, found=found, limit=SEARCH_LIMIT
+    )
 
 
 @router.get("/records/{key}", response_class=HTMLResponse)
@@ -203,7 +206,7 @@ def record_page(request: Request, key: str) -> HTMLResponse:
     return web.render(
         request,
         "record.html",
-        snapshot=None,
+        snapshot=snap,
         intent=intent,
         sync=sync,
         history=history,

@@ -176,4 +176,4 @@ def field_maps(request: Request) -> HTMLResponse:
                 item["source"] = source_of(item["transformation"], sync.target)
             maps.append({"sync": sync, "fields": fields})
         extra = enrichment_fields(snap)
-    return web.render(request, "field_maps.html", maps=maps, enrichment=extra)
+    return web.render(request, "field_maps.html", snapshot=snap, maps=maps, enrichment=extra)

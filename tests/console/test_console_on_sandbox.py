@@ -29,6 +29,9 @@ from ledgerlink.warehouse import read_snapshot
 from reverse_etl import operator_actions
 from reverse_etl.push import run_push
 
+# The module's world is a whole `ledgerlink sync`: give it room on a busy machine.
+pytestmark = [pytest.mark.e2e, pytest.mark.timeout(900)]
+
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_FLAGS = [
     "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
