@@ -40,7 +40,7 @@ def bars(
     zero = PAD + (top / span) * (HEIGHT - 2 * PAD)
     parts = [
         f'<svg class="chart" viewBox="0 0 {WIDTH} {HEIGHT}" role="img" '
-        f'aria-label="{escape(title)}" preserveAspectRatio="none">',
+        f'aria-label="{escape(title)}">',
         DEFS,
         f"<title>{escape(title)}</title>",
         f'<line x1="{PAD}" x2="{WIDTH - PAD}" y1="{zero:.1f}" y2="{zero:.1f}" class="axis"/>',
