@@ -36,7 +36,9 @@ def console(
         help="Proxies whose X-Forwarded-* headers are trusted.",
     ),
     print_token: bool = typer.Option(False, "--print-token", help="Print the login token."),
-    new_token: bool = typer.Option(False, "--new-token", help="Replace the token; log out all."),
+    new_token: bool = typer.Option(
+        False, "--new-token", help="Replace the token and session key (restart the console)."
+    ),
     detach: bool = typer.Option(False, "--detach", help="Run in the background."),
     stop: bool = typer.Option(False, "--stop", help="Stop the console run with --detach."),
 ) -> None:
