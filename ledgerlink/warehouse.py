@@ -3,8 +3,9 @@
 DuckDB lets one process write a file and no other process open it meanwhile, not even to read.
 So every command that writes takes one lock for its whole run (nested takes in the same process
 share it), and a second writer fails at once with "warehouse busy". Commands and pages that
-only read never open the warehouse: they read a snapshot (`ops`, `sync`, `marts` and the
-mapping tables) that the writer publishes, in one atomic rename, when it lets the lock go.
+only read never open the warehouse: they read a snapshot (`ops`, `sync`, `marts`, the mapping
+tables and `intermediate`) that the writer publishes, in one atomic rename, when it lets the
+lock go.
 
 The warehouse holds the books of both systems, so it is its owner's only: while a command holds
 the lock, the process's umask is 077, so what DuckDB, dlt and dbt create (the warehouse, its
@@ -31,8 +32,9 @@ from ledgerlink.settings import Settings
 
 log = get_logger("ledgerlink.warehouse")
 
-# What readers see: the ledger, the planned syncs and what they held back, the marts, mappings.
-SNAPSHOT_SCHEMAS = ("ops", "sync", "marts", "mappings")
+# What readers see: the ledger, the planned syncs and what they held back, the marts, mappings,
+# and intermediate (what enrichment matched, for the console).
+SNAPSHOT_SCHEMAS = ("ops", "sync", "marts", "mappings", "intermediate")
 
 _held: dict[Path, int] = {}  # warehouse -> how deeply this process holds its lock
 _held_guard = threading.Lock()

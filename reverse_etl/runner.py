@@ -45,9 +45,9 @@ from ledgerlink.errors import (
 )
 from ledgerlink.http import TokenBucket
 from ledgerlink.log import get_logger
-from reverse_etl import states
+from reverse_etl import exchanges, states
 from reverse_etl.definitions import SyncDefinition, in_dependency_order, load_syncs
-from reverse_etl.ledger import HEARTBEAT_SECONDS, RUN_COUNTS, Intent, Ledger
+from reverse_etl.ledger import HEARTBEAT_SECONDS, RUN_COUNTS, Intent, Ledger, intent_key
 from reverse_etl.operations import BEFORE_VALUES, DIFFERS, Operation, Writer, onto_existing
 from reverse_etl.planner import PLAN_COLUMNS, Action, Decision, RecordRef, plan_sync
 
@@ -274,7 +274,7 @@ class Pusher:
         will_write: set[RecordRef] = set()
         for sync in (s for s in syncs if s.name not in held):
             report = SyncReport(sync.name)
-            decisions = plan_sync(self.ledger, sync, read_operations(self.con, sync), will_write)
+            decisions = plan_sync(self.ledger, sync, self._operations(sync), will_write)
             for decision in decisions:
                 report.add(decision.column)
                 if decision.action is Action.WRITE:
@@ -324,7 +324,7 @@ class Pusher:
 
     def _push_sync(self, sync: SyncDefinition, run_id: str, report: SyncReport) -> None:
         started = time.monotonic()
-        operations = read_operations(self.con, sync)
+        operations = self._operations(sync)
         decisions = plan_sync(self.ledger, sync, operations)
         for decision in decisions:
             report.add(decision.column)
@@ -388,6 +388,20 @@ class Pusher:
         report.dead_letters_open = self.ledger.open_dead_letter_count(sync.target, sync.entity)
         report.seconds = time.monotonic() - started
         log.info("pushed", extra={"sync": sync.name, "counts": dict(report.snapshot())})
+
+    def _operations(self, sync: SyncDefinition) -> list[Operation]:
+        """The sync model's rows, with the fields operators edited in their dead letters'
+        payloads (`Ledger.edit_payload`) in place of what the model planned."""
+        operations = read_operations(self.con, sync)
+        edits = self.ledger.payload_edits(sync.target, sync.entity)
+        if not edits:
+            return operations
+        return [
+            Operation(op.sync, {**op.row, **edits[key]}, op.intent)
+            if (key := intent_key(sync.target, op.entity, op.natural_key, op.content_hash)) in edits
+            else op
+            for op in operations
+        ]
 
     def _record_intent(self, sync: SyncDefinition, op: Operation, run_id: str) -> Intent:
         return self.ledger.record_intent(
@@ -453,7 +467,27 @@ class Pusher:
         parent_ids: dict[str, str],
         look_up: bool,
     ) -> str:
-        """One try: look the record up by its natural key when it may exist, then write."""
+        """One try: look the record up by its natural key when it may exist, then write. The
+        try, its HTTP exchanges and its answer are kept in the ledger (`ops.sync_attempts`)."""
+        with exchanges.capture() as seen:
+            try:
+                status, target_id = self._try(op, intent, writer, pace, run_id, parent_ids, look_up)
+            except Exception as exc:
+                self.ledger.finish_attempt(intent.key, run_id, "failed", error=exc, exchanges=seen)
+                raise
+        self.ledger.finish_attempt(intent.key, run_id, status, target_id=target_id, exchanges=seen)
+        return status
+
+    def _try(
+        self,
+        op: Operation,
+        intent: Intent,
+        writer: Writer,
+        pace: TokenBucket,
+        run_id: str,
+        parent_ids: dict[str, str],
+        look_up: bool,
+    ) -> tuple[str, str | None]:
         if look_up:
             found = writer.find(op)
             if found is not None and found.status == DIFFERS and found.target_id:
@@ -461,12 +495,14 @@ class Pusher:
             elif found is not None:
                 status = "created" if self.ledger.intent(intent.key).attempts else "unchanged"
                 self._applied(op, status, found.target_id, found.links)
-                return status
+                return status, found.target_id
         pace.acquire()
-        self.ledger.begin_attempt(intent.key, run_id)
+        self.ledger.begin_attempt(
+            intent.key, run_id, json.dumps(op.payload(), sort_keys=True, default=str)
+        )
         result = writer.write(op, parent_ids)
         self._applied(op, result.status, result.target_id, result.links)
-        return result.status
+        return result.status, result.target_id
 
     def _failed(
         self, sync: SyncDefinition, op: Operation, exc: LedgerlinkError, report: SyncReport
