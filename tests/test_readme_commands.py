@@ -34,6 +34,7 @@ CHOSEN = {
     "ledgerlink sandbox up": "--scale 0.1",  # a small world: the pushes take seconds
     "ledgerlink auth freshbooks": "--headless",  # the sandbox approves without a browser
     "ledgerlink sync": "--dry-run",  # extract, build and plan: one pass, nothing written
+    "ledgerlink console": "--print-token",  # prints the login token; the pages have own tests
     "ledgerlink webhooks serve": "--port {port}",
     "ledgerlink webhooks register": "--url http://127.0.0.1:{port}",
 }
