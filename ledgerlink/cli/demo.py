@@ -15,6 +15,7 @@ import typer
 from ledgerlink.cli.common import settings, table
 from ledgerlink.connectors.freshbooks import FreshBooksTokenManager
 from ledgerlink.connectors.freshbooks.oauth import authorize_headless
+from ledgerlink.console import announce
 from ledgerlink.errors import LedgerlinkError
 from ledgerlink.log import configure_logging
 from ledgerlink.settings import load_settings
@@ -39,6 +40,9 @@ def demo(
     # A quarter of the default world keeps both stories whole and the demo within minutes: at
     # scale 1 the pushes alone take over a minute at the syncs' own pace.
     scale: float = typer.Option(0.25, help="Sandbox data size (1 = 200 invoices)."),
+    console: bool = typer.Option(
+        True, "--console/--no-console", help="Start the operator console at the end."
+    ),
 ) -> None:
     """Start the sandbox and run both sync stories through Dagster: order to cash and expenses."""
     started = time.perf_counter()
@@ -87,6 +91,8 @@ def demo(
                 case Summarized(summary):
                     _show_summary(summary, config.warehouse)
 
+    if console:
+        typer.echo("\n" + announce(config))
     typer.echo(
         "\nnext, after `source .venv/bin/activate` (ledgerlink, dbt and dagster on PATH):\n"
         f"  make dev                  # the Dagster UI on {config.dagster_ui_url}: this instance,"

@@ -11,9 +11,11 @@ from ledgerlink.settings import Settings
 
 def announce(settings: Settings, port: int | None = None) -> str:
     from ledgerlink.console.auth import token
-    from ledgerlink.console.server import DEFAULT_PORT, start_detached
+    from ledgerlink.console.server import start_detached
 
-    state = start_detached(settings, port=port or DEFAULT_PORT)
+    state = start_detached(
+        settings, host=settings.console_host, port=settings.console_port if port is None else port
+    )
     return "\n".join(
         (
             f"operator console: {state['url']}/",

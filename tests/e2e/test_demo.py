@@ -13,11 +13,14 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import duckdb
+import httpx
 import pytest
 from dagster import AssetKey, DagsterEventType
 from typer.testing import CliRunner
 
 from ledgerlink.cli import app
+from ledgerlink.console.server import stop_detached
+from ledgerlink.settings import load_settings
 from orchestration.in_process import project_instance
 from sandbox import runner
 
@@ -38,11 +41,26 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Path, str]]
             if key.startswith(("FRESHBOOKS_", "INFOR_", "SHOP_", "LEDGERLINK_", "DAGSTER_")):
                 monkeypatch.delenv(key)
         try:
-            result = CliRunner().invoke(app, ["demo", "--scale", "0.1"])
+            # the demo ends with the operator console started in the background (on any port)
+            env = {"LEDGERLINK_CONSOLE_PORT": "0"}
+            result = CliRunner().invoke(app, ["demo", "--scale", "0.1"], env=env)
             assert result.exit_code == 0, (result.output[-3000:], result.exception)
             yield folder, result.stdout
         finally:
+            stop_detached(load_settings(ledgerlink_home=folder / ".ledgerlink"))
             runner.stop(folder / ".ledgerlink")
+
+
+def test_the_demo_ends_with_the_consoles_address_and_token(demo):
+    folder, output = demo
+    address = re.search(r"operator console: (http://127\.0\.0\.1:\d+)/", output)
+    assert address, output[-2000:]
+    token = re.search(r"log in with the token (\S+)", output)
+    assert (
+        token
+        and token.group(1) == (folder / ".ledgerlink" / "console" / "token").read_text().strip()
+    )
+    assert httpx.get(f"{address.group(1)}/healthz", timeout=10).status_code == 200
 
 
 def count(pattern: str, output: str) -> int:
