@@ -235,6 +235,11 @@ class Ledger:
             ensure_ops_schema(connection)
             connection.execute(OPS_REPAIRS)
 
+    def locked(self) -> threading.RLock:
+        """The ledger's lock, for a caller that uses its connection directly (one statement at a
+        time on a DuckDB connection)."""
+        return self._lock
+
     # --- runs --------------------------------------------------------------------------------
     @_serialized
     def start_run(self, command: str) -> str:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from ledgerlink.connectors.infor.reference import TenantReference
 from ledgerlink.settings import Settings
-from ledgerlink.warehouse import connect, writer_lock
+from ledgerlink.warehouse import connect, publish_snapshot, writer_lock
 from reverse_etl.definitions import SyncDefinition
 from reverse_etl.runner import ProgressCallback, Pusher, PushReport, select_syncs
 from reverse_etl.targets import TargetWriters
@@ -31,7 +31,14 @@ def run_push(
         connect(settings, read_only=False) as con,
         TargetWriters(settings) as writers,
     ):
-        pusher = Pusher(con, writers, on_progress, settle_seconds=settings.push_settle_seconds)
+        pusher = Pusher(
+            con,
+            writers,
+            on_progress,
+            settle_seconds=settings.push_settle_seconds,
+            # readers see the run as started (and, if this process dies, as crashed)
+            on_run_started=lambda connection: publish_snapshot(settings, command, connection),
+        )
 
         def screen(chosen: list[SyncDefinition]) -> dict[str, str]:
             return held_for_tenant_codes(settings, writers, chosen)

@@ -260,12 +260,15 @@ class Pusher:
         writers: WriterFactory,
         on_progress: ProgressCallback | None = None,
         settle_seconds: float = SETTLE_SECONDS,
+        on_run_started: Callable[[duckdb.DuckDBPyConnection], None] | None = None,
     ) -> None:
         self.con = con
         self.ledger = Ledger(con)
         self.writers = writers
         self.on_progress = on_progress
         self.settle_seconds = settle_seconds
+        # e.g. publish the readers' snapshot: a run killed later still shows as started
+        self.on_run_started = on_run_started
 
     def plan(self, syncs: list[SyncDefinition], screen: Screen | None = None) -> PushReport:
         """What a push would do (the planner's decisions), without writing anything anywhere."""
@@ -299,6 +302,9 @@ class Pusher:
         Raises `PushInterrupted` on Ctrl-C, and re-raises any error, after recording the run."""
         run = RunRecorder(self.ledger, command)
         report = run.report
+        if self.on_run_started:
+            with self.ledger.locked():
+                self.on_run_started(self.con)
         try:
             report.held = screen(syncs) if screen else {}
             for sync in (s for s in syncs if s.name not in report.held):
