@@ -80,6 +80,10 @@ def start_detached(settings: Settings, host: str = DEFAULT_HOST, port: int = DEF
         return found
     logs = settings.home / "logs"
     logs.mkdir(parents=True, exist_ok=True)
+    if port == 0:  # any free port: ask the system for one here, since the child's is not visible
+        probe = bind(host, 0)
+        port = probe.getsockname()[1]
+        probe.close()
     executable = Path(sys.executable).with_name("ledgerlink")
     command = [str(executable), "console", "--host", host, "--port", str(port)]
     with os.fdopen(open_private(logs / "console.log"), "a") as log_file:
