@@ -23,8 +23,10 @@ def run_push(
     dry_run: bool = False,
     command: str = "push",
     on_progress: ProgressCallback | None = None,
+    held: dict[str, str] | None = None,
 ) -> PushReport:
-    """Plan (`dry_run`) or push the selected syncs (all by default) in dependency order."""
+    """Plan (`dry_run`) or push the selected syncs (all by default) in dependency order.
+    `held`: syncs to leave out, with why (e.g. dbt did not build their model)."""
     syncs = select_syncs(select, settings.systems)
     with (
         writer_lock(settings, command),
@@ -41,7 +43,9 @@ def run_push(
         )
 
         def screen(chosen: list[SyncDefinition]) -> dict[str, str]:
-            return held_for_tenant_codes(settings, writers, chosen)
+            given = {name: why for name, why in (held or {}).items()}
+            rest = [sync for sync in chosen if sync.name not in given]
+            return given | held_for_tenant_codes(settings, writers, rest)
 
         if dry_run:
             return pusher.plan(syncs, screen)

@@ -131,15 +131,22 @@ class PushReport:
     run_id: str | None
     syncs: list[SyncReport]
     dry_run: bool = False
-    # syncs not pushed, with why: a code they would write that the Infor tenant lacks
+    # syncs not pushed, with why: a code they would write that the Infor tenant lacks, a sync
+    # model dbt did not build
     held: dict[str, str] = field(default_factory=dict)
+    dbt_failures: list[str] = field(default_factory=list)  # tests and models that failed
 
     def total(self, status: str) -> int:
         return sum(s.counts[status] for s in self.syncs)
 
     @property
     def ok(self) -> bool:
-        return self.total("failed") == 0 and self.total("dead_lettered") == 0 and not self.held
+        return (
+            self.total("failed") == 0
+            and self.total("dead_lettered") == 0
+            and not self.held
+            and not self.dbt_failures
+        )
 
     def run_counts(self) -> dict[str, int]:
         """The counts a run records (`ledger.RUN_COUNTS`)."""
