@@ -19,6 +19,12 @@ from sandbox import runner
 from sandbox.options import sandbox_options
 
 SHARED_REFERENCE = Path(__file__).resolve().parents[2] / "shared" / "reference"
+# Browser tests drive Debian's Chromium (`make browser` installs it), never a downloaded one.
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_FLAGS = [
+    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+]  # fmt: skip
 
 
 @pytest.fixture(scope="session")
@@ -108,6 +114,28 @@ def inject_faults(url: str, *rules: dict, rate_limit_per_second: float | None = 
 
 def clear_faults(url: str) -> None:
     httpx.delete(f"{url}/_sandbox/faults", timeout=10).raise_for_status()
+
+
+@contextmanager
+def chromium(profile: Path) -> Iterator:
+    """A headless Chromium browser context with its profile in `profile` (the test is skipped
+    where Debian's chromium is missing)."""
+    if not CHROMIUM.exists():
+        pytest.skip("Debian's chromium is missing and apt could not install it (make browser)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        context = playwright.chromium.launch_persistent_context(
+            str(profile),
+            executable_path=str(CHROMIUM),
+            headless=True,
+            args=CHROMIUM_FLAGS,
+            viewport={"width": 1280, "height": 900},
+        )
+        try:
+            yield context
+        finally:
+            context.close()
 
 
 @contextmanager

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import httpx
 import pytest
-from conftest import reset_emulator, settings_for_home
+from conftest import chromium, reset_emulator, settings_for_home
 from console_support import console_at, csrf_of, logged_in
 
 from ledgerlink.connectors.freshbooks import FreshBooksClient, FreshBooksTokenManager
@@ -32,11 +32,6 @@ from reverse_etl.push import run_push
 # The module's world is a whole `ledgerlink sync`: give it room on a busy machine.
 pytestmark = [pytest.mark.e2e, pytest.mark.timeout(900)]
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_FLAGS = [
-    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync",
-]  # fmt: skip
 JOURNALS = "infor_gl_journals"
 PAGES_IN_LOOP = ("/", "/dead-letters", "/enrichment", "/reconciliation")
 
@@ -280,25 +275,8 @@ def test_a_mapping_grid_is_checked_against_infor_and_previewed_before_saving(
 # --- the operator in a real browser -----------------------------------------------------------
 @pytest.fixture(scope="module")
 def browser_context(tmp_path_factory):
-    if not CHROMIUM.exists():
-        pytest.skip(
-            "Debian's chromium is not installed and apt could not install it (make browser)"
-        )
-    from playwright.sync_api import sync_playwright
-
-    profile = tmp_path_factory.mktemp("chromium-profile")
-    with sync_playwright() as playwright:
-        context = playwright.chromium.launch_persistent_context(
-            str(profile),
-            executable_path=str(CHROMIUM),
-            headless=True,
-            args=CHROMIUM_FLAGS,
-            viewport={"width": 1280, "height": 900},
-        )
-        try:
-            yield context
-        finally:
-            context.close()
+    with chromium(tmp_path_factory.mktemp("chromium-profile")) as context:
+        yield context
 
 
 def test_an_operator_finds_fixes_and_replays_the_dead_letter_in_a_browser(

@@ -7,14 +7,17 @@ from __future__ import annotations
 
 import os
 import re
+import socket
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import duckdb
 import httpx
 import pytest
+from conftest import chromium
 from dagster import AssetKey, DagsterEventType
 from typer.testing import CliRunner
 
@@ -137,3 +140,60 @@ def test_every_printed_command_runs_as_printed(demo):
             text=True, timeout=600,
         )  # fmt: skip
         assert done.returncode == 0, (command, done.stdout[-2000:], done.stderr[-2000:])
+
+
+@pytest.fixture(scope="module")
+def dagster_ui(demo, tmp_path_factory) -> Iterator[str]:
+    """Dagster's webserver on the demo's instance, as `make dev` serves it: its address."""
+    folder, _ = demo
+    home = folder / ".ledgerlink"
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("LEDGERLINK_", "DAGSTER_"))}
+    env |= {"LEDGERLINK_HOME": str(home), "DAGSTER_HOME": str(home / "dagster")}
+    webserver = str(Path(sys.executable).with_name("dagster-webserver"))
+    log = tmp_path_factory.mktemp("dagster-ui") / "webserver.log"
+    with log.open("w") as output:
+        process = subprocess.Popen(
+            [webserver, "-m", "orchestration.definitions", "-h", "127.0.0.1", "-p", str(port)],
+            cwd=folder, env=env, stdout=output, stderr=subprocess.STDOUT,
+        )  # fmt: skip
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 180
+        while True:
+            assert process.poll() is None, log.read_text()[-3000:]
+            assert time.monotonic() < deadline, "the webserver did not answer in 180 s"
+            try:
+                if httpx.get(f"{url}/server_info", timeout=5).status_code == 200:
+                    break
+            except httpx.TransportError:
+                pass
+            time.sleep(1)
+        yield url
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
+
+
+def test_the_dagster_ui_shows_the_demos_assets_materialized(dagster_ui, tmp_path_factory):
+    shots = tmp_path_factory.mktemp("dagster-ui-screenshots")
+    with chromium(tmp_path_factory.mktemp("chromium-profile")) as browser:
+        page = browser.new_page()
+        page.goto(f"{dagster_ui}/assets/staging/stg_freshbooks__clients")
+        page.get_by_text("stg_freshbooks__clients").first.wait_for(timeout=60_000)
+        page.wait_for_load_state("networkidle")
+        page.screenshot(path=str(shots / "asset.png"), full_page=True)
+        text = page.inner_text("body")
+        assert "Never materialized" not in text, text[:2000]
+        assert "Join the Dagster community" not in text  # no onboarding dialog
+
+        page.goto(f"{dagster_ui}/assets")
+        page.get_by_text("stg_freshbooks__clients").first.wait_for(timeout=60_000)
+        page.wait_for_load_state("networkidle")
+        page.screenshot(path=str(shots / "catalog.png"), full_page=True)
+        assert (shots / "catalog.png").stat().st_size > 10_000
+        text = page.inner_text("body")
+        assert "Materialized" in text and "Never materialized" not in text, text[:2000]
+        assert "Join the Dagster community" not in text
