@@ -7,7 +7,7 @@ export UV_PYTHON_DOWNLOADS := never
 export DBT_SEND_ANONYMOUS_USAGE_STATS := false
 export RUNTIME__DLTHUB_TELEMETRY := false
 
-.PHONY: install demo test test-fast soak bench lint format dev sandbox-up sandbox-down clean
+.PHONY: install browser demo test test-fast soak bench lint format dev sandbox-up sandbox-down clean
 
 .tools/bin/uv:
 	python3 -m venv .tools
@@ -22,7 +22,18 @@ install: .venv/.synced  ## create .venv from uv.lock
 demo: install  ## start the sandbox and run the demo
 	$(RUN) ledgerlink demo
 
-test: install  ## the whole test suite (unit, integration, end to end) on the sandbox
+# The console's browser test drives Debian's Chromium (never a browser downloaded by a tool):
+# installed with apt where it is missing and apt can be used; elsewhere that one test is skipped.
+APT_GET := $(if $(filter 0,$(shell id -u)),apt-get,$(if $(shell command -v sudo 2>/dev/null),sudo -n apt-get))
+browser:  ## Debian's chromium for the console's browser test
+	@if [ -x /usr/bin/chromium ]; then :; \
+	elif [ -n "$(APT_GET)" ] && command -v apt-get >/dev/null 2>&1; then \
+	  echo "installing Debian's chromium for the console's browser test ..."; \
+	  ( $(APT_GET) update -qq && DEBIAN_FRONTEND=noninteractive $(APT_GET) install -y -qq chromium >/dev/null ) \
+	    || echo "chromium could not be installed: the browser test will be skipped"; \
+	else echo "no /usr/bin/chromium and no apt-get to install it: the browser test will be skipped"; fi
+
+test: install browser  ## the whole test suite (unit, integration, end to end) on the sandbox
 	$(RUN) pytest -q --durations=15
 
 test-fast: install  ## unit tests only

@@ -41,6 +41,53 @@ class DbtRun:
     def failures(self) -> list[dict]:
         return [r for r in self.results if r.get("status") in ("error", "fail")]
 
+    def not_built(self, models: list[str]) -> dict[str, str]:
+        """Model -> why a push must not read it after this build: dbt failed on it, skipped it
+        (an error-severity test or a model upstream of it failed), or an error-severity test on
+        the model itself failed. Everything else is fresh and tested, so its pushes go on."""
+        failed = ", ".join(_name(r) for r in self.failures()[:3]) or "dbt"
+        fix = f"({failed} failed): fix that, then `ledgerlink transform`"
+        if self.returncode != 0 and not self.results:
+            return {model: f"dbt did not run {fix}" for model in models}
+        statuses = {
+            r["unique_id"].split(".")[-1]: r.get("status")
+            for r in self.results
+            if r["unique_id"].startswith("model.")
+        }
+        tested = self.models_failing_tests()
+        reasons = {}
+        for model in models:
+            status = statuses.get(model)
+            if status == "success" and model not in tested:
+                continue
+            if status is None and self.returncode == 0:
+                continue  # not selected in this build
+            if status == "error":
+                reasons[model] = f"dbt failed on {model} {fix}"
+            elif status == "success":
+                reasons[model] = f"a test on {model} failed {fix}"
+            else:
+                reasons[model] = f"dbt skipped {model} {fix}"
+        return reasons
+
+    def models_failing_tests(self) -> set[str]:
+        """Models an error-severity test failed on (from the build's manifest)."""
+        failing = [r["unique_id"] for r in self.failures() if r["unique_id"].startswith("test.")]
+        if not failing:
+            return set()
+        manifest = BUILD_TARGET / "manifest.json"
+        nodes = json.loads(manifest.read_text())["nodes"] if manifest.exists() else {}
+        return {
+            parent.split(".")[-1]
+            for test in failing
+            for parent in nodes.get(test, {}).get("depends_on", {}).get("nodes", [])
+            if parent.startswith("model.")
+        }
+
+
+def _name(result: dict) -> str:
+    return result["unique_id"].split(".")[2]
+
 
 def dbt_executable() -> str:
     """The dbt of this environment (not whatever is on PATH)."""
@@ -198,11 +245,16 @@ def run_dbt(settings: Settings, *args: str, check: bool = True, quiet: bool = Fa
 
 
 def build_models(
-    settings: Settings, *selectors: str, full_refresh: bool = False, with_tests: bool = True
+    settings: Settings,
+    *selectors: str,
+    full_refresh: bool = False,
+    with_tests: bool = True,
+    check: bool = True,
 ) -> DbtRun:
-    """`dbt build` of the selected nodes (all by default) on the warehouse, failing on errors:
-    the ledger's tables first (dbt reads them), then models, seeds, snapshots and, unless
-    `with_tests` is off (loops that only need the models refreshed), their tests."""
+    """`dbt build` of the selected nodes (all by default) on the warehouse, failing on errors
+    (unless `check` is off: the caller reads `DbtRun.not_built`): the ledger's tables first (dbt
+    reads them), then models, seeds, snapshots and, unless `with_tests` is off (loops that only
+    need the models refreshed), their tests."""
     args = ["build"]
     if not with_tests:
         args += ["--exclude-resource-type", "test", "--exclude-resource-type", "unit_test"]
@@ -212,7 +264,7 @@ def build_models(
         args.append("--full-refresh")
     with writer_lock(settings, "dbt build"):
         prepare_warehouse(settings)
-        return run_dbt(settings, *args, quiet=True)
+        return run_dbt(settings, *args, check=check, quiet=True)
 
 
 def prepare_warehouse(settings: Settings) -> None:

@@ -80,7 +80,55 @@ create table if not exists ops.dead_letters (
     attempts integer not null,
     failed_at timestamp not null,
     status varchar not null,               -- states.DEAD_LETTER: open | replayed | resolved | ...
-    closed_at timestamp                    -- when it was resolved, discarded or superseded
+    closed_at timestamp,                   -- when it was resolved, discarded or superseded
+    assigned_to varchar,                   -- the person who looks into it (an operator's choice)
+    discard_reason varchar                 -- why an operator gave it up
+);
+
+-- Every try of a record and what the target answered, kept as long as the ledger: the payload
+-- sent, the HTTP exchanges of the try (look-up and writes, redacted), and the outcome. A row is
+-- committed before the target is called (`finished_at` null until the answer is in).
+create table if not exists ops.sync_attempts (
+    intent_key varchar not null,
+    attempt integer not null,              -- the intent's try count then (0: a look-up only)
+    run_id varchar,
+    started_at timestamp not null,
+    finished_at timestamp,
+    payload varchar,                       -- what the write sends, JSON (edits applied)
+    outcome varchar,                       -- created | updated | unchanged | failed | ...
+    target_id varchar,
+    error_kind varchar,                    -- the error's type: ValidationFailed, RateLimited, ...
+    error_class varchar,                   -- reverse_etl.error_catalogue: value | missing | ...
+    error_code varchar,
+    error_field varchar,
+    http_status integer,
+    error_message varchar,
+    exchanges varchar                      -- JSON list of {method, url, request, status, response}
+);
+
+-- What operators did, who and when: replay, discard (with the reason), edit, assign.
+create table if not exists ops.operator_actions (
+    action_id varchar primary key,
+    acted_at timestamp not null,
+    actor varchar not null,
+    action varchar not null,               -- replay | discard | edit | assign
+    intent_key varchar not null,
+    target varchar not null,
+    entity varchar not null,
+    natural_key varchar not null,
+    detail varchar                         -- JSON: the reason, the field and its values, the person
+);
+
+-- A field of a dead letter's payload changed by an operator before a replay: the push sends
+-- `after` instead of what the sync model planned, for this content (intent) only.
+create table if not exists ops.payload_edits (
+    edit_id varchar primary key,
+    intent_key varchar not null,
+    field varchar not null,
+    before varchar,
+    after varchar,
+    edited_by varchar not null,
+    edited_at timestamp not null
 );
 """
 
@@ -101,6 +149,8 @@ alter table ops.sync_runs add column if not exists discarded integer default 0;
 alter table ops.sync_runs add column if not exists waiting integer default 0;
 alter table ops.sync_runs add column if not exists not_allowed integer default 0;
 alter table ops.sync_runs add column if not exists superseded integer default 0;
+alter table ops.dead_letters add column if not exists assigned_to varchar;
+alter table ops.dead_letters add column if not exists discard_reason varchar;
 """
 
 

@@ -123,6 +123,10 @@ class Settings(BaseSettings):
     alert_webhook_url: SecretStr = SecretStr("")
     dagster_ui_url: str = "http://127.0.0.1:3000"
 
+    # the operator console (`ledgerlink console`; the demo starts it on this address)
+    console_host: str = Field(default="127.0.0.1", validation_alias="LEDGERLINK_CONSOLE_HOST")
+    console_port: int = Field(default=8790, validation_alias="LEDGERLINK_CONSOLE_PORT")
+
     # mapping tables (CSV, named as the project's seeds) that replace the project's own ones
     mappings_dir: Path | None = Field(default=None, validation_alias="LEDGERLINK_MAPPINGS_DIR")
 

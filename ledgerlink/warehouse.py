@@ -3,8 +3,9 @@
 DuckDB lets one process write a file and no other process open it meanwhile, not even to read.
 So every command that writes takes one lock for its whole run (nested takes in the same process
 share it), and a second writer fails at once with "warehouse busy". Commands and pages that
-only read never open the warehouse: they read a snapshot (`ops`, `sync`, `marts` and the
-mapping tables) that the writer publishes, in one atomic rename, when it lets the lock go.
+only read never open the warehouse: they read a snapshot (`ops`, `sync`, `marts`, the mapping
+tables and `intermediate`) that the writer publishes, in one atomic rename, when it lets the
+lock go.
 
 The warehouse holds the books of both systems, so it is its owner's only: while a command holds
 the lock, the process's umask is 077, so what DuckDB, dlt and dbt create (the warehouse, its
@@ -31,8 +32,9 @@ from ledgerlink.settings import Settings
 
 log = get_logger("ledgerlink.warehouse")
 
-# What readers see: the ledger, the planned syncs and what they held back, the marts, mappings.
-SNAPSHOT_SCHEMAS = ("ops", "sync", "marts", "mappings")
+# What readers see: the ledger, the planned syncs and what they held back, the marts, mappings,
+# and intermediate (what enrichment matched, for the console).
+SNAPSHOT_SCHEMAS = ("ops", "sync", "marts", "mappings", "intermediate")
 
 _held: dict[Path, int] = {}  # warehouse -> how deeply this process holds its lock
 _held_guard = threading.Lock()
@@ -118,38 +120,56 @@ def snapshot_path(settings: Settings) -> Path:
     return settings.warehouse.with_name(settings.warehouse.stem + ".snapshot.duckdb")
 
 
-def publish_snapshot(settings: Settings, purpose: str = "") -> None:
+def publish_snapshot(
+    settings: Settings, purpose: str = "", connection: duckdb.DuckDBPyConnection | None = None
+) -> None:
     """Copy what readers see into a new file and put it in place of the last one in one rename.
-    A failure is logged, never raised: the command that wrote has done its work."""
+    `connection`: the writer's own, while it holds the warehouse open. A failure is logged,
+    never raised: the command that wrote has done its work."""
     target = snapshot_path(settings)
     building = target.with_name(target.name + ".building")
     building.unlink(missing_ok=True)
     try:
-        with duckdb.connect(str(building)) as con:
-            con.execute(f"attach '{settings.warehouse}' as written (read_only)")
-            tables = con.execute(
-                "select schema_name, table_name from duckdb_tables() "
-                "where database_name = 'written' and schema_name in "
-                f"({', '.join(repr(s) for s in SNAPSHOT_SCHEMAS)})"
-            ).fetchall()
-            for schema in sorted({schema for schema, _ in tables}):
-                con.execute(f'create schema "{schema}"')
-            for schema, table in tables:
-                con.execute(
-                    f'create table "{schema}"."{table}" as '
-                    f'select * from written."{schema}"."{table}"'
-                )
-            con.execute(
-                "create table snapshot_info as select ?::timestamptz as published_at, "
-                "?::varchar as published_by",
-                [datetime.now(UTC), purpose],
-            )
-            con.execute("detach written")
+        if connection is not None:  # the writer's connection takes the new file in
+            connection.execute(f"attach '{building}' as snapshot_building")
+            try:
+                (source,) = connection.execute("select current_database()").fetchone()
+                _copy(connection, source, "snapshot_building", purpose)
+            finally:
+                connection.execute("detach snapshot_building")
+        else:  # a new file takes the warehouse in, read-only
+            with duckdb.connect(str(building)) as con:
+                con.execute(f"attach '{settings.warehouse}' as written (read_only)")
+                (building_catalog,) = con.execute("select current_database()").fetchone()
+                _copy(con, "written", building_catalog, purpose)
+                con.execute("detach written")
         os.chmod(building, 0o600)
         building.replace(target)
     except (duckdb.Error, OSError) as exc:
         building.unlink(missing_ok=True)
         log.warning(f"the readers' snapshot was not refreshed: {exc}")
+
+
+def _copy(con: duckdb.DuckDBPyConnection, source: str, into: str, purpose: str) -> None:
+    """The snapshot's schemas of catalog `source` into catalog `into`, with when and by what."""
+    tables = con.execute(
+        "select schema_name, table_name from duckdb_tables() "
+        "where database_name = ? and schema_name in "
+        f"({', '.join(repr(s) for s in SNAPSHOT_SCHEMAS)})",
+        [source],
+    ).fetchall()
+    for schema in sorted({schema for schema, _ in tables}):
+        con.execute(f'create schema if not exists "{into}"."{schema}"')
+    for schema, table in tables:
+        con.execute(
+            f'create table "{into}"."{schema}"."{table}" as '
+            f'select * from "{source}"."{schema}"."{table}"'
+        )
+    con.execute(
+        f'create table "{into}".main.snapshot_info as select ?::timestamptz as published_at, '
+        "?::varchar as published_by",
+        [datetime.now(UTC), purpose],
+    )
 
 
 @contextmanager

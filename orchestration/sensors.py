@@ -27,6 +27,7 @@ from ledgerlink.errors import LedgerlinkError
 from ledgerlink.settings import Settings, load_settings
 from ledgerlink.webhooks.inbox import Inbox, InboxEvent
 from orchestration.assets.pools import WAREHOUSE_TAG
+from pipelines.entities import PARENTS
 
 SettingsFactory = Callable[[], Settings]
 INBOX_BATCH = 500
@@ -70,13 +71,30 @@ def affected_assets(context: SensorEvaluationContext, tables: Iterable[AssetKey]
     that path wait for the scheduled full sync, which keeps event-driven runs short. Tables of
     entities or systems that are switched off have no assets and are left out."""
     graph = context.repository_def.asset_graph
-    tables = [key for key in tables if graph.has(key)]
+    tables = [key for key in with_tables_read_from(tables) if graph.has(key)]
     if not tables:
         return []
+    # Every sync model on the path, also those no push reads (lines, rejects): a relationship
+    # test between two sync models must not meet one of them stale.
     selection = AssetSelection.assets(*tables).downstream() & (
-        AssetSelection.groups("push").upstream()
+        AssetSelection.groups("push").upstream() | AssetSelection.groups("sync")
     )
     return sorted(selection.resolve(context.repository_def.asset_graph), key=str)
+
+
+def with_tables_read_from(tables: Iterable[AssetKey]) -> set[AssetKey]:
+    """The tables, and those read from their rows (order lines and deliveries are read for the
+    order heads a run loads): a run that loads heads loads what hangs off them too."""
+    chosen = set(tables)
+    for system, parents in PARENTS.items():
+        for child in parents:
+            parent = parents[child]
+            while parent is not None:
+                if AssetKey([f"raw_{system}", parent]) in chosen:
+                    chosen.add(AssetKey([f"raw_{system}", child]))
+                    break
+                parent = parents.get(parent)
+    return chosen
 
 
 def inbox_sensor(

@@ -18,10 +18,13 @@ from ledgerlink.errors import (
     exception_chain,
     find_in_chain,
 )
+from ledgerlink.log import get_logger
 from ledgerlink.settings import Settings
 from ledgerlink.warehouse import writer_lock
 from pipelines.entities import PARENTS, check_disabled_entities, enabled_entities
 from pipelines.skipping import Skipped
+
+log = get_logger("ledgerlink.extract")
 
 SourceFactory = Callable[..., Any]  # (settings, client_factory=None, skipped=None) -> dlt source
 
@@ -170,6 +173,45 @@ def extract(
                 rows={t: n for t, n in rows.items() if not t.startswith("_dlt")},
                 load_id=info.loads_ids[-1] if info.loads_ids else None,
                 skipped=dict(skipped.reasons),
+            )
+        )
+    if not sources:  # a whole extract also loads the enrichment sources (enrichment.yml)
+        results += extract_enrichments(settings, progress)
+    return results
+
+
+def extract_enrichments(settings: Settings, progress: Any = None) -> list[ExtractResult]:
+    """Load each declared enrichment export whose file exists into `raw_<name>` (replaced)."""
+    from pipelines.enrichment import load_enrichments, make_source
+
+    results = []
+    for enrichment in load_enrichments():
+        if enrichment.name in SOURCES:
+            raise ConfigurationError(
+                f"enrichment {enrichment.name!r} has the name of a system: give it another"
+            )
+        path = enrichment.path(settings)
+        if not path.is_file():
+            log.info(f"enrichment {enrichment.name}: no file {path} yet, nothing loaded")
+            continue
+        started = time.perf_counter()
+        pipeline = pipeline_for(settings, enrichment.name, progress)
+        with writer_lock(settings, f"extract {enrichment.name}", publish=False):
+            try:
+                info = pipeline.run(make_source(enrichment, path), loader_file_format="parquet")
+            except Exception as exc:
+                failure = extract_failure(enrichment.name, exc)
+                if failure in exception_chain(exc):
+                    raise failure from None
+                raise failure from exc
+        rows = pipeline.last_trace.last_normalize_info.row_counts if pipeline.last_trace else {}
+        results.append(
+            ExtractResult(
+                source=enrichment.name,
+                dataset=enrichment.dataset,
+                seconds=time.perf_counter() - started,
+                rows={t: n for t, n in rows.items() if not t.startswith("_dlt")},
+                load_id=info.loads_ids[-1] if info.loads_ids else None,
             )
         )
     return results

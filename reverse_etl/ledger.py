@@ -38,6 +38,7 @@ import duckdb
 from ledgerlink.errors import LedgerlinkError
 from ledgerlink.ops_schema import ensure_ops_schema
 from reverse_etl import states
+from reverse_etl.error_catalogue import classify
 from reverse_etl.states import DEAD_LETTER, RECORD, RUN, IllegalTransition
 
 APPLIED = states.WRITTEN
@@ -63,6 +64,8 @@ HEARTBEAT_SECONDS = 10.0
 LEASE_SECONDS = 60.0
 # Dead letter ids are 32 hex characters; an operator types a prefix of at least this many.
 MIN_ID_PREFIX = 4
+# Who an action is recorded as when the command line gives no name.
+OPERATOR = "command line"
 SUPERSEDED_REASON = "no longer planned: newer content replaced it, or the target holds it"
 
 # Ledgers from before the state machine: a replayed dead letter whose record was written since
@@ -103,6 +106,13 @@ def intent_key(target: str, entity: str, natural_key: str, content_hash: str) ->
     """The same operation always gets the same key, in every run and after every crash."""
     raw = "\x1f".join((target, entity, natural_key, content_hash))
     return hashlib.sha256(raw.encode()).hexdigest()[:32]
+
+
+def _nested(value: Any) -> bool:
+    """A list or object in a payload (order lines, journal lines), stored as JSON text too."""
+    if isinstance(value, (list, dict)):
+        return True
+    return isinstance(value, str) and value.lstrip()[:1] in ("[", "{")
 
 
 def _now() -> datetime:
@@ -225,6 +235,11 @@ class Ledger:
             ensure_ops_schema(connection)
             connection.execute(OPS_REPAIRS)
 
+    def locked(self) -> threading.RLock:
+        """The ledger's lock, for a caller that uses its connection directly (one statement at a
+        time on a DuckDB connection)."""
+        return self._lock
+
     # --- runs --------------------------------------------------------------------------------
     @_serialized
     def start_run(self, command: str) -> str:
@@ -345,8 +360,11 @@ class Ledger:
                 [states.PENDING, now, run_id, key],
             )
         else:
+            # The same content; its payload differs only by an operator's edit (what is sent).
             self.con.execute(
-                "update ops.sync_records set planned_at = ? where intent_key = ?", [now, key]
+                "update ops.sync_records set planned_at = ?, payload = coalesce(?, payload) "
+                "where intent_key = ?",
+                [now, payload, key],
             )
         return self.intent(key)
 
@@ -390,16 +408,99 @@ class Ledger:
         return row[0] if row else None
 
     @_serialized
-    def begin_attempt(self, key: str, run_id: str) -> None:
-        """Count an attempt *before* calling the target, so a crash mid-call is visible."""
+    def begin_attempt(self, key: str, run_id: str, payload: str | None = None) -> None:
+        """Count an attempt *before* calling the target, so a crash mid-call is visible, and
+        open its row in `ops.sync_attempts` with the payload (JSON) it sends."""
         intent = self.intent(key)
         RECORD.move("attempt", intent.status, states.PENDING, intent.label)
         now = _now()
+        self.con.begin()  # the count and the attempt's row, together
+        try:
+            self._close_open_attempts(key, now)
+            self.con.execute(
+                "update ops.sync_records set attempts = attempts + 1, status = ?, run_id = ?, "
+                "first_attempt_at = coalesce(first_attempt_at, ?), last_attempt_at = ? "
+                "where intent_key = ?",
+                [states.PENDING, run_id, now, now, key],
+            )
+            self.con.execute(
+                "insert into ops.sync_attempts (intent_key, attempt, run_id, started_at, payload) "
+                "values (?, ?, ?, ?, ?)",
+                [key, intent.attempts + 1, run_id, now, payload],
+            )
+        except BaseException:
+            self.con.rollback()
+            raise
+        self.con.commit()
+
+    def _close_open_attempts(self, key: str, now: datetime) -> None:
+        """A try left open (its process died mid-call) ends without a known outcome."""
         self.con.execute(
-            "update ops.sync_records set attempts = attempts + 1, status = ?, run_id = ?, "
-            "first_attempt_at = coalesce(first_attempt_at, ?), last_attempt_at = ? "
-            "where intent_key = ?",
-            [states.PENDING, run_id, now, now, key],
+            "update ops.sync_attempts set finished_at = ?, outcome = 'unknown', "
+            "error_message = coalesce(error_message, 'no answer recorded: the process stopped "
+            "during the call') where intent_key = ? and finished_at is null",
+            [now, key],
+        )
+
+    @_serialized
+    def finish_attempt(
+        self,
+        key: str,
+        run_id: str,
+        outcome: str,
+        *,
+        target_id: str | None = None,
+        error: BaseException | None = None,
+        exchanges: list[dict[str, Any]] | None = None,
+    ) -> None:
+        """What one try got back: the outcome, the target's id or the error (classified by the
+        error catalogue), and its HTTP exchanges. A try that ended before `begin_attempt` (the
+        look-up found the record, or failed) is kept as a look-up (attempt 0)."""
+        intent = self.intent(key)
+        facts: dict[str, Any] = dict.fromkeys(
+            ("error_kind", "error_class", "error_code", "error_field", "http_status", "message")
+        )
+        if error is not None:
+            explained = classify(error, intent.target)
+            facts = {
+                "error_kind": explained.facts.kind,
+                "error_class": explained.error_class.value,
+                "error_code": explained.facts.code,
+                "error_field": explained.facts.field,
+                "http_status": getattr(error, "status", None),
+                "message": (str(error) or type(error).__name__)[:MAX_ERROR_LENGTH],
+            }
+        now = _now()
+        values = [
+            now, outcome, target_id, *facts.values(),
+            json.dumps(exchanges or [], default=str),
+        ]  # fmt: skip
+        columns = (
+            "finished_at = ?, outcome = ?, target_id = ?, error_kind = ?, error_class = ?, "
+            "error_code = ?, error_field = ?, http_status = ?, error_message = ?, exchanges = ?"
+        )
+        updated = self.con.execute(
+            f"update ops.sync_attempts set {columns} where intent_key = ? and finished_at is null "
+            "returning attempt",
+            [*values, key],
+        ).fetchall()
+        if not updated:
+            self.con.execute(
+                "insert into ops.sync_attempts (intent_key, attempt, run_id, started_at, "
+                "finished_at, outcome, target_id, error_kind, error_class, error_code, "
+                "error_field, http_status, error_message, exchanges) "
+                "values (?, 0, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                [key, run_id, now, *values],
+            )
+
+    @_serialized
+    def attempts_of(self, key: str) -> list[dict[str, Any]]:
+        """Every try of one intent, first first, with what the target answered."""
+        return _rows(
+            self.con.execute(
+                "select * from ops.sync_attempts where intent_key = ? order by started_at, attempt",
+                [key],
+            )
         )
 
     @_serialized
@@ -509,6 +610,11 @@ class Ledger:
                 current.attempts, _now(), states.LETTER_OPEN,
             ],
         )  # fmt: skip
+        self.con.execute(
+            "update ops.sync_attempts set outcome = ? where intent_key = ? and started_at = "
+            "(select max(started_at) from ops.sync_attempts where intent_key = ?)",
+            [states.DEAD_LETTERED, intent.key, intent.key],
+        )
 
     @_serialized
     def dead_letters(self, status: str | None = states.LETTER_OPEN) -> list[dict[str, Any]]:
@@ -564,7 +670,7 @@ class Ledger:
         return matches[0]
 
     @_serialized
-    def replay(self, key: str) -> dict[str, Any]:
+    def replay(self, key: str, actor: str = OPERATOR) -> dict[str, Any]:
         """Operator action: the dead letter's record becomes eligible again with a fresh budget
         of attempts; the next push writes it, looking it up in the target first."""
         letter, intent = self._operator_target(key, "replay")
@@ -574,10 +680,11 @@ class Ledger:
             [states.REPLAYED, key],
         )
         self._move_letter(key, letter["status"], "replay", states.LETTER_REPLAYED)
+        self._log_action(actor, "replay", intent, {})
         return {**letter, "status": states.LETTER_REPLAYED}
 
     @_serialized
-    def discard(self, key: str) -> dict[str, Any]:
+    def discard(self, key: str, reason: str | None = None, actor: str = OPERATOR) -> dict[str, Any]:
         """Operator action: give up on the dead letter's content; it is never written (newer
         content of the record is planned and written as usual)."""
         letter, intent = self._operator_target(key, "discard")
@@ -587,7 +694,108 @@ class Ledger:
             [states.DISCARDED, key],
         )
         self._move_letter(key, letter["status"], "discard", states.LETTER_DISCARDED)
-        return {**letter, "status": states.LETTER_DISCARDED}
+        reason = (reason or "").strip() or None
+        self.con.execute(
+            "update ops.dead_letters set discard_reason = ? where intent_key = ?", [reason, key]
+        )
+        self._log_action(actor, "discard", intent, {"reason": reason})
+        return {**letter, "status": states.LETTER_DISCARDED, "discard_reason": reason}
+
+    @_serialized
+    def edit_payload(self, key: str, field: str, value: str, actor: str) -> dict[str, Any]:
+        """Operator action on an open dead letter: the next write of this content sends `value`
+        for `field` instead of what the sync model planned. Only a field the payload has, with
+        a plain value (not a list of lines), can be edited; the letter stays open until it is
+        replayed, and the edit is kept with who, when, before and after."""
+        letter, intent = self._operator_target(key, "edit")
+        payload = json.loads(letter["payload"])
+        if field not in payload:
+            fields = ", ".join(sorted(k for k, v in payload.items() if not _nested(v)))
+            raise LedgerlinkError(
+                f"{intent.label} has no field {field!r} to edit; its fields are {fields}"
+            )
+        current = self.payload_edits_of(key).get(field, payload[field])
+        if _nested(current):
+            raise LedgerlinkError(
+                f"{field} of {intent.label} is a list or object: fix it in the source data "
+                "or the mapping, then replay"
+            )
+        before = None if current is None else str(current)
+        if before == value:
+            raise LedgerlinkError(f"{field} of {intent.label} is {value!r} already")
+        edit = {
+            "edit_id": uuid.uuid4().hex,
+            "intent_key": key,
+            "field": field,
+            "before": before,
+            "after": value,
+            "edited_by": actor,
+            "edited_at": _now(),
+        }
+        self.con.execute(
+            f"insert into ops.payload_edits ({', '.join(edit)}) values "
+            f"({', '.join('?' for _ in edit)})",
+            list(edit.values()),
+        )
+        self._log_action(actor, "edit", intent, {"field": field, "before": before, "after": value})
+        return edit
+
+    @_serialized
+    def payload_edits_of(self, key: str) -> dict[str, str]:
+        """field -> value an operator set for this intent (the latest edit of each field)."""
+        rows = self.con.execute(
+            "select field, after from ops.payload_edits where intent_key = ? "
+            "qualify row_number() over (partition by field order by edited_at desc) = 1",
+            [key],
+        ).fetchall()
+        return dict(rows)
+
+    @_serialized
+    def payload_edits(self, target: str, entity: str) -> dict[str, dict[str, str]]:
+        """intent key -> {field: value} of one sync's edited intents (what the push sends)."""
+        rows = self.con.execute(
+            "select e.intent_key, e.field, e.after from ops.payload_edits e "
+            "join ops.sync_records r using (intent_key) where r.target = ? and r.entity = ? "
+            "qualify row_number() over (partition by e.intent_key, e.field "
+            "order by e.edited_at desc) = 1",
+            [target, entity],
+        ).fetchall()
+        edits: dict[str, dict[str, str]] = {}
+        for key, field, value in rows:
+            edits.setdefault(key, {})[field] = value
+        return edits
+
+    @_serialized
+    def assign(self, key: str, person: str, actor: str) -> dict[str, Any]:
+        """Name the person who looks into a dead letter (empty: nobody). Not a change of state:
+        any letter can be assigned."""
+        rows = _rows(self.con.execute("select * from ops.dead_letters where intent_key = ?", [key]))
+        if not rows:
+            raise IllegalTransition(f"no dead letter {key[:12]}: nobody to assign")
+        person = person.strip() or None
+        self.con.execute(
+            "update ops.dead_letters set assigned_to = ? where intent_key = ?", [person, key]
+        )
+        self._log_action(actor, "assign", self.intent(key), {"assigned_to": person})
+        return {**rows[0], "assigned_to": person}
+
+    @_serialized
+    def actions_of(self, key: str) -> list[dict[str, Any]]:
+        return _rows(
+            self.con.execute(
+                "select * from ops.operator_actions where intent_key = ? order by acted_at",
+                [key],
+            )
+        )
+
+    def _log_action(self, actor: str, action: str, intent: Intent, detail: dict[str, Any]) -> None:
+        self.con.execute(
+            "insert into ops.operator_actions values (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [
+                uuid.uuid4().hex, _now(), actor, action, intent.key, intent.target,
+                intent.entity, intent.natural_key, json.dumps(detail, default=str),
+            ],
+        )  # fmt: skip
 
     def _operator_target(self, key: str, action: str) -> tuple[dict[str, Any], Intent]:
         """The letter and its intent, or the one-line reason why `action` does not apply."""

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from ledgerlink.connectors.infor.reference import TenantReference
 from ledgerlink.settings import Settings
-from ledgerlink.warehouse import connect, writer_lock
+from ledgerlink.warehouse import connect, publish_snapshot, writer_lock
 from reverse_etl.definitions import SyncDefinition
 from reverse_etl.runner import ProgressCallback, Pusher, PushReport, select_syncs
 from reverse_etl.targets import TargetWriters
@@ -23,18 +23,29 @@ def run_push(
     dry_run: bool = False,
     command: str = "push",
     on_progress: ProgressCallback | None = None,
+    held: dict[str, str] | None = None,
 ) -> PushReport:
-    """Plan (`dry_run`) or push the selected syncs (all by default) in dependency order."""
+    """Plan (`dry_run`) or push the selected syncs (all by default) in dependency order.
+    `held`: syncs to leave out, with why (e.g. dbt did not build their model)."""
     syncs = select_syncs(select, settings.systems)
     with (
         writer_lock(settings, command),
         connect(settings, read_only=False) as con,
         TargetWriters(settings) as writers,
     ):
-        pusher = Pusher(con, writers, on_progress, settle_seconds=settings.push_settle_seconds)
+        pusher = Pusher(
+            con,
+            writers,
+            on_progress,
+            settle_seconds=settings.push_settle_seconds,
+            # readers see the run as started (and, if this process dies, as crashed)
+            on_run_started=lambda connection: publish_snapshot(settings, command, connection),
+        )
 
         def screen(chosen: list[SyncDefinition]) -> dict[str, str]:
-            return held_for_tenant_codes(settings, writers, chosen)
+            given = {name: why for name, why in (held or {}).items()}
+            rest = [sync for sync in chosen if sync.name not in given]
+            return given | held_for_tenant_codes(settings, writers, rest)
 
         if dry_run:
             return pusher.plan(syncs, screen)

@@ -45,9 +45,9 @@ from ledgerlink.errors import (
 )
 from ledgerlink.http import TokenBucket
 from ledgerlink.log import get_logger
-from reverse_etl import states
+from reverse_etl import exchanges, states
 from reverse_etl.definitions import SyncDefinition, in_dependency_order, load_syncs
-from reverse_etl.ledger import HEARTBEAT_SECONDS, RUN_COUNTS, Intent, Ledger
+from reverse_etl.ledger import HEARTBEAT_SECONDS, RUN_COUNTS, Intent, Ledger, intent_key
 from reverse_etl.operations import BEFORE_VALUES, DIFFERS, Operation, Writer, onto_existing
 from reverse_etl.planner import PLAN_COLUMNS, Action, Decision, RecordRef, plan_sync
 
@@ -131,15 +131,22 @@ class PushReport:
     run_id: str | None
     syncs: list[SyncReport]
     dry_run: bool = False
-    # syncs not pushed, with why: a code they would write that the Infor tenant lacks
+    # syncs not pushed, with why: a code they would write that the Infor tenant lacks, a sync
+    # model dbt did not build
     held: dict[str, str] = field(default_factory=dict)
+    dbt_failures: list[str] = field(default_factory=list)  # tests and models that failed
 
     def total(self, status: str) -> int:
         return sum(s.counts[status] for s in self.syncs)
 
     @property
     def ok(self) -> bool:
-        return self.total("failed") == 0 and self.total("dead_lettered") == 0 and not self.held
+        return (
+            self.total("failed") == 0
+            and self.total("dead_lettered") == 0
+            and not self.held
+            and not self.dbt_failures
+        )
 
     def run_counts(self) -> dict[str, int]:
         """The counts a run records (`ledger.RUN_COUNTS`)."""
@@ -260,12 +267,15 @@ class Pusher:
         writers: WriterFactory,
         on_progress: ProgressCallback | None = None,
         settle_seconds: float = SETTLE_SECONDS,
+        on_run_started: Callable[[duckdb.DuckDBPyConnection], None] | None = None,
     ) -> None:
         self.con = con
         self.ledger = Ledger(con)
         self.writers = writers
         self.on_progress = on_progress
         self.settle_seconds = settle_seconds
+        # e.g. publish the readers' snapshot: a run killed later still shows as started
+        self.on_run_started = on_run_started
 
     def plan(self, syncs: list[SyncDefinition], screen: Screen | None = None) -> PushReport:
         """What a push would do (the planner's decisions), without writing anything anywhere."""
@@ -274,7 +284,7 @@ class Pusher:
         will_write: set[RecordRef] = set()
         for sync in (s for s in syncs if s.name not in held):
             report = SyncReport(sync.name)
-            decisions = plan_sync(self.ledger, sync, read_operations(self.con, sync), will_write)
+            decisions = plan_sync(self.ledger, sync, self._operations(sync), will_write)
             for decision in decisions:
                 report.add(decision.column)
                 if decision.action is Action.WRITE:
@@ -299,6 +309,9 @@ class Pusher:
         Raises `PushInterrupted` on Ctrl-C, and re-raises any error, after recording the run."""
         run = RunRecorder(self.ledger, command)
         report = run.report
+        if self.on_run_started:
+            with self.ledger.locked():
+                self.on_run_started(self.con)
         try:
             report.held = screen(syncs) if screen else {}
             for sync in (s for s in syncs if s.name not in report.held):
@@ -324,7 +337,7 @@ class Pusher:
 
     def _push_sync(self, sync: SyncDefinition, run_id: str, report: SyncReport) -> None:
         started = time.monotonic()
-        operations = read_operations(self.con, sync)
+        operations = self._operations(sync)
         decisions = plan_sync(self.ledger, sync, operations)
         for decision in decisions:
             report.add(decision.column)
@@ -388,6 +401,20 @@ class Pusher:
         report.dead_letters_open = self.ledger.open_dead_letter_count(sync.target, sync.entity)
         report.seconds = time.monotonic() - started
         log.info("pushed", extra={"sync": sync.name, "counts": dict(report.snapshot())})
+
+    def _operations(self, sync: SyncDefinition) -> list[Operation]:
+        """The sync model's rows, with the fields operators edited in their dead letters'
+        payloads (`Ledger.edit_payload`) in place of what the model planned."""
+        operations = read_operations(self.con, sync)
+        edits = self.ledger.payload_edits(sync.target, sync.entity)
+        if not edits:
+            return operations
+        return [
+            Operation(op.sync, {**op.row, **edits[key]}, op.intent)
+            if (key := intent_key(sync.target, op.entity, op.natural_key, op.content_hash)) in edits
+            else op
+            for op in operations
+        ]
 
     def _record_intent(self, sync: SyncDefinition, op: Operation, run_id: str) -> Intent:
         return self.ledger.record_intent(
@@ -453,7 +480,27 @@ class Pusher:
         parent_ids: dict[str, str],
         look_up: bool,
     ) -> str:
-        """One try: look the record up by its natural key when it may exist, then write."""
+        """One try: look the record up by its natural key when it may exist, then write. The
+        try, its HTTP exchanges and its answer are kept in the ledger (`ops.sync_attempts`)."""
+        with exchanges.capture() as seen:
+            try:
+                status, target_id = self._try(op, intent, writer, pace, run_id, parent_ids, look_up)
+            except Exception as exc:
+                self.ledger.finish_attempt(intent.key, run_id, "failed", error=exc, exchanges=seen)
+                raise
+        self.ledger.finish_attempt(intent.key, run_id, status, target_id=target_id, exchanges=seen)
+        return status
+
+    def _try(
+        self,
+        op: Operation,
+        intent: Intent,
+        writer: Writer,
+        pace: TokenBucket,
+        run_id: str,
+        parent_ids: dict[str, str],
+        look_up: bool,
+    ) -> tuple[str, str | None]:
         if look_up:
             found = writer.find(op)
             if found is not None and found.status == DIFFERS and found.target_id:
@@ -461,12 +508,14 @@ class Pusher:
             elif found is not None:
                 status = "created" if self.ledger.intent(intent.key).attempts else "unchanged"
                 self._applied(op, status, found.target_id, found.links)
-                return status
+                return status, found.target_id
         pace.acquire()
-        self.ledger.begin_attempt(intent.key, run_id)
+        self.ledger.begin_attempt(
+            intent.key, run_id, json.dumps(op.payload(), sort_keys=True, default=str)
+        )
         result = writer.write(op, parent_ids)
         self._applied(op, result.status, result.target_id, result.links)
-        return result.status
+        return result.status, result.target_id
 
     def _failed(
         self, sync: SyncDefinition, op: Operation, exc: LedgerlinkError, report: SyncReport

@@ -8,6 +8,7 @@ from typing import Any
 from ledgerlink.connectors.freshbooks import FreshBooksClient
 from ledgerlink.connectors.infor import InforClient
 from ledgerlink.settings import Settings
+from reverse_etl import exchanges
 from reverse_etl.operations import Writer
 
 
@@ -29,11 +30,13 @@ class TargetWriters:
             from reverse_etl.writers.infor import InforWriter
 
             client: Any = self._stack.enter_context(InforClient.from_settings(self.settings))
+            exchanges.attach(client.m3.http)  # M3 only: the token grant carries secrets
             return InforWriter(client)
         if target == "freshbooks":
             from reverse_etl.writers.freshbooks import FreshBooksWriter
 
             client = self._stack.enter_context(FreshBooksClient.from_settings(self.settings))
+            exchanges.attach(client.http)
             return FreshBooksWriter(client, infor_company=self.settings.infor_cono)
         raise ValueError(f"no writer for target {target!r}")
 

@@ -181,3 +181,37 @@ def _edited_file(settings: Settings, file_name: str) -> str:
     """The mapping file a person edits: the deployment's own, or the project's seed."""
     own = settings.mappings_dir / file_name if settings.mappings_dir else None
     return str(own) if own and own.exists() else f"dbt_project/seeds/{file_name}"
+
+
+def check_mapping_rows(
+    reference: TenantReference, file_name: str, rows: list[dict[str, str]]
+) -> list[tuple[int, str, str]]:
+    """A mapping table as a person edits it, checked against the tenant before it is saved:
+    (row index, column, problem) for each value Infor lacks (each value asked once). A list
+    the tenant does not offer is reported on the first row that names it, as not checked."""
+    checks = MAPPINGS.get(file_name, {})
+    answers: dict[tuple[str, str], bool | str] = {}
+    problems = []
+    for index, row in enumerate(rows):
+        for column, (check, _syncs) in checks.items():
+            value = (row.get(column) or "").strip()
+            if not value:
+                continue
+            if (check.kind, value) not in answers:
+                try:
+                    answers[(check.kind, value)] = check.exists(reference, value)
+                except M3Error as error:
+                    answers[(check.kind, value)] = f"not checked: Infor answered {error}"
+                    problems.append((index, column, str(answers[(check.kind, value)])))
+                    continue
+            if answers[(check.kind, value)] is False:
+                known = tuple(sorted(check.listed(reference))) if check.listed else ()
+                hint = f" (it has {', '.join(known[:8])}{', ...' if len(known) > 8 else ''})"
+                problems.append(
+                    (
+                        index,
+                        column,
+                        f"{check.kind} {value!r} does not exist in Infor" + (hint if known else ""),
+                    )
+                )
+    return problems

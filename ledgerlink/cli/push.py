@@ -30,6 +30,7 @@ from reverse_etl.runner import (
     PushInterrupted,
     PushReport,
     SyncReport,
+    select_syncs,
 )
 
 MAX_SYNC_PASSES = 4  # a new shop order needs client -> invoice -> customer -> order
@@ -86,7 +87,11 @@ def combined(reports: list[PushReport]) -> PushReport:
             total.counts[column] = last[name].counts[column] if name in last else 0
     last_report = reports[-1]
     return PushReport(
-        last_report.run_id, list(by_sync.values()), last_report.dry_run, last_report.held
+        last_report.run_id,
+        list(by_sync.values()),
+        last_report.dry_run,
+        last_report.held,
+        last_report.dbt_failures,
     )
 
 
@@ -108,6 +113,11 @@ def outcome_table(report: PushReport) -> str:
 
 
 def print_report(report: PushReport) -> None:
+    if report.dbt_failures:
+        typer.echo(
+            f"dbt: {len(report.dbt_failures)} failed ({', '.join(report.dbt_failures[:5])}); "
+            "`ledgerlink transform` shows each"
+        )
     for sync, reason in report.held.items():
         typer.echo(f"held {sync}: {reason}")
     typer.echo("plan (create, update and void are written; the other columns are skipped):")
@@ -202,10 +212,18 @@ def run_sync(
     with writer_lock(config, "sync"):  # one writer from the first extract to the last push
         for number in range(1, MAX_SYNC_PASSES + 1):
             results = extract(config, full_refresh=full_refresh and number == 1)
-            build_models(config)
+            # A failing test holds exactly the pushes whose sync models it kept from building;
+            # one on a mart no push reads is reported, and the pushes go on.
+            built = build_models(config, check=False)
+            syncs = select_syncs(select, config.systems)
+            unbuilt = built.not_built([sync.model for sync in syncs])
+            held = {sync.name: unbuilt[sync.model] for sync in syncs if sync.model in unbuilt}
             if before_first_push and number == 1:
                 before_first_push()
-            report = run_push(config, select, dry_run, command="sync", on_progress=ProgressLines())
+            report = run_push(
+                config, select, dry_run, command="sync", on_progress=ProgressLines(), held=held
+            )
+            report.dbt_failures = [r["unique_id"].split(".")[2] for r in built.failures()]
             reports.append(report)
             if on_pass:
                 on_pass(number, results, report)
@@ -247,13 +265,19 @@ def sync_command(
 
 
 def _fail_on(report: PushReport) -> None:
+    """Exit 1 with every reason the run is not green, in one line."""
     if report.ok:
         return
-    if report.held and not (report.total("failed") or report.total("dead_lettered")):
-        raise PushFailed(
-            f"{', '.join(report.held)} held: Infor lacks codes they would write; "
-            "`ledgerlink check` names each and the setting or mapping row to change"
-        )
+    problems = []
     failed, dead = report.total("failed"), report.total("dead_lettered")
-    reasons = "; ".join(e for s in report.syncs for e in s.errors[:1])
-    raise PushFailed(f"{failed} records failed and {dead} became dead letters: {reasons}")
+    if failed or dead:
+        reasons = "; ".join(e for s in report.syncs for e in s.errors[:1])
+        problems.append(f"{failed} records failed and {dead} became dead letters: {reasons}")
+    if report.held:
+        problems.append(f"{', '.join(report.held)} held (see above)")
+    if report.dbt_failures:
+        problems.append(
+            f"dbt: {', '.join(report.dbt_failures[:5])} failed (the pushes they do not guard "
+            "went on); `ledgerlink transform` shows each"
+        )
+    raise PushFailed("; ".join(problems))

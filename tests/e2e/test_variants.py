@@ -13,6 +13,7 @@ default sandbox, with a shop.)
 from __future__ import annotations
 
 import os
+import shutil
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -193,6 +194,30 @@ class TestRealWorld:
             "select count(*) from marts.fct_invoices where is_shipped and status <> 'draft'"
         )[0][0]
         assert shipped > 0
+
+    def test_a_failing_mapping_test_holds_only_the_pushes_it_guards(
+        self, deployment: Deployment, tmp_path: Path
+    ):
+        # an operator pastes one expense category twice: its `unique` test fails, so dbt skips
+        # the journal models; every other push goes on, and the run says so and exits 1
+        mappings = tmp_path / "mappings"
+        shutil.copytree(MAPPINGS / "other_tenant", mappings)
+        seed = mappings / "expense_category_gl_accounts.csv"
+        lines = seed.read_text().splitlines()
+        seed.write_text("\n".join([*lines, lines[1]]) + "\n")
+        broken = Deployment(
+            deployment.home, {**deployment.env, "LEDGERLINK_MAPPINGS_DIR": str(mappings)}, {}
+        )
+        code, output = broken.run("sync")
+        assert code == 1, output
+        held = {
+            line.split()[1].rstrip(":") for line in output.splitlines() if line.startswith("held ")
+        }
+        assert held == {"infor_gl_journals"}, output
+        assert "unique_expense_category_gl_accounts_expense_category" in output
+        assert "infor_customers" in output  # planned and pushed
+        # the row removed again, the next sync is green
+        assert written(sync(deployment)) == 0
 
     def test_a_full_refresh_then_transform_builds(self, deployment: Deployment):
         code, output = deployment.run("extract", "--full-refresh", "--quiet")

@@ -15,7 +15,7 @@ from ledgerlink.connectors.infor.inputs import CustomerBasicData
 from ledgerlink.settings import load_settings
 from ledgerlink.webhooks.inbox import Inbox
 from orchestration.definitions import build_defs
-from orchestration.sensors import inbox_sensor, infor_changes_sensor
+from orchestration.sensors import inbox_sensor, infor_changes_sensor, with_tables_read_from
 
 defs = build_defs(load_settings(systems_setting="freshbooks,infor,shop"))
 
@@ -121,3 +121,15 @@ def test_infor_changes_launch_a_run_and_no_change_skips(settings, sandbox):
     assert "raw_infor/suppliers" not in selected
     assert AssetKey(["raw_freshbooks", "clients"]) not in request.asset_selection
     assert changed.cursor != quiet.cursor
+
+
+def test_a_run_that_loads_order_heads_loads_what_is_read_from_them():
+    heads = AssetKey(["raw_infor", "customer_orders"])
+    tables = with_tables_read_from([heads])
+    assert {
+        heads,
+        AssetKey(["raw_infor", "customer_order_lines"]),
+        AssetKey(["raw_infor", "delivery_lines"]),
+        AssetKey(["raw_infor", "deliveries"]),  # read from delivery lines, read from heads
+    } <= tables
+    assert AssetKey(["raw_infor", "customers"]) not in tables
