@@ -11,6 +11,7 @@ from sandbox.infor.programs import (  # noqa: F401 - imported for their registra
     ledger,
     orders,
     purchasing,
+    supplier_invoices,
     suppliers,
     toolbox,
 )

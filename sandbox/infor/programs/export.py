@@ -61,6 +61,8 @@ def _system_table(tenant: Tenant) -> list[tuple[str, str, str]]:
         "CSCD": {country: country for country in tenant.countries},
         "VTCD": {code: vat.description for code, vat in tenant.vat_codes.items()},
         "TEPY": {days: f"{days} days net" for days in ("15", "30", "45")},
+        "SUCL": dict(tenant.supplier_groups),
+        "PYME": dict(tenant.ap_payment_methods),
     }
     return [(stco, key, text) for stco, keys in entries.items() for key, text in keys.items()]
 
