@@ -5,11 +5,17 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from decimal import Decimal
 from pathlib import Path
 
+import httpx
 import pytest
 from conftest import clear_faults, reset_emulator
+from test_freshbooks_emulator import Api, authorize
 from test_infor_emulator import M3
+
+from sandbox.freshbooks.seed import BILL_BASE, VENDOR_BASE
+from sandbox.generator import PLANTED_DUPLICATE_BILL, PLANTED_UNMAPPED_BILL, World
 
 pytestmark = pytest.mark.integration
 
@@ -33,6 +39,202 @@ def m3(infor: M3) -> Iterator[M3]:
     yield infor
     reset_emulator(infor.url)
     clear_faults(infor.url)
+
+
+@pytest.fixture(scope="module")
+def freshbooks(sandbox: dict) -> Iterator[Api]:
+    url, env = sandbox["urls"]["freshbooks"], sandbox["environment"]
+    with httpx.Client(base_url=url, timeout=30) as http:
+        tokens = authorize(url, env, http)
+        http.headers["Authorization"] = f"Bearer {tokens['access_token']}"
+        me = http.get("/auth/api/v1/users/me").json()["response"]
+        account_id = me["business_memberships"][0]["business"]["account_id"]
+        yield Api(
+            url, http, account_id, env["FRESHBOOKS_CLIENT_ID"], env["FRESHBOOKS_CLIENT_SECRET"]
+        )
+
+
+@pytest.fixture
+def fb(freshbooks: Api) -> Iterator[Api]:
+    """The seeded account again, with a new token; the same afterwards for the next test."""
+    reset_emulator(freshbooks.url)
+    token = freshbooks.control("tokens/issue")["access_token"]
+    freshbooks.http.headers["Authorization"] = f"Bearer {token}"
+    yield freshbooks
+    reset_emulator(freshbooks.url)
+
+
+WORLD = World()  # the session sandbox's (seed 42, scale 1.0)
+
+
+def _all(api: Api, resource: str, **params: object) -> list[dict]:
+    found, page = [], 1
+    while True:
+        result = api.result(api.get(resource, per_page=100, page=page, **params))
+        found += result[resource.split("/")[1]]
+        if page >= result["pages"]:
+            return found
+        page += 1
+
+
+def _money(value: dict) -> Decimal:
+    return Decimal(value["amount"])
+
+
+def _category_id(api: Api, name: str) -> int:
+    categories = _all(api, "expenses/categories")
+    return next(c["id"] for c in categories if c["category"] == name)
+
+
+# --- FreshBooks: bill vendors, bills, bill payments ----------------------------------------------
+def test_seeded_bills_vendors_and_payments(fb: Api) -> None:
+    vendors = _all(fb, "bill_vendors/bill_vendors")
+    expected = [s.freshbooks_name for s in WORLD.p2p_suppliers if s.in_freshbooks]
+    assert sorted(v["vendor_name"] for v in vendors) == sorted(expected)
+    vendor = vendors[0]
+    assert {"vendorid", "vendor_name", "currency_code", "account_number", "primary_contact_email",
+            "created_at", "updated_at", "vis_state", "tax_defaults"} <= set(vendor)  # fmt: skip
+    bills = _all(fb, "bills/bills")
+    live = [b for b in WORLD.iter_bills() if not b.deleted]
+    assert len(bills) == len(live)
+    assert len(_all(fb, "bills/bills", search__vis_state=1)) == WORLD.bill_count - len(live)
+    for bill in bills:
+        lines = bill["lines"]
+        assert _money(bill["amount"]) == sum(_money(line["amount"]) for line in lines)
+        taxes = [_money(line["tax_amount1"]) for line in lines if line["tax_amount1"]]
+        assert _money(bill["tax_amount"]) == sum(taxes, Decimal(0))
+        assert _money(bill["total_amount"]) == _money(bill["amount"]) + _money(bill["tax_amount"])
+        paid = sum((_money(p["amount"]) for p in bill["bill_payments"]), Decimal(0))
+        assert _money(bill["paid"]) == paid
+        assert _money(bill["outstanding"]) == _money(bill["total_amount"]) - paid
+        assert bill["vendor"]["vendorid"] == bill["vendorid"]
+        assert {"tax_name1", "tax_percent1", "tax_amount1", "list_index", "categoryid"} <= set(
+            lines[0]
+        )
+    assert {b["status"] for b in bills} == {"unpaid", "partial", "paid"}
+    payments = _all(fb, "bill_payments/bill_payments")
+    assert len(payments) == sum(len(b.payments) for b in WORLD.iter_bills())
+    assert {"id", "billid", "amount", "payment_type", "paid_date", "note", "vis_state"} <= set(
+        payments[0]
+    )
+
+
+def test_bill_timestamps_are_utc(fb: Api) -> None:
+    """Unlike invoices (US/Eastern), bills and vendors stamp created_at/updated_at in UTC."""
+    bill = WORLD.bill(0)
+    got = fb.result(fb.get("bills/bills", BILL_BASE + 1 + bill.index))["bill"]
+    assert got["created_at"] == bill.created_at.strftime("%Y-%m-%d %H:%M:%S")
+    assert got["updated_at"] == bill.updated_at.strftime("%Y-%m-%d %H:%M:%S")
+    supplier = next(s for s in WORLD.p2p_suppliers if s.in_freshbooks)
+    vendor = fb.result(fb.get("bill_vendors/bill_vendors", VENDOR_BASE + 1 + supplier.index))
+    assert vendor["bill_vendor"]["created_at"] == supplier.created_at.strftime("%Y-%m-%d %H:%M:%S")
+    # An updated_min day is a UTC day for bills: a bill updated at 01:00 UTC is on that day.
+    day = bill.updated_at.date().isoformat()
+    found = _all(fb, "bills/bills", search__updated_min=day, search__updated_max=day)
+    assert BILL_BASE + 1 + bill.index in {b["id"] for b in found}
+    assert all(b["updated_at"][:10] == day for b in found)
+
+
+def test_create_bill_then_pay_it(fb: Api) -> None:
+    vendor = fb.result(
+        fb.post(
+            "bill_vendors/bill_vendors",
+            {"bill_vendor": {"vendor_name": "Hooli Parts", "currency_code": "CAD"}},
+        )
+    )["bill_vendor"]
+    supplies = _category_id(fb, "Supplies")
+    body = {
+        "bill": {
+            "vendorid": vendor["vendorid"],
+            "issue_date": "2026-01-02",
+            "due_offset_days": 30,
+            "bill_number": "HP-1",
+            "lines": [
+                {"categoryid": supplies, "description": "Bolts", "quantity": 10,
+                 "unit_cost": {"amount": "2.50", "code": "CAD"},
+                 "tax_name1": "GST", "tax_percent1": "5"},
+                {"categoryid": supplies, "description": "Nuts", "quantity": 4,
+                 "unit_cost": {"amount": "1.25"}},
+            ],
+        }
+    }  # fmt: skip
+    bill = fb.result(fb.post("bills/bills", body))["bill"]
+    assert (bill["currency_code"], bill["status"], bill["due_date"]) == (
+        "CAD",
+        "unpaid",
+        "2026-02-01",
+    )
+    assert bill["amount"] == {"amount": "30.00", "code": "CAD"}
+    assert bill["lines"][0]["tax_amount1"] == {"amount": "1.25", "code": "CAD"}
+    assert (_money(bill["total_amount"]), _money(bill["outstanding"])) == (
+        Decimal("31.25"), Decimal("31.25"),
+    )  # fmt: skip
+    payment = {
+        "billid": bill["id"],
+        "amount": {"amount": "20.00"},
+        "payment_type": "Check",
+        "paid_date": "2026-01-03",
+    }
+    paid = fb.result(fb.post("bill_payments/bill_payments", {"bill_payment": payment}))
+    payment_id = paid["bill_payment"]["id"]
+    bill = fb.result(fb.get("bills/bills", bill["id"]))["bill"]
+    assert (bill["status"], bill["paid"]["amount"], bill["outstanding"]["amount"]) == (
+        "partial", "20.00", "11.25",
+    )  # fmt: skip
+    assert [p["id"] for p in bill["bill_payments"]] == [payment_id]
+    # More than is outstanding is refused in the accounting error shape.
+    too_much = fb.post(
+        "bill_payments/bill_payments",
+        {"bill_payment": {**payment, "amount": {"amount": "11.26"}}},
+    )
+    assert too_much.status_code == 422
+    error = too_much.json()["response"]["errors"][0]
+    assert (error["field"], error["object"]) == ("amount", "bill_payment")
+    fb.result(
+        fb.post(
+            "bill_payments/bill_payments",
+            {"bill_payment": {**payment, "amount": {"amount": "11.25"}}},
+        )
+    )
+    bill = fb.result(fb.get("bills/bills", bill["id"]))["bill"]
+    assert (bill["status"], bill["outstanding"]["amount"]) == ("paid", "0.00")
+    # Deleting a payment (vis_state) reopens the bill; deleting the bill hides it from lists.
+    fb.result(fb.put("bill_payments/bill_payments", payment_id, {"bill_payment": {"vis_state": 1}}))
+    bill = fb.result(fb.get("bills/bills", bill["id"]))["bill"]
+    assert (bill["status"], bill["outstanding"]["amount"]) == ("partial", "20.00")
+    fb.result(fb.put("bills/bills", bill["id"], {"bill": {"vis_state": 1, "bill_number": "X"}}))
+    bill = fb.result(fb.get("bills/bills", bill["id"]))["bill"]
+    assert (bill["vis_state"], bill["bill_number"]) == (1, "HP-1")  # the rest was thrown away
+    assert bill["id"] not in {b["id"] for b in _all(fb, "bills/bills")}
+
+
+def test_bill_validation_errors(fb: Api) -> None:
+    missing = fb.post("bills/bills", {"bill": {"issue_date": "2026-01-02"}})
+    assert missing.status_code == 422
+    assert missing.json()["response"]["errors"][0]["field"] == "vendorid"
+    vendorid = VENDOR_BASE + 1
+    no_lines = fb.post("bills/bills", {"bill": {"vendorid": vendorid, "issue_date": "2026-01-02"}})
+    assert no_lines.status_code == 422
+    assert no_lines.json()["response"]["errors"][0]["field"] == "lines"
+    line = {"categoryid": 1, "unit_cost": {"amount": "1"}}
+    unknown = fb.post(
+        "bills/bills",
+        {"bill": {"vendorid": vendorid, "issue_date": "2026-01-02", "lines": [line]}},
+    )
+    assert unknown.status_code == 422
+    assert unknown.json()["response"]["errors"][0]["field"] == "categoryid"
+    assert fb.get("bills/bills", 1).status_code == 404
+    nameless = fb.post("bill_vendors/bill_vendors", {"bill_vendor": {"currency_code": "USD"}})
+    assert nameless.status_code == 422
+
+
+def test_planted_bill_problems_are_served(fb: Api) -> None:
+    bills = {b["id"]: b for b in _all(fb, "bills/bills")}
+    unmapped = bills[BILL_BASE + 1 + PLANTED_UNMAPPED_BILL]
+    assert "Cryptocurrency Fees" in {line["category"] for line in unmapped["lines"]}
+    duplicate = bills[BILL_BASE + 1 + PLANTED_DUPLICATE_BILL]
+    twins = [b for b in bills.values() if b["bill_number"] == duplicate["bill_number"]]
+    assert len(twins) == 2 and len({b["vendorid"] for b in twins}) == 1
 
 
 def _account_line(m3: M3, inbn: str, net: str, vat: str = "0") -> None:
