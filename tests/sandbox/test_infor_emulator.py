@@ -433,7 +433,8 @@ READS = {
     ("OIS350MI", "LstAllInvByCO"), ("OIS350MI", "LstInvHead"), ("OIS350MI", "LstInvHeadByCo"),
     ("OIS350MI", "LstInvLine"), ("PPS200MI", "GetHead"), ("PPS200MI", "GetLine"),
     ("PPS200MI", "LstLine"), ("APS450MI", "GetHead"), ("APS450MI", "LstInvBatchNo"),
-    ("APS450MI", "LstInvBySupInv"), ("APS450MI", "LstLines"),
+    ("APS450MI", "LstInvBySupInv"), ("APS450MI", "LstLines"), ("CRS620MI", "LstSupplierRef"),
+    ("MMS060MI", "LstBalID"), ("MMS060MI", "LstNewItemBal"),
 }  # fmt: skip
 WRITES = {
     ("ABS100MI", "AddStatmtDetail"), ("ABS100MI", "AddStatmtHead"), ("ABS100MI", "AddStatmtLine"),
@@ -447,7 +448,7 @@ WRITES = {
     ("PPS370MI", "AddLine"), ("PPS370MI", "DeleteEntry"), ("PPS370MI", "FinishEntry"),
     ("PPS370MI", "GetBatchHead"), ("PPS370MI", "LstBatchLine"), ("PPS370MI", "StartEntry"),
     ("APS450MI", "AddHead"), ("APS450MI", "AddLine"), ("APS450MI", "ApproveInvoice"),
-    ("APS450MI", "RejectInvoice"),
+    ("APS450MI", "RejectInvoice"), ("CRS620MI", "AddSupplierRef"), ("PPS001MI", "Receipt"),
 }  # fmt: skip
 
 

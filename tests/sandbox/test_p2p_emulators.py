@@ -15,7 +15,12 @@ from test_freshbooks_emulator import Api, authorize
 from test_infor_emulator import M3
 
 from sandbox.freshbooks.seed import BILL_BASE, VENDOR_BASE
-from sandbox.generator import PLANTED_DUPLICATE_BILL, PLANTED_UNMAPPED_BILL, World
+from sandbox.generator import (
+    PLANTED_DUPLICATE_BILL,
+    PLANTED_UNBALANCED_BILL,
+    PLANTED_UNMAPPED_BILL,
+    World,
+)
 
 pytestmark = pytest.mark.integration
 
@@ -284,3 +289,131 @@ def test_supplier_invoice_inputs_are_enforced(m3: M3) -> None:
     inbn = m3.one("APS450MI", "AddHead", SUNO=SUPPLIER, IVDT="20260102", SINO="INV-3")["INBN"]
     m3.fails("APS450MI", "AddLine", "XVA0001", "RDTP", INBN=inbn, RDTP="5")
     m3.fails("APS450MI", "ApproveInvoice", "XBA0001", "INBN", INBN=inbn)
+
+
+# --- M3: the seeded procurement -------------------------------------------------------------------
+def _supplier_number(name: str) -> str:
+    return next(s.supplier_number for s in WORLD.p2p_suppliers if s.freshbooks_name == name)
+
+
+def _p2p_orders(m3: M3) -> dict[str, list[dict]]:
+    """The lines of the seeded purchase orders of the procure-to-pay suppliers, by PUNO."""
+    ours = {s.supplier_number for s in WORLD.p2p_suppliers if s.in_infor}
+    count = m3.control("GET", "/infor/counts").json()["purchase_orders"]
+    heads = [m3.one("PPS200MI", "GetHead", PUNO=str(2000000001 + n)) for n in range(count)]
+    return {
+        h["PUNO"]: m3.ok("PPS200MI", "LstLine", PUNO=h["PUNO"]) for h in heads if h["SUNO"] in ours
+    }
+
+
+def test_seeded_suppliers_and_their_contacts(m3: M3) -> None:
+    # Planted problem: one business spelled two ways; the AP contact's e-mail is the same.
+    spelled = next(s for s in WORLD.p2p_suppliers if s.how_matched == "email")
+    suno = _supplier_number(spelled.freshbooks_name)
+    assert m3.one("CRS620MI", "GetBasicData", SUNO=suno)["SUNM"] == "INITECH FASTENING SYSTEMS"
+    [contact] = m3.ok("CRS620MI", "LstSupplierRef", SUNO=suno)
+    assert contact["EMAL"] == spelled.email
+    by_account = next(s for s in WORLD.p2p_suppliers if s.how_matched == "account")
+    supplier = m3.one("CRS620MI", "GetBasicData", SUNO=by_account.supplier_number)
+    assert supplier["OUCN"] == by_account.account_number
+    m3.ok("CRS620MI", "AddSupplierRef", SUNO=suno, RFTY="02", RFID="SALES", YRE1="Sales desk")
+    assert len(m3.ok("CRS620MI", "LstSupplierRef", SUNO=suno)) == 2
+    assert len(m3.ok("CRS620MI", "LstSupplierRef", SUNO=suno, RFTY="02")) == 1
+    m3.fails(
+        "CRS620MI", "AddSupplierRef", "XRE0102", "RFID",
+        SUNO=suno, RFTY="02", RFID="SALES", YRE1="Again",
+    )  # fmt: skip
+    m3.fails("CRS620MI", "AddSupplierRef", "XLE0001", "RFID", SUNO=suno, RFTY="02",
+             RFID="X" * 11, YRE1="Too long")  # fmt: skip
+
+
+def test_seeded_purchase_orders_received_in_whole_in_part_or_not(m3: M3) -> None:
+    orders = _p2p_orders(m3)
+    assert len(orders) == WORLD.purchase_order_count
+    assert {line["PUSL"] for lines in orders.values() for line in lines} == {"20", "75", "85"}
+    # The first order's supplier invoice is approved and open in AP; the paid one reconciled.
+    ap = _ap_ledger(m3)
+    invoiced = [o for o in WORLD.iter_purchase_orders() if o.supplier_invoice]
+    assert {row["EPSINO"] for row in ap if row["EPTRCD"] == "40"} >= {
+        o.supplier_invoice for o in invoiced
+    }
+    for order in invoiced:
+        items = [row for row in ap if row["EPSINO"] == order.supplier_invoice]
+        assert {row["EPRECO"] for row in items} == ({"9"} if order.invoice_paid else {"0"})
+        owed = sum((Decimal(row["EPCUAM"]) for row in items), Decimal(0))
+        assert owed == (0 if order.invoice_paid else order.received_amount)
+
+
+def _ap_ledger(m3: M3) -> list[dict]:
+    fields = ["EPSUNO", "EPSINO", "EPTRCD", "EPCUAM", "EPRECO"]
+    rows = m3.ok("EXPORTMI", "Select", QERY=f"{', '.join(fields)} from FPLEDG", SEPC=";")
+    return [dict(zip(fields, row["REPL"].split(";"), strict=True)) for row in rows]
+
+
+def test_a_goods_receipt_receives_the_order_line_and_adds_stock(m3: M3) -> None:
+    line = next(
+        lines[0] for lines in _p2p_orders(m3).values() if {x["PUSL"] for x in lines} == {"20"}
+    )
+    waiting = {"PUNO": line["PUNO"]}
+    itno, ordered = line["ITNO"], Decimal(line["ORQA"])
+    before = m3.one("MMS060MI", "LstNewItemBal", ITNO=itno)
+    since = m3.one("PPS200MI", "GetServerTime")["LMTS"]
+    receipt = {"TRDT": "20260105", "RESP": "BUYER", "PUNO": waiting["PUNO"],
+               "PNLI": line["PNLI"], "PNLS": 0}  # fmt: skip
+    m3.fails("PPS001MI", "Receipt", "XVA0001", "RVQA", **receipt, RVQA=ordered + 1)
+    m3.fails("PPS001MI", "Receipt", "XRE0103", "RESP", **{**receipt, "RESP": ""}, RVQA=1)
+    first = m3.one("PPS001MI", "Receipt", **receipt, RVQA=1)
+    assert (first["ITNO"], first["WHLO"]) == (itno, "A01")
+    part = m3.one("PPS200MI", "GetLine", PUNO=waiting["PUNO"], PNLI=line["PNLI"])
+    assert (part["RVQA"], part["PUSL"]) == ("1", "75")
+    m3.one("PPS001MI", "Receipt", **receipt, RVQA=ordered - 1)
+    done = m3.one("PPS200MI", "GetLine", PUNO=waiting["PUNO"], PNLI=line["PNLI"])
+    assert (Decimal(done["RVQA"]), done["PUSL"], done["RCDT"]) == (ordered, "85", "20260105")
+    m3.fails("PPS001MI", "Receipt", "XST0001", "PNLI", **receipt, RVQA=1)
+    after = m3.one("MMS060MI", "LstNewItemBal", ITNO=itno, LMTS=since)
+    assert Decimal(after["STQT"]) == Decimal(before["STQT"]) + ordered
+    listed = {b["ITNO"]: b for b in m3.ok("MMS060MI", "LstBalID", WHLO="A01", maxrecs=0)}
+    assert listed[itno]["STQT"] == after["STQT"]
+    assert m3.ok("MMS060MI", "LstNewItemBal", ITNO=itno, LMTS=int(since) + 10**9) == []
+
+
+def test_a_supplier_payment_settles_the_ap_item(m3: M3) -> None:
+    supplier = "S2001"
+    inbn = m3.one(
+        "APS450MI", "AddHead", SUNO=supplier, IVDT="20260102", SINO="PAY-1", CUAM="200.00"
+    )["INBN"]
+    _account_line(m3, inbn, "200.00")
+    m3.ok("APS450MI", "ApproveInvoice", INBN=inbn)
+
+    def pay(stmn: str, value: str) -> dict:
+        job = m3.one("ABS100MI", "AddStatmtHead", CONO=100, DIVI="AAA", BSTY=1, STMN=stmn,
+                     BSID="US-OPERATING", CUCD="USD")  # fmt: skip
+        key = {"DIVI": "AAA", "JBNO": job["JBNO"], "JBDT": job["JBDT"], "JBTM": job["JBTM"]}
+        m3.one("ABS100MI", "AddStatmtLine", **key, BLSN=1, BLLF=value, SPYN=supplier,
+               ACDT="20260110")  # fmt: skip
+        return key
+
+    key = pay("AP-1", "-150.00")
+    m3.fails("ABS100MI", "AddStatmtDetail", "XVA0001", "BLNF", **key, BLSN=1, BLSS=1,
+             SINO="PAY-1", BLNF="150.00")  # fmt: skip
+    m3.ok("ABS100MI", "AddStatmtDetail", **key, BLSN=1, BLSS=1, SINO="PAY-1", BLNF="-150.00")
+    m3.ok("ABS100MI", "ValidateStatmt", **key)
+    items = [row for row in _ap_ledger(m3) if row["EPSINO"] == "PAY-1"]
+    assert sorted(Decimal(row["EPCUAM"]) for row in items) == [Decimal("-150"), Decimal("200")]
+    assert {row["EPRECO"] for row in items} == {"0"}
+    key = pay("AP-2", "-50.00")
+    m3.fails("ABS100MI", "AddStatmtDetail", "XVA0001", "BLNF", **key, BLSN=1, BLSS=1,
+             SINO="PAY-1", BLNF="-50.01")  # fmt: skip
+    m3.ok("ABS100MI", "AddStatmtDetail", **key, BLSN=1, BLSS=1, SINO="PAY-1", BLNF="-50.00")
+    m3.ok("ABS100MI", "ValidateStatmt", **key)
+    items = [row for row in _ap_ledger(m3) if row["EPSINO"] == "PAY-1"]
+    assert {row["EPRECO"] for row in items} == {"9"}
+
+
+def test_the_planted_unbalanced_supplier_invoice_cannot_be_approved(m3: M3) -> None:
+    bill = WORLD.bill(PLANTED_UNBALANCED_BILL)
+    suno = next(s.supplier_number for s in WORLD.p2p_suppliers if s.index == bill.supplier_index)
+    [batch] = m3.ok("APS450MI", "LstInvBySupInv", SPYN=suno, SUNO=suno, SINO=bill.number)
+    assert batch["SUPA"] == "10"
+    refused = m3.fails("APS450MI", "ApproveInvoice", "XBA0001", "CUAM", INBN=batch["INBN"])
+    assert "does not balance" in refused["errorMessage"]
