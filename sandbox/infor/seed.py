@@ -557,7 +557,8 @@ def _procurement(
     if items:
         for order in world.iter_purchase_orders():
             _p2p_purchase_order(store, anchor, order, numbers[order.supplier_index], items)
-    _unbalanced_invoice(store, world, anchor, numbers)
+    if world.bill_count > PLANTED_UNBALANCED_BILL:
+        _unbalanced_invoice(store, world, anchor, numbers)
 
 
 def _p2p_supplier(store: Store, world: World, supplier: P2PSupplier, anchor: datetime) -> str:
