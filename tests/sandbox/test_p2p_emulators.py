@@ -11,7 +11,7 @@ from pathlib import Path
 import httpx
 import pytest
 from conftest import clear_faults, reset_emulator
-from test_freshbooks_emulator import Api, authorize
+from test_freshbooks_emulator import Api, Receiver, authorize
 from test_infor_emulator import M3
 
 from sandbox.freshbooks.seed import BILL_BASE, VENDOR_BASE
@@ -231,6 +231,48 @@ def test_bill_validation_errors(fb: Api) -> None:
     assert fb.get("bills/bills", 1).status_code == 404
     nameless = fb.post("bill_vendors/bill_vendors", {"bill_vendor": {"currency_code": "USD"}})
     assert nameless.status_code == 422
+
+
+def test_bill_and_vendor_events_reach_a_callback(fb: Api) -> None:
+    receiver = Receiver()
+    try:
+        callbacks = f"/events/account/{fb.account_id}/events/callbacks"
+        ids = []
+        for event in ("bill", "bill_vendor.create"):
+            created = fb.http.post(
+                callbacks, json={"callback": {"event": event, "uri": receiver.url}}
+            )
+            callback_id = created.json()["response"]["result"]["callback"]["callbackid"]
+            verifier = dict(receiver.next()[1])["verifier"]
+            fb.http.put(f"{callbacks}/{callback_id}", json={"callback": {"verifier": verifier}})
+            ids.append(callback_id)
+        # Bill payments are no event noun: a subscription to them is refused.
+        refused = fb.http.post(
+            callbacks, json={"callback": {"event": "bill_payment.create", "uri": receiver.url}}
+        )
+        assert refused.status_code == 400
+        vendor = fb.result(
+            fb.post("bill_vendors/bill_vendors", {"bill_vendor": {"vendor_name": "Hooli"}})
+        )["bill_vendor"]
+        line = {"categoryid": _category_id(fb, "Utilities"), "unit_cost": {"amount": "9.99"}}
+        body = {"vendorid": vendor["vendorid"], "issue_date": "2026-01-02", "lines": [line]}
+        bill = fb.result(fb.post("bills/bills", {"bill": body}))["bill"]
+        fb.result(fb.put("bills/bills", bill["id"], {"bill": {"vis_state": 1}}))
+        got = sorted(
+            (form["name"], form["object_id"])
+            for form in (dict(receiver.next()[1]) for _ in range(3))
+        )
+        assert got == sorted(
+            [
+                ("bill.create", str(bill["id"])),
+                ("bill.delete", str(bill["id"])),
+                ("bill_vendor.create", str(vendor["vendorid"])),
+            ]
+        )
+        for callback_id in ids:
+            fb.http.delete(f"{callbacks}/{callback_id}")
+    finally:
+        receiver.close()
 
 
 def test_planted_bill_problems_are_served(fb: Api) -> None:
