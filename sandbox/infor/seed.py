@@ -42,7 +42,7 @@ from sandbox.infor.company import (
 )
 from sandbox.infor.orderbook import Order, totals
 from sandbox.infor.programs import customers as customer_program
-from sandbox.infor.programs import ledger, purchasing
+from sandbox.infor.programs import ledger, purchasing, supplier_invoices
 from sandbox.infor.programs.orders import confirm, insert_order, new_head, new_line
 from sandbox.infor.store import Store, stamp_at, touch
 from sandbox.infor.tenant import Tenant
@@ -369,56 +369,83 @@ def _purchase_orders(
         puno = str(store.next_number("purchase_order", 2000000001))
         received = (anchor - ordered).days > 20
         status = "85" if received else "20"
-        head = {
-            "CONO": CONO,
-            "DIVI": store.tenant.divi,
-            "PUNO": puno,
-            "SUNO": supplier["SUNO"],
-            "FACI": store.tenant.faci,
-            "WHLO": store.tenant.whlo,
-            "ORTY": "PP1",
-            "PUDT": ymd(ordered),
-            "DATE": ymd(ordered),
-            "DWDT": ymd(ordered + timedelta(days=14)),
-            "CUCD": supplier["CUCD"],
-            "TEPY": supplier["TEPY"],
-            "BUYE": SEED_USER,
-            "LNCD": "GB",
-        }
+        head = _po_head(store, puno, supplier, ordered, "PP1")
         lines = []
         for pnli in range(1, rng.randint(1, 3) + 1):
             item = rng.choice(goods)
             qty = Decimal(rng.choice((10, 20, 50, 100)))
-            price = Decimal(item["_PUPR"])
-            line = {
-                "CONO": CONO,
-                "PUNO": puno,
-                "PNLI": str(pnli),
-                "PNLS": "0",
-                "ITNO": item["ITNO"],
-                "ITDS": item["ITDS"],
-                "SUNO": supplier["SUNO"],
-                "FACI": head["FACI"],
-                "WHLO": head["WHLO"],
-                "ORQA": quantity(qty),
-                "ORQT": quantity(qty),
-                "PUPR": amount(price),
-                "LNAM": amount(qty * price),
-                "PUUN": "EA",
-                "PPUN": "EA",
-                "DWDT": head["DWDT"],
-                "CODT": head["DWDT"],
-                "PUSL": status,
-                "PUST": status,
-                "RVQA": quantity(qty) if received else "0",
-                "IVQA": "0",
-                "RCDT": head["DWDT"] if received else "",
-            }
+            line = _po_line(
+                head,
+                pnli,
+                item,
+                qty,
+                Decimal(item["_PUPR"]),
+                status,
+                qty if received else Decimal(0),
+                head["DWDT"] if received else "",
+            )
             touch(line, stamp_at(ordered), SEED_USER, new=True)
             lines.append(line)
         purchasing.po_totals(head, lines)
         touch(head, stamp_at(ordered), SEED_USER, new=True)
         purchasing.insert_purchase_order(store, head, lines)
+
+
+def _po_head(
+    store: Store, puno: str, supplier: dict[str, str], ordered: datetime, orty: str
+) -> dict[str, str]:
+    return {
+        "CONO": CONO,
+        "DIVI": store.tenant.divi,
+        "PUNO": puno,
+        "SUNO": supplier["SUNO"],
+        "FACI": store.tenant.faci,
+        "WHLO": store.tenant.whlo,
+        "ORTY": orty,
+        "PUDT": ymd(ordered),
+        "DATE": ymd(ordered),
+        "DWDT": ymd(ordered + timedelta(days=14)),
+        "CUCD": supplier["CUCD"],
+        "TEPY": supplier["TEPY"],
+        "BUYE": SEED_USER,
+        "LNCD": "GB",
+    }
+
+
+def _po_line(
+    head: dict[str, str],
+    pnli: int,
+    item: dict[str, str],
+    qty: Decimal,
+    price: Decimal,
+    status: str,
+    received: Decimal,
+    received_on: str,
+) -> dict[str, str]:
+    return {
+        "CONO": CONO,
+        "PUNO": head["PUNO"],
+        "PNLI": str(pnli),
+        "PNLS": "0",
+        "ITNO": item["ITNO"],
+        "ITDS": item["ITDS"],
+        "SUNO": head["SUNO"],
+        "FACI": head["FACI"],
+        "WHLO": head["WHLO"],
+        "ORQA": quantity(qty),
+        "ORQT": quantity(qty),
+        "PUPR": amount(price),
+        "LNAM": amount(qty * price),
+        "PUUN": "EA",
+        "PPUN": "EA",
+        "DWDT": head["DWDT"],
+        "CODT": head["DWDT"],
+        "PUSL": status,
+        "PUST": status,
+        "RVQA": quantity(received) if received else "0",
+        "IVQA": "0",
+        "RCDT": received_on,
+    }
 
 
 def _orders(
@@ -610,30 +637,14 @@ def _p2p_purchase_order(
     suno: str,
     items: dict[str, dict[str, str]],
 ) -> None:
-    tenant = store.tenant
-    supplier = store.doc("select doc from suppliers where suno = ?", (suno,)) or {}
+    supplier = store.doc("select doc from suppliers where suno = ?", (suno,))
+    assert supplier is not None  # seeded just before
     ordered = datetime.combine(order.ordered_on, datetime.min.time(), tzinfo=UTC) + timedelta(
         hours=15
     )
-    due = ordered + timedelta(days=14)
     puno = str(store.next_number("purchase_order", 2000000001))
-    head = {
-        "CONO": CONO,
-        "DIVI": tenant.divi,
-        "PUNO": puno,
-        "SUNO": suno,
-        "FACI": tenant.faci,
-        "WHLO": tenant.whlo,
-        "ORTY": next(iter(tenant.purchase_order_types)),
-        "PUDT": ymd(ordered),
-        "DATE": ymd(ordered),
-        "DWDT": ymd(due),
-        "CUCD": supplier.get("CUCD", tenant.local_currency),
-        "TEPY": supplier.get("TEPY", "30"),
-        "BUYE": SEED_USER,
-        "LNCD": "GB",
-    }
-    received_on = min(due, anchor)
+    head = _po_head(store, puno, supplier, ordered, next(iter(store.tenant.purchase_order_types)))
+    received_on = min(ordered + timedelta(days=14), anchor)
     lines = []
     for pnli, purchase in enumerate(order.lines, start=1):
         item = items[purchase.sku]
@@ -644,30 +655,16 @@ def _p2p_purchase_order(
             if purchase.received
             else PO_ENTERED
         )
-        line = {
-            "CONO": CONO,
-            "PUNO": puno,
-            "PNLI": str(pnli),
-            "PNLS": "0",
-            "ITNO": item["ITNO"],
-            "ITDS": item["ITDS"],
-            "SUNO": suno,
-            "FACI": head["FACI"],
-            "WHLO": head["WHLO"],
-            "ORQA": quantity(purchase.quantity),
-            "ORQT": quantity(purchase.quantity),
-            "PUPR": amount(purchase.unit_price),
-            "LNAM": amount(purchase.amount),
-            "PUUN": "EA",
-            "PPUN": "EA",
-            "DWDT": head["DWDT"],
-            "CODT": head["DWDT"],
-            "PUSL": status,
-            "PUST": status,
-            "RVQA": quantity(purchase.received),
-            "IVQA": "0",
-            "RCDT": ymd(received_on) if purchase.received else "",
-        }
+        line = _po_line(
+            head,
+            pnli,
+            item,
+            purchase.quantity,
+            purchase.unit_price,
+            status,
+            purchase.received,
+            ymd(received_on) if purchase.received else "",
+        )
         touch(line, stamp_at(received_on if purchase.received else ordered), SEED_USER, new=True)
         lines.append(line)
         if purchase.received:
@@ -720,8 +717,7 @@ def _p2p_invoice(
         "AAPD": ymd(invoiced),
     }
     touch(batch, stamp, SEED_USER, new=True)
-    columns = {"inbn": inbn, "suno": batch["SUNO"], "spyn": batch["SPYN"], "sino": batch["SINO"]}
-    store.insert("supplier_invoices", {**columns, "supa": batch["SUPA"]}, batch)
+    entries = []
     for trno, line in enumerate(lines, start=1):
         entry = {
             "CONO": CONO,
@@ -739,9 +735,10 @@ def _p2p_invoice(
             "VTA2": "0.00",
         }
         touch(entry, stamp, SEED_USER, new=True)
-        store.insert("supplier_invoice_lines", {"inbn": inbn, "trno": trno}, entry)
+        entries.append(entry)
         line |= {"IVQA": line["RVQA"], "IDAT": ymd(invoiced)}
         store.save("purchase_lines", {"puno": line["PUNO"], "pnli": int(line["PNLI"])}, line)
+    supplier_invoices.insert_batch(store, batch, entries)
     item = payables.book_invoice(store, batch, stamp=stamp, user=SEED_USER)
     if order.invoice_paid:
         paid = min(invoiced + timedelta(days=30), anchor)
@@ -785,8 +782,7 @@ def _unbalanced_invoice(
         "VTAM": "",
     }
     touch(batch, stamp, SEED_USER, new=True)
-    columns = {"inbn": inbn, "suno": suno, "spyn": suno, "sino": bill.number}
-    store.insert("supplier_invoices", {**columns, "supa": INVOICE_ENTERED}, batch)
+    entries = []
     for trno, line in enumerate(bill.lines, start=1):
         entry = {
             "CONO": CONO,
@@ -801,4 +797,5 @@ def _unbalanced_invoice(
             "VTA2": "0.00",
         }
         touch(entry, stamp, SEED_USER, new=True)
-        store.insert("supplier_invoice_lines", {"inbn": inbn, "trno": trno}, entry)
+        entries.append(entry)
+    supplier_invoices.insert_batch(store, batch, entries)

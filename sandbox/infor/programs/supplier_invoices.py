@@ -24,7 +24,7 @@ from sandbox.infor.company import (
 )
 from sandbox.infor.errors import MIError
 from sandbox.infor.registry import Call, Record, handles
-from sandbox.infor.store import touch
+from sandbox.infor.store import Store, touch
 from sandbox.infor.values import add_days, amount, parse_decimal, quantity
 
 PROGRAM = "APS450MI"
@@ -32,6 +32,16 @@ LINE_PURCHASE_ORDER = "1"
 LINE_ACCOUNTING = "8"
 LINE_TYPES = (LINE_PURCHASE_ORDER, LINE_ACCOUNTING)
 STANDARD_BATCH = "10"  # IBTP of an ordinary supplier invoice
+
+
+def insert_batch(store: Store, head: Record, lines: list[Record]) -> None:
+    """Store a batch head and its lines (the seed enters whole batches this way too)."""
+    columns = {"inbn": int(head["INBN"]), "suno": head["SUNO"], "spyn": head["SPYN"]}
+    store.insert("supplier_invoices", {**columns, "sino": head["SINO"], "supa": head["SUPA"]}, head)
+    for line in lines:
+        store.insert(
+            "supplier_invoice_lines", {"inbn": int(line["INBN"]), "trno": int(line["TRNO"])}, line
+        )
 
 
 def _supplier(call: Call, field: str) -> Record:
@@ -126,8 +136,7 @@ def add_head(call: Call) -> list[Record]:
         "VTAM": amount(call.decimal("VTAM") or Decimal(0)) if call.get("VTAM") else "",
     }
     touch(head, call.stamp, new=True)
-    columns = {"inbn": inbn, "suno": head["SUNO"], "spyn": payee, "sino": sino}
-    call.store.insert("supplier_invoices", {**columns, "supa": head["SUPA"]}, head)
+    insert_batch(call.store, head, [])
     return [{"INBN": str(inbn)}]
 
 
