@@ -843,8 +843,15 @@ BILL_PAYMENT_TYPES = ("Check", "Bank Transfer", "ACH", "Credit Card")
 PLANTED_UNMAPPED_BILL = 2
 PLANTED_DUPLICATE_BILL = 4  # shares the number of the bill before it
 PLANTED_UNBALANCED_BILL = 5
+# The bills of the planted problems (the duplicate's twin too) stay unpaid, so each is still
+# there to be found in the open bills.
 PLANTED_BILLS = frozenset(
-    {PLANTED_UNMAPPED_BILL, 3, PLANTED_DUPLICATE_BILL, PLANTED_UNBALANCED_BILL}
+    {
+        PLANTED_UNMAPPED_BILL,
+        PLANTED_DUPLICATE_BILL - 1,
+        PLANTED_DUPLICATE_BILL,
+        PLANTED_UNBALANCED_BILL,
+    }
 )
 DELETED_BILL = 6
 

@@ -117,6 +117,10 @@ def test_seeded_bills_vendors_and_payments(fb: Api) -> None:
             lines[0]
         )
     assert {b["status"] for b in bills} == {"unpaid", "partial", "paid"}
+    page = fb.result(fb.get("bills/bills", per_page=5, page=2))
+    assert (page["page"], page["per_page"], page["total"]) == (2, 5, len(bills))
+    assert [b["id"] for b in page["bills"]] == [b["id"] for b in bills[5:10]]
+    assert fb.result(fb.get("bills/bills", per_page=5, page=99))["bills"] == []
     payments = _all(fb, "bill_payments/bill_payments")
     assert len(payments) == sum(len(b.payments) for b in WORLD.iter_bills())
     assert {"id", "billid", "amount", "payment_type", "paid_date", "note", "vis_state"} <= set(
