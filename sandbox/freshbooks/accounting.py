@@ -492,9 +492,8 @@ class Accounting:
         Store.save(conn, BILLS, bill)
 
     # --- bill payments -------------------------------------------------------------------------
-    def _bill_payment_fields(
-        self, conn: sqlite3.Connection, values: dict, bill: Record, before: Decimal = ZERO
-    ) -> dict:
+    @staticmethod
+    def _bill_payment_fields(values: dict, bill: Record, before: Decimal = ZERO) -> dict:
         """Checked fields; `before` is what this payment already counted on the bill."""
         fields = {k: v for k, v in values.items() if k not in ("vis_state", "billid")}
         if "amount" in fields:
@@ -521,7 +520,7 @@ class Accounting:
     def _create_bill_payment(self, conn: sqlite3.Connection, values: dict, body: dict) -> Record:
         self._require("bill_payment", values, "billid", "amount", "paid_date", "payment_type")
         bill = self._foreign(conn, "bill_payment", "billid", BILLS, values["billid"])
-        fields = self._bill_payment_fields(conn, values, bill)
+        fields = self._bill_payment_fields(values, bill)
         data = bills.payment_data({**fields, "billid": bill.id})
         now = self._now()
         record = Record(Store.next_id(conn, BILL_PAYMENTS), 0, now, now, data)
@@ -537,4 +536,4 @@ class Accounting:
         if bill is None:
             raise errors.not_found("bill", "billid", record.data["billid"])
         before = Decimal(record.data["amount"]["amount"]) if record.vis_state != 1 else ZERO
-        record.data.update(self._bill_payment_fields(conn, values, bill, before))
+        record.data.update(self._bill_payment_fields(values, bill, before))
