@@ -4,18 +4,23 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
+import re
 import shutil
 import signal
 import subprocess
 import sys
-from collections.abc import Iterator
-from dataclasses import dataclass
+import time
+from collections import Counter
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 from typing import Any
 
 import yaml
 
+from ledgerlink.auth.files import open_private
 from ledgerlink.errors import ConfigurationError, LedgerlinkError
 from ledgerlink.ops_schema import ensure_ops_schema
 from ledgerlink.settings import SYSTEMS, Settings, environment_for_subprocess
@@ -26,6 +31,9 @@ PROJECT_DIR = Path(__file__).resolve().parent.parent / "dbt_project"
 # `parse_project`), so a build never leaves Dagster a half-written file to load.
 BUILD_TARGET = PROJECT_DIR / "target" / "build"
 DBT_STOP_SECONDS = 5.0  # how long an interrupted dbt gets to stop by itself
+# dbt's line for a finished node: "12 of 310 OK created sql view model ...", "13 of 310 WARN 3 ..."
+FINISHED_NODE = re.compile(r"\b(\d+) of (\d+) (OK|PASS|WARN|ERROR|FAIL|SKIP)\b")
+ANSI_CODE = re.compile(r"\x1b\[[0-9;]*m")
 
 
 class DbtFailed(LedgerlinkError):
@@ -33,10 +41,34 @@ class DbtFailed(LedgerlinkError):
 
 
 @dataclass
+class DbtProgress:
+    """How far a dbt run got: nodes finished out of those selected, by dbt's word for each."""
+
+    total: int = 0
+    done: int = 0
+    statuses: Counter[str] = field(default_factory=Counter)
+    started: float = field(default_factory=time.monotonic)
+
+    @property
+    def seconds(self) -> float:
+        return time.monotonic() - self.started
+
+    def read(self, line: str) -> bool:
+        """Count `line` if it reports a finished node; whether it did."""
+        found = FINISHED_NODE.search(line)
+        if not found:
+            return False
+        self.done, self.total = int(found[1]), int(found[2])
+        self.statuses[found[3].lower()] += 1
+        return True
+
+
+@dataclass
 class DbtRun:
     command: list[str]
     returncode: int
     results: list[dict]
+    log: Path | None = None  # dbt's whole output
 
     def failures(self) -> list[dict]:
         return [r for r in self.results if r.get("status") in ("error", "fail")]
@@ -217,9 +249,16 @@ def _enabled(tables: tuple[SourceTable, ...], settings: Settings) -> Iterator[So
     return (t for t in tables if settings.system_enabled(t.system))
 
 
-def run_dbt(settings: Settings, *args: str, check: bool = True, quiet: bool = False) -> DbtRun:
+def run_dbt(
+    settings: Settings,
+    *args: str,
+    check: bool = True,
+    echo: bool = False,
+    progress: Callable[[DbtProgress], None] | None = None,
+) -> DbtRun:
     """Run `dbt <args>` against the warehouse, every raw table it reads present, and read back its
-    run results."""
+    run results. dbt's output goes to `<home>/logs/dbt.log` (the last run's), and to stdout as
+    well with `echo`; `progress` is called after each node dbt finishes."""
     command = [
         dbt_executable(),
         *args,
@@ -233,15 +272,24 @@ def run_dbt(settings: Settings, *args: str, check: bool = True, quiet: bool = Fa
     ]
     results_file = BUILD_TARGET / "run_results.json"
     results_file.unlink(missing_ok=True)
+    log = dbt_log_path(settings)
     with writer_lock(settings, f"dbt {args[0] if args else ''}"):
         ensure_source_tables(settings)
-        returncode = _run_until_done(command, settings, quiet)
+        returncode = _run_until_done(command, settings, log, echo, progress)
     results = json.loads(results_file.read_text())["results"] if results_file.exists() else []
-    run = DbtRun(command=command, returncode=returncode, results=results)
+    run = DbtRun(command=command, returncode=returncode, results=results, log=log)
     if check and returncode != 0:
         failed = ", ".join(r["unique_id"].split(".")[2] for r in run.failures()[:5]) or "see output"
-        raise DbtFailed(f"dbt {' '.join(args)} failed ({len(run.failures())} failed: {failed})")
+        raise DbtFailed(
+            f"dbt {' '.join(args)} failed ({len(run.failures())} failed: {failed}); "
+            f"dbt's output is in {log}"
+        )
     return run
+
+
+def dbt_log_path(settings: Settings) -> Path:
+    """Where the last dbt run's whole output is kept."""
+    return settings.home / "logs" / "dbt.log"
 
 
 def build_models(
@@ -264,7 +312,7 @@ def build_models(
         args.append("--full-refresh")
     with writer_lock(settings, "dbt build"):
         prepare_warehouse(settings)
-        return run_dbt(settings, *args, check=check, quiet=True)
+        return run_dbt(settings, *args, check=check)
 
 
 def prepare_warehouse(settings: Settings) -> None:
@@ -273,16 +321,36 @@ def prepare_warehouse(settings: Settings) -> None:
         ensure_ops_schema(con)
 
 
-def _run_until_done(command: list[str], settings: Settings, quiet: bool) -> int:
-    """dbt's exit code. On Ctrl-C (or SIGTERM turned into it) dbt is asked to stop as a person
-    would stop it, and is killed only if it has not after a few seconds."""
+def _run_until_done(
+    command: list[str],
+    settings: Settings,
+    log: Path,
+    echo: bool,
+    progress: Callable[[DbtProgress], None] | None,
+) -> int:
+    """dbt's exit code, its output kept in `log` line by line. On Ctrl-C (or SIGTERM turned into
+    it) dbt is asked to stop as a person would stop it, and is killed only if it has not after a
+    few seconds."""
+    log.parent.mkdir(parents=True, exist_ok=True)
+    counted = DbtProgress()
     process = subprocess.Popen(
         command,
         env=dbt_environment(settings),
         cwd=PROJECT_DIR,
-        stdout=subprocess.DEVNULL if quiet else None,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        errors="replace",
     )
     try:
+        with os.fdopen(open_private(log, os.O_WRONLY | os.O_CREAT | os.O_TRUNC), "w") as kept:
+            for line in process.stdout:
+                kept.write(ANSI_CODE.sub("", line))
+                if echo:
+                    sys.stdout.write(line)
+                    sys.stdout.flush()
+                if counted.read(line) and progress is not None:
+                    progress(counted)
         return process.wait()
     except KeyboardInterrupt:
         process.send_signal(signal.SIGINT)

@@ -16,6 +16,6 @@ def dbt_command(ctx: typer.Context) -> None:
     manifest the Dagster code location reads."""
     if not ctx.args:
         raise typer.BadParameter("name a dbt command, e.g. `ledgerlink dbt build --select marts`")
-    run = run_dbt(settings(), *ctx.args, check=False)
+    run = run_dbt(settings(), *ctx.args, check=False, echo=True)
     typer.echo(f"artifacts: {BUILD_TARGET}", err=True)
     raise typer.Exit(code=run.returncode)

@@ -2,19 +2,99 @@
 
 from __future__ import annotations
 
+import json
+import sys
+import time
+from collections import Counter
+
 import typer
 
 from ledgerlink.cli.common import run_guarded, settings, so_far
-from ledgerlink.dbt import prepare_warehouse, run_dbt
+from ledgerlink.dbt import DbtFailed, DbtProgress, DbtRun, prepare_warehouse, run_dbt
 from ledgerlink.warehouse import writer_lock
+
+PROGRESS_PERIOD_SECONDS = 2.0
+# dbt's statuses in run_results.json, in the order the summary names them
+BUILT, PASSED = "success", "pass"
+FLAGGED = ("warn", "fail", "error", "skipped")
+FLAGGED_LINES = ("warn", "fail", "error", "skip")  # the same, as dbt's output lines say them
+
+
+class ProgressLines:
+    """A line on stderr every few seconds while dbt runs: nodes done out of selected."""
+
+    def __init__(self, period: float = PROGRESS_PERIOD_SECONDS) -> None:
+        self.period = period
+        self._last_shown = 0.0
+
+    def __call__(self, progress: DbtProgress) -> None:
+        finished = progress.done == progress.total
+        if not finished and time.monotonic() - self._last_shown < self.period:
+            return
+        self._last_shown = time.monotonic()
+        counts = progress.statuses
+        flagged = ", ".join(f"{counts[s]} {s}" for s in FLAGGED_LINES if counts[s])
+        print(
+            f"dbt build: {progress.done}/{progress.total} nodes"
+            f"{f' ({flagged})' if flagged else ''} {progress.seconds:.0f}s",
+            file=sys.stderr,
+            flush=True,
+        )
+
+
+def summary(run: DbtRun, seconds: float) -> dict:
+    """What a build did, for people and scripts: counts by dbt's status and one entry for each
+    node that did not simply pass, with dbt's message."""
+    # operations (on-run-start hooks) are dbt's own steps, not nodes of the project
+    nodes = [r for r in run.results if not r["unique_id"].startswith("operation.")]
+    counts = Counter(r.get("status") for r in nodes)
+    flagged = [
+        {
+            "status": r.get("status"),
+            "kind": r["unique_id"].split(".")[0],
+            "name": r["unique_id"].split(".")[2],
+            "message": (r.get("message") or "").strip(),
+        }
+        for r in nodes
+        if r.get("status") in FLAGGED
+    ]
+    return {
+        "ok": run.returncode == 0,
+        "built": counts[BUILT],
+        "passed": counts[PASSED],
+        **{status: counts[status] for status in FLAGGED},
+        "flagged": flagged,
+        "seconds": round(seconds, 1),
+        "log": str(run.log),
+    }
+
+
+def print_summary(report: dict) -> None:
+    typer.echo(
+        f"dbt build: {report['built']} built, {report['passed']} tests passed, "
+        f"{report['warn']} warnings, {report['fail']} tests failed, {report['error']} errors, "
+        f"{report['skipped']} skipped ({report['seconds']:.0f}s)"
+    )
+    for node in sorted(report["flagged"], key=lambda n: (FLAGGED.index(n["status"]), n["name"])):
+        message = node["message"].splitlines()[0] if node["message"] else ""
+        typer.echo(f"  {node['status']:<7} {node['name']}{f': {message}' if message else ''}")
+    typer.echo(f"dbt's whole output: {report['log']}")
 
 
 @run_guarded
 def transform_command(
     select: list[str] = typer.Option(None, "--select", "-s", help="dbt selection (repeatable)."),
     full_refresh: bool = typer.Option(False, "--full-refresh", help="Rebuild incremental models."),
+    verbose: bool = typer.Option(False, "--verbose", "-v", help="Stream dbt's own output."),
+    quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress lines, only the summary."),
+    as_json: bool = typer.Option(False, "--json", help="The summary as one JSON object."),
 ) -> None:
-    """Run `dbt build`: staging, intermediate, marts, sync models, their tests and snapshots."""
+    """Run `dbt build`: staging, intermediate, marts, sync models, their tests and snapshots.
+
+    Prints progress on stderr, then a summary with a line for each warning, failure and skip;
+    dbt's whole output is kept in <home>/logs/dbt.log. Exit 1 when a model or an error-severity
+    test failed.
+    """
     config = settings()
     so_far(left="the models dbt finished are kept; `ledgerlink transform` runs the build again")
     args = ["build"]
@@ -22,11 +102,18 @@ def transform_command(
         args += ["--select", selector]
     if full_refresh:
         args.append("--full-refresh")
+    progress = None if (quiet or verbose or as_json) else ProgressLines()
+    started = time.monotonic()
     with writer_lock(config, "transform"):
         prepare_warehouse(config)
-        run = run_dbt(config, *args)
-    passed = sum(1 for r in run.results if r.get("status") in ("success", "pass"))
-    warned = [r["unique_id"].split(".")[2] for r in run.results if r.get("status") == "warn"]
-    typer.echo(f"dbt build: {passed} passed, {len(warned)} warnings")
-    for name in warned:
-        typer.echo(f"  warn: {name}")
+        run = run_dbt(config, *args, check=False, echo=verbose and not as_json, progress=progress)
+    report = summary(run, time.monotonic() - started)
+    if as_json:
+        typer.echo(json.dumps(report, indent=2))
+    else:
+        print_summary(report)
+    if not report["ok"]:
+        failed = [n["name"] for n in report["flagged"] if n["status"] in ("fail", "error")]
+        if not failed:
+            raise DbtFailed(f"dbt build did not run to its end: see {run.log}")
+        raise DbtFailed(f"dbt build failed ({len(failed)} failed: {', '.join(failed[:5])})")

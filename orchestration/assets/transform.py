@@ -12,7 +12,7 @@ from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from typing import Any
 
-from dagster import AssetExecutionContext, AssetKey, AssetsDefinition, AssetSpec
+from dagster import AssetCheckSpec, AssetExecutionContext, AssetKey, AssetsDefinition, AssetSpec
 from dagster_dbt import (
     DagsterDbtTranslator,
     DagsterDbtTranslatorSettings,
@@ -59,6 +59,56 @@ class LedgerlinkDbtTranslator(DagsterDbtTranslator):
             )
         group = RESOURCE_GROUPS.get(kind) or props["fqn"][1]
         return spec.replace_attributes(group_name=group)
+
+    def get_asset_check_spec(
+        self, asset_spec: AssetSpec, manifest: Mapping[str, Any], unique_id: str, project: Any
+    ) -> AssetCheckSpec | None:
+        spec = super().get_asset_check_spec(asset_spec, manifest, unique_id, project)
+        if spec is None:
+            return None
+        return AssetCheckSpec(
+            name=spec.name,
+            asset=spec.asset_key,
+            description=describe_test(self.get_resource_props(manifest, unique_id)),
+            additional_deps=spec.additional_deps,
+            metadata=spec.metadata,
+            blocking=spec.blocking,
+        )
+
+
+# What a generic test checks, for tests whose YAML gives no description of their own.
+GENERIC_TESTS = {
+    "not_null": "{column} is never null",
+    "unique": "{column} is unique",
+    "accepted_values": "{column} is one of {values}",
+    "relationships": "every {column} is found in {to}.{field}",
+}
+
+SEVERITY_NOTES = {
+    "warn": "Warn severity: the rows it finds are for a person to look at; it blocks nothing.",
+    "error": "Error severity: a failure holds what is built from this model, and its pushes.",
+}
+
+
+def describe_test(props: Mapping[str, Any]) -> str:
+    """A check's description in Dagster: the test's own dbt description, or what its generic
+    test checks; then what a failure does, which its severity decides."""
+    generic = props.get("test_metadata") or {}
+    arguments = {k: v for k, v in (generic.get("kwargs") or {}).items() if v is not None}
+    column = props.get("column_name") or arguments.get("column_name")
+    text = (props.get("description") or "").strip()
+    if not text and generic.get("name") in GENERIC_TESTS:
+        try:
+            text = GENERIC_TESTS[generic["name"]].format(
+                column=column, **{k: str(v) for k, v in arguments.items() if k != "column_name"}
+            )
+        except KeyError:
+            text = ""
+    if not text:
+        on = f" on {column}" if column else ""
+        text = f"{generic.get('name') or props['name']}{on}"
+    severity = str(props.get("config", {}).get("severity") or "error").lower()
+    return f"{text}\n\n{SEVERITY_NOTES.get(severity, SEVERITY_NOTES['error'])}"
 
 
 TRANSLATOR = LedgerlinkDbtTranslator(

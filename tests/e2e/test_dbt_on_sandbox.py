@@ -26,7 +26,7 @@ def built(sandbox: dict, module_settings) -> DbtRun:
     extract(module_settings)
     with connect(module_settings, read_only=False) as con:
         ensure_ops_schema(con)
-    return run_dbt(module_settings, "build", check=False, quiet=True)
+    return run_dbt(module_settings, "build", check=False)
 
 
 def statuses(run: DbtRun) -> dict[str, str]:
@@ -86,7 +86,7 @@ def test_freshbooks_eastern_stamps_become_utc_across_a_dst_change(
     finally:
         httpx.post(f"{url}/_sandbox/clock", json={"reset": True}, timeout=10)
     extract(module_settings, ["freshbooks"])
-    run_dbt(module_settings, "build", "--select", "stg_freshbooks__clients", quiet=True)
+    run_dbt(module_settings, "build", "--select", "stg_freshbooks__clients")
     with duckdb.connect(str(module_settings.warehouse), read_only=True) as con:
         rows = dict(
             con.execute(

@@ -60,7 +60,7 @@ def sync(settings: Settings, flow: tuple[str, str]) -> PushReport:
         ensure_ops_schema(con)
     run_dbt(
         settings, "build", "--select", f"+{model}",
-        "--exclude-resource-type", "test", "--exclude-resource-type", "unit_test", quiet=True,
+        "--exclude-resource-type", "test", "--exclude-resource-type", "unit_test",
     )  # fmt: skip
     with (
         writer_lock(settings, "test push"),

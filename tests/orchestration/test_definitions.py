@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from dagster import AssetKey
+from dagster import AssetKey, AssetsDefinition
 from dagster_dbt import DbtCliResource
 
 from ledgerlink.dbt import manifest_dir
@@ -125,3 +125,18 @@ def test_a_system_or_entity_that_is_off_has_no_assets():
     for table in (["raw_freshbooks", "credit_notes"], ["raw_infor", "suppliers"]):
         assert not (g.has(AssetKey(table)) and g.get(AssetKey(table)).is_materializable)
     assert "staging/stg_freshbooks__credit_notes" in keys
+
+
+def test_checks_say_what_they_check_and_what_a_failure_does():
+    specs = {
+        spec.name: spec
+        for assets in defs.assets or []
+        if isinstance(assets, AssetsDefinition)
+        for spec in assets.check_specs
+    }
+    outliers = specs["invoice_amount_outliers"].description
+    assert outliers.startswith("An invoice amount far outside the customer's own history")
+    assert "Warn severity" in outliers and "blocks nothing" in outliers
+    not_null = specs["not_null_stg_freshbooks__clients_client_id"].description
+    assert not_null.startswith("client_id is never null") and "Error severity" in not_null
+    assert all(spec.description for spec in specs.values())
