@@ -675,6 +675,115 @@ class World:
         for i in range(self.expense_count):
             yield self.expense(i)
 
+    # --- procure to pay: its own draws, so the rest of the world never moves for it -------------
+    @cached_property
+    def p2p_suppliers(self) -> tuple[P2PSupplier, ...]:
+        return tuple(_p2p_supplier(self, index, spec) for index, spec in enumerate(P2P_SUPPLIERS))
+
+    @property
+    def purchase_order_count(self) -> int:
+        return max(4, round(8 * self.scale**0.5))
+
+    @property
+    def bill_count(self) -> int:
+        return max(8, round(12 * self.scale))
+
+    def purchase_order(self, i: int) -> PurchaseOrder:
+        rng = self._rng("p2p-po", i)
+        suppliers = [s for s in self.p2p_suppliers if s.in_infor and not s.expense_vendor]
+        supplier = suppliers[i % len(suppliers)]
+        goods = [p for p in self.products if not p.is_service]
+        # The first three are an invoiced receipt, a part receipt and an order on its way.
+        age = (45, 20, 3)[i] if i < 3 else rng.randint(5, 150)
+        ordered = (self.anchor - timedelta(days=age, hours=rng.randint(0, 8))).date()
+        lines = []
+        for n in range(rng.randint(1, 3)):
+            product = goods[rng.randrange(len(goods))]
+            qty = Decimal(rng.choice((10, 20, 50, 100)))
+            price = (product.unit_price * Decimal("0.6")).quantize(CENT)
+            received = (
+                qty if age > 30 else (qty / 2).quantize(Decimal(1)) if age > 15 and n == 0 else ZERO
+            )
+            lines.append(PurchaseLine(product.sku, qty, price, received))
+        invoiced = age > 30 and i % 2 == 0
+        number = f"{supplier.initials}-{rng.randint(10000, 99999)}" if invoiced else ""
+        return PurchaseOrder(
+            i, supplier.index, ordered, tuple(lines), number, invoiced and age > 60
+        )
+
+    def iter_purchase_orders(self) -> Iterator[PurchaseOrder]:
+        for i in range(self.purchase_order_count):
+            yield self.purchase_order(i)
+
+    def bill(self, i: int) -> Bill:
+        rng = self._rng("p2p-bill", i)
+        vendors = [s for s in self.p2p_suppliers if s.in_freshbooks]
+        supplier = vendors[rng.randrange(len(vendors))]
+        if i in (PLANTED_DUPLICATE_BILL, PLANTED_DUPLICATE_BILL - 1):
+            supplier = vendors[0]  # two bills of one vendor under one number
+        if i == PLANTED_UNBALANCED_BILL:
+            supplier = next(s for s in vendors if s.country == "CA" and s.in_infor)
+        issued = (self.anchor - timedelta(days=rng.randint(5, 120))).date()
+        tax = BILL_TAXES[supplier.country]
+        lines = []
+        for n in range(rng.randint(1, 3)):
+            category = rng.choice(BILL_CATEGORIES)
+            quantity = Decimal(rng.choice((1, 1, 2, 5, 10)))
+            lines.append(
+                BillLine(
+                    category,
+                    f"{category} - {supplier.freshbooks_name}",
+                    quantity,
+                    _money(rng.uniform(20, 900)),
+                    # one taxed line at most: its tax is the bill's to the cent
+                    tax if rng.random() < 0.6 and n == 0 else None,
+                )
+            )
+        if i == PLANTED_UNMAPPED_BILL:
+            # Planted problem: a bill line in a category no mapping knows.
+            lines[0] = replace(lines[0], category=UNMAPPED_EXPENSE_CATEGORY)
+        if i == PLANTED_UNBALANCED_BILL:
+            # Planted problem: each line's tax rounds up (0.055 -> 0.06) while the bill's tax,
+            # on the three together, rounds down (0.165 -> 0.16): Infor's batch would not
+            # balance line by line.
+            line = BillLine("Supplies", "Washers", Decimal(1), Decimal("1.10"), tax)
+            lines = [line, replace(line, description="Nuts"), replace(line, description="Bolts")]
+        number = f"{supplier.initials}-{rng.randint(10000, 99999)}"
+        if i == PLANTED_DUPLICATE_BILL:
+            # Planted problem: the vendor's number entered on a second bill as well.
+            number = self.bill(i - 1).number
+        created = datetime.combine(issued, datetime.min.time()) + timedelta(
+            hours=rng.randint(13, 22)
+        )
+        payments: list[BillPayment] = []
+        age = (self.anchor.date() - issued).days
+        roll = rng.random()
+        if age > 30 and i not in PLANTED_BILLS:
+            total = sum((line.amount for line in lines), ZERO) + bill_tax(lines)
+            paid_on = min(issued + timedelta(days=rng.randint(10, 30)), self.anchor.date())
+            if roll < 0.5:
+                payments.append(BillPayment(i * 2, paid_on, total, rng.choice(BILL_PAYMENT_TYPES)))
+            elif roll < 0.7:
+                half = (total / 2).quantize(CENT)
+                payments.append(BillPayment(i * 2, paid_on, half, rng.choice(BILL_PAYMENT_TYPES)))
+        last = max([created, *(datetime.combine(p.paid_on, datetime.min.time()) for p in payments)])
+        return Bill(
+            index=i,
+            supplier_index=supplier.index,
+            number=number,
+            issued_on=issued,
+            due_days=rng.choice((15, 30, 45)),
+            lines=tuple(lines),
+            payments=tuple(payments),
+            created_at=created,
+            updated_at=min(last + timedelta(hours=rng.randint(1, 5)), self.anchor),
+            deleted=i == DELETED_BILL,
+        )
+
+    def iter_bills(self) -> Iterator[Bill]:
+        for i in range(self.bill_count):
+            yield self.bill(i)
+
 
 # --- how sale lines are taxed -------------------------------------------------------------------
 def _untaxed(company: Company, product: Product) -> tuple[TaxRate, ...]:
@@ -689,3 +798,224 @@ def _country_rate(company: Company, product: Product) -> tuple[TaxRate, ...]:
 def _regional_taxes(company: Company, product: Product) -> tuple[TaxRate, ...]:
     """The client's province or state taxes, on the products that are taxable."""
     return REGION_TAXES[company.region] if product.taxable else ()
+
+
+# --- procure to pay -------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class SupplierSpec:
+    """A business the company buys from, as each system spells it (None: not there yet)."""
+
+    freshbooks_name: str | None
+    infor_name: str | None
+    country: str
+    city: str
+    region: str
+    how_matched: str  # what says a FreshBooks vendor and an Infor supplier are one business
+    supplier_number: str = ""  # an ERP supplier the expense world already has
+
+
+# The suppliers of the procure-to-pay story, the same at every scale. Each pair exercises one
+# way of knowing that a FreshBooks vendor and an Infor supplier are one business, or that one
+# side is still to be created.
+P2P_SUPPLIERS = (
+    SupplierSpec("Acme Industrial Supply", "ACME INDUSTRIAL SUPPLY", "US", "Denver", "CO", "name"),
+    # Planted problem: one business spelled differently in each system; the contact's e-mail
+    # in both says they are the same.
+    SupplierSpec("Initech Fasteners", "INITECH FASTENING SYSTEMS", "US", "Austin", "TX", "email"),
+    # Our account number at the supplier: FreshBooks' `account_number`, M3's OUCN.
+    SupplierSpec("Globex Corporation", "GLOBEX COMPONENTS", "CA", "Toronto", "ON", "account"),
+    SupplierSpec("Umbrella Packaging", None, "US", "Chicago", "IL", "new in Infor"),
+    SupplierSpec(None, "STARK METALS", "US", "Seattle", "WA", "new in FreshBooks"),
+    SupplierSpec("Wayne Electronics", None, "CA", "Vancouver", "BC", "new in Infor"),
+    # An expense vendor the ERP knows already (the first supplier named after VENDORS).
+    SupplierSpec(VENDORS[0], VENDORS[0], "US", "Boston", "MA", "name", supplier_number="S1001"),
+)
+BILL_CATEGORIES = (
+    "Supplies",
+    "Professional Services",
+    "Contractors",
+    "Office Expenses & Postage",
+    "Software & Subscriptions",
+    "Utilities",
+)
+BILL_TAXES = {"US": SALES_TAX, "CA": GST}
+BILL_PAYMENT_TYPES = ("Check", "Bank Transfer", "ACH", "Credit Card")
+PLANTED_UNMAPPED_BILL = 2
+PLANTED_DUPLICATE_BILL = 4  # shares the number of the bill before it
+PLANTED_UNBALANCED_BILL = 5
+# The bills of the planted problems (the duplicate's twin too) stay unpaid, so each is still
+# there to be found in the open bills.
+PLANTED_BILLS = frozenset(
+    {
+        PLANTED_UNMAPPED_BILL,
+        PLANTED_DUPLICATE_BILL - 1,
+        PLANTED_DUPLICATE_BILL,
+        PLANTED_UNBALANCED_BILL,
+    }
+)
+DELETED_BILL = 6
+
+
+@dataclass(frozen=True)
+class P2PSupplier:
+    index: int
+    freshbooks_name: str | None
+    infor_name: str | None
+    country: str
+    city: str
+    region: str
+    currency: str
+    email: str
+    contact_first: str
+    contact_last: str
+    phone: str
+    street: str
+    postal_code: str
+    account_number: str  # our customer number at the supplier
+    tax_number: str
+    supplier_number: str  # SUNO when the ERP knows it
+    how_matched: str
+    created_at: datetime
+    expense_vendor: bool = False  # the ERP supplier exists in the expense world already
+
+    @property
+    def in_freshbooks(self) -> bool:
+        return self.freshbooks_name is not None
+
+    @property
+    def in_infor(self) -> bool:
+        return self.infor_name is not None
+
+    @property
+    def initials(self) -> str:
+        name = self.freshbooks_name or self.infor_name or ""
+        return "".join(word[0] for word in name.split()[:2]).upper()
+
+
+def _p2p_supplier(world: World, index: int, spec: SupplierSpec) -> P2PSupplier:
+    rng = world._rng("p2p-supplier", index)
+    name = spec.freshbooks_name or (spec.infor_name or "").title()
+    domain = name.split()[0].lower() + (".ca" if spec.country == "CA" else ".com")
+    first, last = rng.choice(FIRST_NAMES), rng.choice(LAST_NAMES)
+    prefix = next(c[3] for c in CITIES if c[0] == spec.city) if spec.city != "Vancouver" else "V6B"
+    return P2PSupplier(
+        index=index,
+        freshbooks_name=spec.freshbooks_name,
+        infor_name=spec.infor_name,
+        country=spec.country,
+        city=spec.city,
+        region=spec.region,
+        currency="CAD" if spec.country == "CA" else "USD",
+        email=f"ap.{last.lower()}@{domain}",
+        contact_first=first,
+        contact_last=last,
+        phone=f"+1-555-{rng.randint(100, 999)}-{rng.randint(1000, 9999)}",
+        street=f"{rng.randint(1, 9999)} {rng.choice(STREETS)} St",
+        postal_code=(
+            f"{prefix}{rng.randint(10, 99)}"
+            if spec.country == "US"
+            else f"{prefix} {rng.randint(1, 9)}A{rng.randint(1, 9)}"
+        ),
+        account_number=f"LL{rng.randint(10000, 99999)}",
+        tax_number=f"{rng.randint(10, 99)}-{rng.randint(1000000, 9999999)}",
+        supplier_number=spec.supplier_number or (f"S{2001 + index}" if spec.infor_name else ""),
+        how_matched=spec.how_matched,
+        created_at=world.anchor - world.extra_history - timedelta(days=300 - index * 11),
+        expense_vendor=bool(spec.supplier_number),
+    )
+
+
+@dataclass(frozen=True)
+class PurchaseLine:
+    sku: str
+    quantity: Decimal
+    unit_price: Decimal
+    received: Decimal
+
+    @property
+    def amount(self) -> Decimal:
+        return (self.quantity * self.unit_price).quantize(CENT)
+
+    @property
+    def received_amount(self) -> Decimal:
+        return (self.received * self.unit_price).quantize(CENT)
+
+
+@dataclass(frozen=True)
+class PurchaseOrder:
+    """An ERP purchase order of goods: received in whole, in part or not yet, and for some
+    the supplier's invoice entered in the ERP (APS450MI), paid there already for a few."""
+
+    index: int
+    supplier_index: int
+    ordered_on: date
+    lines: tuple[PurchaseLine, ...]
+    supplier_invoice: str  # the supplier's invoice number, "" while it has not come
+    invoice_paid: bool
+
+    @property
+    def received_amount(self) -> Decimal:
+        return sum((line.received_amount for line in self.lines), ZERO)
+
+
+@dataclass(frozen=True)
+class BillLine:
+    category: str
+    description: str
+    quantity: Decimal
+    unit_cost: Decimal
+    tax: TaxRate | None
+
+    @property
+    def amount(self) -> Decimal:
+        return (self.quantity * self.unit_cost).quantize(CENT)
+
+    @property
+    def tax_amount(self) -> Decimal:
+        """The line's own tax, rounded on its own (as the line shows it)."""
+        return (self.amount * self.tax.percent / 100).quantize(CENT) if self.tax else ZERO
+
+
+def bill_tax(lines: tuple[BillLine, ...] | list[BillLine]) -> Decimal:
+    """The bill's tax: each tax on the sum of the lines it applies to, rounded once."""
+    bases: dict[TaxRate, Decimal] = {}
+    for line in lines:
+        if line.tax is not None:
+            bases[line.tax] = bases.get(line.tax, ZERO) + line.amount
+    return sum(((base * tax.percent / 100).quantize(CENT) for tax, base in bases.items()), ZERO)
+
+
+@dataclass(frozen=True)
+class BillPayment:
+    index: int
+    paid_on: date
+    amount: Decimal
+    payment_type: str
+
+
+@dataclass(frozen=True)
+class Bill:
+    """A supplier's bill a person entered in FreshBooks, with the payments made on it."""
+
+    index: int
+    supplier_index: int
+    number: str
+    issued_on: date
+    due_days: int
+    lines: tuple[BillLine, ...]
+    payments: tuple[BillPayment, ...]
+    created_at: datetime
+    updated_at: datetime
+    deleted: bool = False
+
+    @property
+    def subtotal(self) -> Decimal:
+        return sum((line.amount for line in self.lines), ZERO)
+
+    @property
+    def tax(self) -> Decimal:
+        return bill_tax(self.lines)
+
+    @property
+    def total(self) -> Decimal:
+        return self.subtotal + self.tax

@@ -20,7 +20,7 @@ SYSTEMS = ("freshbooks", "infor", "shop")
 ENTITIES: dict[str, tuple[str, ...]] = {
     "freshbooks": (
         "clients", "invoices", "payments", "expenses", "expense_categories", "items", "taxes",
-        "credit_notes",
+        "credit_notes", "bill_vendors", "bills", "bill_payments",
     ),
     "infor": (
         "customers", "customer_orders", "customer_order_lines", "delivery_lines", "deliveries",
@@ -34,7 +34,9 @@ ENTITIES: dict[str, tuple[str, ...]] = {
 IMPLIED_EMPTY: dict[str, tuple[str, ...]] = {
     "freshbooks.clients": ("freshbooks.invoices",),
     "freshbooks.invoices": ("freshbooks.payments", "freshbooks.credit_notes"),
-    "freshbooks.expense_categories": ("freshbooks.expenses",),
+    "freshbooks.expense_categories": ("freshbooks.expenses", "freshbooks.bills"),
+    "freshbooks.bill_vendors": ("freshbooks.bills",),
+    "freshbooks.bills": ("freshbooks.bill_payments",),
     "infor.customers": ("infor.customer_orders",),
     "infor.items": ("infor.customer_orders",),
     "infor.customer_order_lines": ("infor.customer_orders",),  # a confirmed order has lines

@@ -27,6 +27,10 @@ WRITE_TRANSACTIONS = (
     ("ABS100MI", "AddStatmtDetail"),
     ("GLS840MI", "AddBatchHead"),
     ("GLS840MI", "AddBatchLineFld"),
+    ("CRS620MI", "AddSupplier"),
+    ("CRS620MI", "AddSupplierRef"),
+    ("APS450MI", "AddHead"),
+    ("APS450MI", "AddLine"),
 )
 
 

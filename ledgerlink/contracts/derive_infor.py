@@ -30,16 +30,24 @@ TRANSACTIONS: dict[str, tuple[str, ...]] = {
         "AddStatmtHead", "AddStatmtLine", "AddStatmtDetail", "ValidateStatmt", "UpdStatmtStatus",
         "UpdStatmtHead", "GetBankIdent", "GetBankIdent2",
     ),
+    "APS450MI": (
+        "AddHead", "AddLine", "ApproveInvoice", "GetHead", "LstInvBatchNo", "LstInvBySupInv",
+        "LstLines", "RejectInvoice",
+    ),
     "ARS200MI": ("LstInvoices", "GetInvoice", "LstInvoiceTrans", "GetInvTotInfo", "LstInvByDivi"),
     "CRS610MI": (
         "Add", "ChgBasicData", "ChgFinancial", "ChgOrderInfo", "GetBasicData", "GetFinancial",
         "GetOrderInfo", "LstByNumber", "LstByName", "LstTemplates", "SearchCustomer",
     ),
-    "CRS620MI": ("AddSupplier", "GetBasicData", "LstByNumber", "LstSuppliers"),
+    "CRS620MI": (
+        "AddSupplier", "AddSupplierRef", "GetBasicData", "LstByNumber", "LstSupplierRef",
+        "LstSuppliers",
+    ),
     "CRS630MI": ("GetAccountID", "LstAccountID"),
     "EXPORTMI": ("LstFields", "Select"),
     "GLS200MI": ("GetVoucherHead", "GetVoucherLine", "LstVoucherLines", "LstVouchersByDt"),
     "GLS840MI": ("AddBatchHead", "AddBatchLine", "AddBatchLineFld", "CtrlBatch", "UpdBatch"),
+    "MMS060MI": ("LstBalID", "LstNewItemBal"),
     "MMS200MI": ("GetItmBasic", "GetItmPrice", "GetItmWhsBal", "LstItmByChgDate", "LstItmByItm"),
     "MWS410MI": ("GetHead",),
     "MWS411MI": ("GetDeliveryLine", "LstDelLnByOrd", "LstDeliveryLine"),
@@ -49,6 +57,7 @@ TRANSACTIONS: dict[str, tuple[str, ...]] = {
         "LstHead", "LstLine", "LstOrderTypes", "SearchHead",
     ),
     "OIS350MI": ("GetInvHead", "LstAllInvByCO", "LstInvHead", "LstInvHeadByCo", "LstInvLine"),
+    "PPS001MI": ("Receipt",),
     "PPS200MI": ("GetHead", "GetLine", "LstLine"),
     "PPS370MI": (
         "StartEntry", "AddHead", "AddLine", "FinishEntry", "DeleteEntry", "GetBatchHead",

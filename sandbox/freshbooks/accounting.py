@@ -12,10 +12,13 @@ from decimal import Decimal
 from typing import Any
 
 from sandbox.clock import SandboxClock
-from sandbox.freshbooks import errors, invoicing, records
+from sandbox.freshbooks import bills, errors, invoicing, records
 from sandbox.freshbooks.errors import FieldError
 from sandbox.freshbooks.money import ZERO, money
 from sandbox.freshbooks.resources import (
+    BILL_PAYMENTS,
+    BILL_VENDORS,
+    BILLS,
     CATEGORIES,
     CLIENTS,
     EXPENSES,
@@ -108,6 +111,9 @@ class Accounting:
             PAYMENTS.name: self._create_payment,
             EXPENSES.name: self._create_expense,
             ITEMS.name: self._create_item,
+            BILL_VENDORS.name: self._create_vendor,
+            BILLS.name: self._create_bill,
+            BILL_PAYMENTS.name: self._create_bill_payment,
         }[resource.name]
         with self.store.transaction() as conn:
             record = creator(conn, values, body)
@@ -132,6 +138,9 @@ class Accounting:
                     PAYMENTS.name: self._update_payment,
                     EXPENSES.name: self._update_expense,
                     ITEMS.name: self._update_item,
+                    BILL_VENDORS.name: self._update_vendor,
+                    BILLS.name: self._update_bill,
+                    BILL_PAYMENTS.name: self._update_bill_payment,
                 }[resource.name]
                 updater(conn, record, coerce(resource, body), body, now)
                 verb = "update"
@@ -139,6 +148,8 @@ class Accounting:
             Store.save(conn, resource, record)
             if resource is PAYMENTS:
                 self._settle(conn, record.data["invoiceid"], now)
+            if resource is BILL_PAYMENTS:
+                self._settle_bill(conn, record.data["billid"], now)
         self.notify(f"{resource.name}.{verb}", record.id)
         return record
 
@@ -409,3 +420,120 @@ class Accounting:
         self, conn: sqlite3.Connection, record: Record, values: dict, body: dict, now: str
     ) -> None:
         record.data.update(self._item_fields(values, record.data["unit_cost"]["code"]))
+
+    # --- bill vendors --------------------------------------------------------------------------
+    def _create_vendor(self, conn: sqlite3.Connection, values: dict, body: dict) -> Record:
+        self._require("bill_vendor", values, "vendor_name")
+        data = bills.vendor_data({k: v for k, v in values.items() if k != "vis_state"})
+        now = self._now()
+        record = Record(Store.next_id(conn, BILL_VENDORS), 0, now, now, data)
+        Store.insert(conn, BILL_VENDORS, record)
+        return record
+
+    def _update_vendor(
+        self, conn: sqlite3.Connection, record: Record, values: dict, body: dict, now: str
+    ) -> None:
+        if "vendor_name" in values and not values["vendor_name"]:
+            raise errors.required("bill_vendor", "vendor_name")
+        record.data.update(values)
+
+    # --- bills ---------------------------------------------------------------------------------
+    def _category_of(self, conn: sqlite3.Connection) -> Callable[[int], str]:
+        def name(categoryid: int) -> str:
+            category = self._foreign(conn, "bill_line", "categoryid", CATEGORIES, categoryid)
+            return category.data["category"]
+
+        return name
+
+    def _bill_paid(self, conn: sqlite3.Connection, bill_id: int) -> Decimal:
+        rows = conn.execute(
+            "select data from bill_payments where billid = ? and vis_state != 1", (bill_id,)
+        ).fetchall()
+        return sum((Decimal(json.loads(row["data"])["amount"]["amount"]) for row in rows), ZERO)
+
+    def _create_bill(self, conn: sqlite3.Connection, values: dict, body: dict) -> Record:
+        self._require("bill", values, "vendorid", "issue_date")
+        vendor = self._foreign(conn, "bill", "vendorid", BILL_VENDORS, values["vendorid"])
+        data = bills.new_bill_data(values, vendor.data)
+        data["lines"] = bills.parse_lines(
+            body.get("lines"), data["currency_code"], self._category_of(conn)
+        )
+        bills.apply_totals(data, ZERO)
+        now = self._now()
+        record = Record(Store.next_id(conn, BILLS), 0, now, now, data)
+        Store.insert(conn, BILLS, record)
+        return record
+
+    def _update_bill(
+        self, conn: sqlite3.Connection, record: Record, values: dict, body: dict, now: str
+    ) -> None:
+        data = record.data
+        if "vendorid" in values and values["vendorid"] != data["vendorid"]:
+            self._foreign(conn, "bill", "vendorid", BILL_VENDORS, values["vendorid"])
+        data.update(values)
+        if "lines" in body:
+            # As for invoices: a PUT with lines replaces them all.
+            data["lines"] = bills.parse_lines(
+                body["lines"], data["currency_code"], self._category_of(conn)
+            )
+        bills.apply_totals(data, self._bill_paid(conn, record.id))
+        if Decimal(data["outstanding"]["amount"]) < 0:
+            raise errors.invalid(
+                "bill", "lines", "The bill's total is less than what was paid on it.", None
+            )
+
+    def _settle_bill(self, conn: sqlite3.Connection, bill_id: int, now: str) -> None:
+        """Recompute a bill after one of its payments changed (stamping it updated)."""
+        bill = Store.read(conn, BILLS, bill_id)
+        if bill is None:
+            return
+        bills.apply_totals(bill.data, self._bill_paid(conn, bill_id))
+        bill.updated = now
+        Store.save(conn, BILLS, bill)
+
+    # --- bill payments -------------------------------------------------------------------------
+    @staticmethod
+    def _bill_payment_fields(values: dict, bill: Record, before: Decimal = ZERO) -> dict:
+        """Checked fields; `before` is what this payment already counted on the bill."""
+        fields = {k: v for k, v in values.items() if k not in ("vis_state", "billid")}
+        if "amount" in fields:
+            amount = Decimal(fields["amount"]["amount"])
+            if amount <= ZERO:
+                raise errors.invalid(
+                    "bill_payment", "amount", "Payment amount must be positive.", amount
+                )
+            left = Decimal(bill.data["outstanding"]["amount"]) + before
+            if amount > left:
+                raise errors.invalid(
+                    "bill_payment",
+                    "amount",
+                    f"Payment amount is more than the bill's outstanding {left}.",
+                    amount,
+                )
+            fields["amount"] = money(amount, bill.data["currency_code"])
+        if "payment_type" in fields and fields["payment_type"] not in PAYMENT_TYPES:
+            raise errors.invalid(
+                "bill_payment", "payment_type", "Unknown payment type.", fields["payment_type"]
+            )
+        return fields
+
+    def _create_bill_payment(self, conn: sqlite3.Connection, values: dict, body: dict) -> Record:
+        self._require("bill_payment", values, "billid", "amount", "paid_date", "payment_type")
+        bill = self._foreign(conn, "bill_payment", "billid", BILLS, values["billid"])
+        fields = self._bill_payment_fields(values, bill)
+        data = bills.payment_data({**fields, "billid": bill.id})
+        now = self._now()
+        record = Record(Store.next_id(conn, BILL_PAYMENTS), 0, now, now, data)
+        Store.insert(conn, BILL_PAYMENTS, record)
+        self._settle_bill(conn, bill.id, now)
+        return record
+
+    def _update_bill_payment(
+        self, conn: sqlite3.Connection, record: Record, values: dict, body: dict, now: str
+    ) -> None:
+        # A payment stays on its bill.
+        bill = Store.read(conn, BILLS, record.data["billid"])
+        if bill is None:
+            raise errors.not_found("bill", "billid", record.data["billid"])
+        before = Decimal(record.data["amount"]["amount"]) if record.vis_state != 1 else ZERO
+        record.data.update(self._bill_payment_fields(values, bill, before))

@@ -13,9 +13,11 @@ from starlette.datastructures import QueryParams
 from sandbox.freshbooks import errors
 from sandbox.freshbooks.resources import Resource
 from sandbox.freshbooks.store import PER_PAGE_DEFAULT, PER_PAGE_MAX
-from sandbox.freshbooks.timestamps import eastern_day_bounds
+from sandbox.freshbooks.timestamps import eastern_day_bounds, utc_day_bounds
 
-INT_COLUMNS = frozenset({"id", "customerid", "invoiceid", "clientid", "categoryid"})
+INT_COLUMNS = frozenset(
+    {"id", "customerid", "invoiceid", "clientid", "categoryid", "vendorid", "billid"}
+)
 SORTS = {
     "updated_asc": "updated asc, id asc",
     "updated_desc": "updated desc, id desc",
@@ -111,7 +113,8 @@ def parse(resource: Resource, query: QueryParams, *, has_vis_state: bool = True)
             first, last = (
                 (_day(raw, name), None) if name == "updated_min" else (None, _day(raw, name))
             )
-            low, high = eastern_day_bounds(first, last)
+            # Days of the zone the resource's timestamps are in: UTC for bills and vendors.
+            low, high = (utc_day_bounds if resource.utc else eastern_day_bounds)(first, last)
             ranged = True
             q.where.append("updated >= ?" if low else "updated < ?")
             q.params.append(low or high)

@@ -37,6 +37,7 @@ class Resource:
     fields: dict[str, str] = field(default_factory=dict)  # writable field -> kind
     writable: bool = True
     http_delete: bool = False  # the Python SDK deletes invoices with HTTP DELETE
+    utc: bool = False  # timestamps in UTC, not US/Eastern (the newer bill endpoints)
 
     @property
     def table(self) -> str:
@@ -274,7 +275,105 @@ CREDIT_NOTES = Resource(
     writable=False,
 )
 
-RESOURCES = (CLIENTS, INVOICES, PAYMENTS, EXPENSES, ITEMS, TAXES, CATEGORIES, CREDIT_NOTES)
+BILL_VENDORS = Resource(
+    name="bill_vendor",
+    plural="bill_vendors",
+    path="bill_vendors/bill_vendors",
+    id_field="vendorid",
+    columns=("vendor_name",),
+    searches={
+        "vendorid": Search("id", "eq"),
+        "vendorids": _ids(),
+        "vendor_name": Search("vendor_name", "eq_nocase"),
+        "vendor_name_like": Search("vendor_name", "like"),
+    },
+    fields={
+        **dict.fromkeys(
+            (
+                "vendor_name",
+                "language",
+                "account_number",
+                "phone",
+                "website",
+                "street",
+                "street2",
+                "city",
+                "province",
+                "postal_code",
+                "country",
+                "primary_contact_first_name",
+                "primary_contact_last_name",
+                "note",
+            ),
+            STR,
+        ),
+        "primary_contact_email": EMAIL,
+        "currency_code": CURRENCY,
+        "is_1099": BOOL,
+        "vis_state": VIS,
+    },
+    utc=True,
+)
+
+BILLS = Resource(
+    name="bill",
+    plural="bills",
+    path="bills/bills",
+    id_field="id",
+    columns=("vendorid", "bill_number", "issue_date", "status"),
+    searches={
+        "id": Search("id", "eq"),
+        "ids": _ids(),
+        "vendorid": Search("vendorid", "eq"),
+        "vendorids": _ids("vendorid"),
+        "bill_number": Search("bill_number", "eq"),
+        "bill_number_like": Search("bill_number", "like"),
+        "status": Search("status", "eq"),
+        "issue_date_min": Search("issue_date", "min"),
+        "issue_date_max": Search("issue_date", "max"),
+    },
+    fields={
+        "vendorid": INT,
+        "issue_date": DATE,
+        "due_offset_days": INT,
+        "currency_code": CURRENCY,
+        **dict.fromkeys(
+            ("bill_number", "language", "overall_category", "overall_description"), STR
+        ),
+        "vis_state": VIS,
+    },
+    utc=True,
+)
+
+BILL_PAYMENTS = Resource(
+    name="bill_payment",
+    plural="bill_payments",
+    path="bill_payments/bill_payments",
+    id_field="id",
+    columns=("billid", "paid_date"),
+    searches={
+        "id": Search("id", "eq"),
+        "ids": _ids(),
+        "billid": Search("billid", "eq"),
+        "billids": _ids("billid"),
+        "paid_date_min": Search("paid_date", "min"),
+        "paid_date_max": Search("paid_date", "max"),
+    },
+    fields={
+        "billid": INT,
+        "amount": MONEY,
+        "payment_type": STR,
+        "paid_date": DATE,
+        "note": STR,
+        "vis_state": VIS,
+    },
+    utc=True,
+)
+
+RESOURCES = (
+    CLIENTS, INVOICES, PAYMENTS, EXPENSES, ITEMS, TAXES, CATEGORIES, CREDIT_NOTES,
+    BILL_VENDORS, BILLS, BILL_PAYMENTS,
+)  # fmt: skip
 BY_NAME = {resource.name: resource for resource in RESOURCES}
 # Each resource's raw table in the warehouse: how sandbox options name the entity.
 RAW_TABLES = {resource.name: resource.plural for resource in RESOURCES} | {

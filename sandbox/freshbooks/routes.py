@@ -18,6 +18,9 @@ from sandbox.freshbooks.errors import EventsError, OAuthError
 from sandbox.freshbooks.identity import me_payload
 from sandbox.freshbooks.money import ZERO, money
 from sandbox.freshbooks.resources import (
+    BILL_PAYMENTS,
+    BILL_VENDORS,
+    BILLS,
     CATEGORIES,
     CLIENTS,
     CREDIT_NOTES,
@@ -77,7 +80,11 @@ class Renderer:
         if resource is CREDIT_NOTES:
             lines = "lines" in self.include
             return [serializers.credit_note(r, a, with_lines=lines) for r in records]
+        if resource is BILLS:
+            return self._bills(records)
         render: Callable[[Record, str], dict[str, Any]] = {
+            BILL_VENDORS.name: serializers.bill_vendor,
+            BILL_PAYMENTS.name: serializers.bill_payment,
             PAYMENTS.name: serializers.payment,
             EXPENSES.name: serializers.expense,
             ITEMS.name: serializers.item,
@@ -85,6 +92,21 @@ class Renderer:
             CATEGORIES.name: serializers.category,
         }[resource.name]
         return [render(r, a) for r in records]
+
+    def _bills(self, records: list[Record]) -> list[dict[str, Any]]:
+        """Bills with their vendor and live payments, each fetched once for the page."""
+        a = self.account_id
+        vendors = {
+            v.id: serializers.bill_vendor(v, a)
+            for v in self.store.by_ids(BILL_VENDORS, {r.data["vendorid"] for r in records})
+        }
+        payments: dict[int, list[dict[str, Any]]] = {r.id: [] for r in records}
+        for payment in self.store.by_column(BILL_PAYMENTS, "billid", list(payments)):
+            if payment.vis_state != 1:
+                payments[payment.data["billid"]].append(serializers.bill_payment(payment, a))
+        return [
+            serializers.bill(r, a, vendors.get(r.data["vendorid"]), payments[r.id]) for r in records
+        ]
 
     def one(self, resource: Resource, record: Record) -> dict[str, Any]:
         return {"response": {"result": {resource.name: self.many(resource, [record])[0]}}}

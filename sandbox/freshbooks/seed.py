@@ -16,9 +16,12 @@ from decimal import Decimal
 from typing import Any
 
 from sandbox.database import Database
-from sandbox.freshbooks import invoicing, records
+from sandbox.freshbooks import bills, invoicing, records
 from sandbox.freshbooks.money import ZERO, cents, money, number_text
 from sandbox.freshbooks.resources import (
+    BILL_PAYMENTS,
+    BILL_VENDORS,
+    BILLS,
     CATEGORIES,
     CLIENTS,
     CREDIT_NOTES,
@@ -32,7 +35,7 @@ from sandbox.freshbooks.resources import (
 )
 from sandbox.freshbooks.store import Record, dumps, index_sql, insert_row, insert_sql, schema_sql
 from sandbox.freshbooks.timestamps import stored
-from sandbox.generator import Company, Sale, TaxRate, World
+from sandbox.generator import Bill, Company, P2PSupplier, Sale, TaxRate, World
 
 CLIENT_BASE = 40_000
 ITEM_BASE = 30_000
@@ -42,6 +45,9 @@ EXPENSE_BASE = 700_000
 CREDIT_NOTE_BASE = 60_000
 CATEGORY_BASE = 5_000_000
 TAX_BASE = 9_000
+VENDOR_BASE = 3_000
+BILL_BASE = 800_000
+BILL_PAYMENT_BASE = 900_000
 BATCH = 1_000  # sales per transaction: bounded memory at any scale
 
 COUNTRY_NAMES = {"US": "United States", "CA": "Canada"}
@@ -113,6 +119,8 @@ class Loader:
             self._items()
         self._sales()
         self._expenses()
+        with self.db.transaction():
+            self._bills()
         self.db.script(index_sql() + "analyze;")
 
     # --- helpers -------------------------------------------------------------------------------
@@ -444,6 +452,96 @@ class Loader:
                 )
             with self.db.transaction():
                 self._insert(EXPENSES, rows)
+
+    # --- bills, their vendors and payments: after everything else, so nothing else moves ---------
+    def _bills(self) -> None:
+        suppliers = [s for s in self.world.p2p_suppliers if s.in_freshbooks]
+        self._insert(BILL_VENDORS, [self._vendor(s) for s in suppliers])
+        if self._empty(BILL_VENDORS) or self._empty(BILLS):
+            return
+        currency = {s.index: s.currency for s in suppliers}
+        rows, payments = [], []
+        for bill in self.world.iter_bills():
+            record = self._bill(bill, currency[bill.supplier_index])
+            rows.append(record)
+            code = record.data["currency_code"]
+            for payment in bill.payments:
+                paid = datetime.combine(payment.paid_on, time(15)) + timedelta(minutes=bill.index)
+                data = bills.payment_data(
+                    {
+                        "billid": record.id,
+                        "amount": money(payment.amount, code),
+                        "payment_type": payment.payment_type,
+                        "paid_date": payment.paid_on.isoformat(),
+                        "note": "",
+                    }
+                )
+                stamp = stored(self._clamp(paid))
+                payments.append(
+                    Record(BILL_PAYMENT_BASE + 1 + payment.index, 0, stamp, stamp, data)
+                )
+        self._insert(BILLS, rows)
+        self._insert(BILL_PAYMENTS, payments)
+
+    def _vendor(self, supplier: P2PSupplier) -> Record:
+        data = bills.vendor_data(
+            {
+                "vendor_name": supplier.freshbooks_name,
+                "currency_code": supplier.currency,
+                "account_number": supplier.account_number,
+                "phone": supplier.phone,
+                "street": supplier.street,
+                "city": supplier.city,
+                "province": supplier.region,
+                "postal_code": supplier.postal_code,
+                "country": COUNTRY_NAMES[supplier.country],
+                "primary_contact_email": supplier.email,
+                "primary_contact_first_name": supplier.contact_first,
+                "primary_contact_last_name": supplier.contact_last,
+            }
+        )
+        created = stored(supplier.created_at)
+        return Record(vendor_id(supplier.index), 0, created, created, data)
+
+    def _bill(self, bill: Bill, currency: str) -> Record:
+        lines = [
+            bills.make_line(
+                n,
+                categoryid=self.categories[line.category],
+                category=line.category,
+                description=line.description,
+                quantity=line.quantity,
+                unit_cost=line.unit_cost,
+                currency=currency,
+                taxes=((line.tax.name, line.tax.percent),) if line.tax else (),
+            )
+            for n, line in enumerate(bill.lines, start=1)
+        ]
+        data = bills.new_bill_data(
+            {
+                "vendorid": vendor_id(bill.supplier_index),
+                "issue_date": bill.issued_on.isoformat(),
+                "due_offset_days": bill.due_days,
+                "bill_number": bill.number,
+                "overall_category": bill.lines[0].category,
+                "overall_description": bill.lines[0].description,
+                "lines": lines,
+            },
+            {"currency_code": currency, "language": "en"},
+        )
+        paid = sum((payment.amount for payment in bill.payments), ZERO)
+        bills.apply_totals(data, paid)
+        return Record(
+            BILL_BASE + 1 + bill.index,
+            1 if bill.deleted else 0,
+            stored(bill.updated_at),
+            stored(bill.created_at),
+            data,
+        )
+
+
+def vendor_id(supplier_index: int) -> int:
+    return VENDOR_BASE + 1 + supplier_index
 
 
 def _batches(items: Iterator, size: int) -> Iterator[list]:

@@ -237,3 +237,40 @@ def credit_note(record: Record, account_id: str, *, with_lines: bool = False) ->
             {**line, "creditid": record.id, "updated": eastern(line["updated"])} for line in lines
         ]
     return rendered
+
+
+# --- bills: UTC `created_at` / `updated_at`, snake_case line taxes ------------------------------
+def bill_vendor(record: Record, account_id: str) -> dict[str, Any]:
+    return {
+        **record.data,
+        "vendorid": record.id,
+        "outstanding_balance": [],
+        "overdue_balance": [],
+        "created_at": utc(record.created),
+        "updated_at": utc(record.updated),
+        "vis_state": record.vis_state,
+    }
+
+
+def bill_payment(record: Record, account_id: str) -> dict[str, Any]:
+    return {**record.data, "id": record.id, "vis_state": record.vis_state}
+
+
+def bill(
+    record: Record,
+    account_id: str,
+    vendor: dict[str, Any] | None,
+    payments: list[dict[str, Any]],
+) -> dict[str, Any]:
+    data = record.data
+    due = date.fromisoformat(data["issue_date"]) + timedelta(days=data["due_offset_days"])
+    return {
+        **data,
+        "id": record.id,
+        "due_date": due.isoformat(),
+        "bill_payments": payments,
+        "vendor": vendor,
+        "created_at": utc(record.created),
+        "updated_at": utc(record.updated),
+        "vis_state": record.vis_state,
+    }

@@ -114,6 +114,19 @@ class Store:
         )
         return [_record(row) for row in rows], total
 
+    def by_ids(self, resource: Resource, ids: Iterable[int]) -> list[Record]:
+        return self.by_column(resource, "id", list(ids))
+
+    def by_column(self, resource: Resource, column: str, values: list[Any]) -> list[Record]:
+        """Records whose indexed `column` is one of `values`, in id order."""
+        if not values:
+            return []
+        marks = ", ".join("?" for _ in values)
+        rows = self.db.all(
+            f"select * from {resource.table} where {column} in ({marks}) order by id", values
+        )
+        return [_record(row) for row in rows]
+
     def lines_for(self, invoice_ids: Iterable[int]) -> dict[int, list[dict]]:
         ids = list(invoice_ids)
         found: dict[int, list[dict]] = {i: [] for i in ids}

@@ -64,3 +64,14 @@ def eastern_day_bounds(first: date | None, last: date | None) -> tuple[str | Non
     low = eastern_day_start(first) if first else None
     high = eastern_day_start(last + timedelta(days=1)) if last and last < date.max else None
     return low, high
+
+
+def utc_day_bounds(first: date | None, last: date | None) -> tuple[str | None, str | None]:
+    """`eastern_day_bounds` for resources whose days are UTC days."""
+    low = stored(datetime.combine(first, time.min)) if first else None
+    high = (
+        stored(datetime.combine(last + timedelta(days=1), time.min))
+        if last and last < date.max
+        else None
+    )
+    return low, high

@@ -28,6 +28,20 @@ TRCD_PAYMENT = "20"
 RECO_OPEN = "0"
 RECO_PAID = "9"
 
+# AP transaction codes (TRCD): a supplier invoice's own open item, a payment booked against it.
+TRCD_SUPPLIER_INVOICE = "40"
+TRCD_SUPPLIER_PAYMENT = "50"
+
+# Supplier invoice batches (APS450MI): invoice status SUPA. An approved batch is in AP.
+INVOICE_ENTERED = "10"
+INVOICE_APPROVED = "50"
+INVOICE_REJECTED = "90"
+
+# Purchase order and line statuses (PUSL/PUST).
+PO_ENTERED = "20"
+PO_PART_RECEIVED = "75"
+PO_RECEIVED = "85"
+
 # Bank statements (ABS100MI): status BSHS.
 STATEMENT_ENTERED = "1"
 STATEMENT_PROCESSED = "3"

@@ -5,6 +5,9 @@ spelling) plus a few customers only the ERP has; items are the world's products.
 ERP-native: customer orders with the ERP's own customer PO numbers (never FreshBooks invoice
 numbers), shipped, invoiced and partly paid by age; a chart of accounts with one blocked account;
 monthly GL vouchers; suppliers named after the world's expense vendors, with a few purchase orders.
+Procure to pay comes last: the world's suppliers of goods (their AP contacts in CIDREF), purchase
+orders received in whole, in part or not yet, the supplier invoices entered for some (approved and
+booked in AP, a few paid), and one entered invoice that does not balance.
 Everything is derived from (seed, scale, options), stamped with its historical time, in the
 tenant's codes. The options decide how many years the orders and vouchers span, which entities
 stay empty (and how far the order lifecycle goes without them), which optional fields stay
@@ -18,12 +21,28 @@ from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
-from sandbox.generator import VENDORS, Product, World
-from sandbox.infor import lifecycle, receivables
-from sandbox.infor.company import CONO, SEED_USER, STATUS_ENTERED
+from sandbox.generator import (
+    PLANTED_UNBALANCED_BILL,
+    VENDORS,
+    P2PSupplier,
+    Product,
+    PurchaseOrder,
+    World,
+)
+from sandbox.infor import lifecycle, payables, receivables
+from sandbox.infor.company import (
+    CONO,
+    INVOICE_APPROVED,
+    INVOICE_ENTERED,
+    PO_ENTERED,
+    PO_PART_RECEIVED,
+    PO_RECEIVED,
+    SEED_USER,
+    STATUS_ENTERED,
+)
 from sandbox.infor.orderbook import Order, totals
 from sandbox.infor.programs import customers as customer_program
-from sandbox.infor.programs import ledger, purchasing
+from sandbox.infor.programs import ledger, purchasing, supplier_invoices
 from sandbox.infor.programs.orders import confirm, insert_order, new_head, new_line
 from sandbox.infor.store import Store, stamp_at, touch
 from sandbox.infor.tenant import Tenant
@@ -104,6 +123,9 @@ def load_world(store: Store, world: World) -> None:
             _orders(store, world, anchor, customers, items)
         if has("gl_voucher_lines"):
             _journals(store, world, anchor)
+        # Procure to pay last: the rest of the company's records and numbers stay as they were.
+        if has("suppliers"):
+            _procurement(store, world, anchor, items)
 
 
 def _has(world: World) -> Callable[[str], bool]:
@@ -347,56 +369,83 @@ def _purchase_orders(
         puno = str(store.next_number("purchase_order", 2000000001))
         received = (anchor - ordered).days > 20
         status = "85" if received else "20"
-        head = {
-            "CONO": CONO,
-            "DIVI": store.tenant.divi,
-            "PUNO": puno,
-            "SUNO": supplier["SUNO"],
-            "FACI": store.tenant.faci,
-            "WHLO": store.tenant.whlo,
-            "ORTY": "PP1",
-            "PUDT": ymd(ordered),
-            "DATE": ymd(ordered),
-            "DWDT": ymd(ordered + timedelta(days=14)),
-            "CUCD": supplier["CUCD"],
-            "TEPY": supplier["TEPY"],
-            "BUYE": SEED_USER,
-            "LNCD": "GB",
-        }
+        head = _po_head(store, puno, supplier, ordered, "PP1")
         lines = []
         for pnli in range(1, rng.randint(1, 3) + 1):
             item = rng.choice(goods)
             qty = Decimal(rng.choice((10, 20, 50, 100)))
-            price = Decimal(item["_PUPR"])
-            line = {
-                "CONO": CONO,
-                "PUNO": puno,
-                "PNLI": str(pnli),
-                "PNLS": "0",
-                "ITNO": item["ITNO"],
-                "ITDS": item["ITDS"],
-                "SUNO": supplier["SUNO"],
-                "FACI": head["FACI"],
-                "WHLO": head["WHLO"],
-                "ORQA": quantity(qty),
-                "ORQT": quantity(qty),
-                "PUPR": amount(price),
-                "LNAM": amount(qty * price),
-                "PUUN": "EA",
-                "PPUN": "EA",
-                "DWDT": head["DWDT"],
-                "CODT": head["DWDT"],
-                "PUSL": status,
-                "PUST": status,
-                "RVQA": quantity(qty) if received else "0",
-                "IVQA": "0",
-                "RCDT": head["DWDT"] if received else "",
-            }
+            line = _po_line(
+                head,
+                pnli,
+                item,
+                qty,
+                Decimal(item["_PUPR"]),
+                status,
+                qty if received else Decimal(0),
+                head["DWDT"] if received else "",
+            )
             touch(line, stamp_at(ordered), SEED_USER, new=True)
             lines.append(line)
         purchasing.po_totals(head, lines)
         touch(head, stamp_at(ordered), SEED_USER, new=True)
         purchasing.insert_purchase_order(store, head, lines)
+
+
+def _po_head(
+    store: Store, puno: str, supplier: dict[str, str], ordered: datetime, orty: str
+) -> dict[str, str]:
+    return {
+        "CONO": CONO,
+        "DIVI": store.tenant.divi,
+        "PUNO": puno,
+        "SUNO": supplier["SUNO"],
+        "FACI": store.tenant.faci,
+        "WHLO": store.tenant.whlo,
+        "ORTY": orty,
+        "PUDT": ymd(ordered),
+        "DATE": ymd(ordered),
+        "DWDT": ymd(ordered + timedelta(days=14)),
+        "CUCD": supplier["CUCD"],
+        "TEPY": supplier["TEPY"],
+        "BUYE": SEED_USER,
+        "LNCD": "GB",
+    }
+
+
+def _po_line(
+    head: dict[str, str],
+    pnli: int,
+    item: dict[str, str],
+    qty: Decimal,
+    price: Decimal,
+    status: str,
+    received: Decimal,
+    received_on: str,
+) -> dict[str, str]:
+    return {
+        "CONO": CONO,
+        "PUNO": head["PUNO"],
+        "PNLI": str(pnli),
+        "PNLS": "0",
+        "ITNO": item["ITNO"],
+        "ITDS": item["ITDS"],
+        "SUNO": head["SUNO"],
+        "FACI": head["FACI"],
+        "WHLO": head["WHLO"],
+        "ORQA": quantity(qty),
+        "ORQT": quantity(qty),
+        "PUPR": amount(price),
+        "LNAM": amount(qty * price),
+        "PUUN": "EA",
+        "PPUN": "EA",
+        "DWDT": head["DWDT"],
+        "CODT": head["DWDT"],
+        "PUSL": status,
+        "PUST": status,
+        "RVQA": quantity(received) if received else "0",
+        "IVQA": "0",
+        "RCDT": received_on,
+    }
 
 
 def _orders(
@@ -521,3 +570,232 @@ def _journals(store: Store, world: World, anchor: datetime) -> None:
                 ledger.post_voucher(
                     store, lines, stamp=stamp_at(booked), user=SEED_USER, description=text
                 )
+
+
+# --- procure to pay -------------------------------------------------------------------------------
+def _procurement(
+    store: Store, world: World, anchor: datetime, items: dict[str, dict[str, str]]
+) -> None:
+    numbers = {
+        supplier.index: _p2p_supplier(store, world, supplier, anchor)
+        for supplier in world.p2p_suppliers
+        if supplier.in_infor
+    }
+    if items:
+        for order in world.iter_purchase_orders():
+            _p2p_purchase_order(store, anchor, order, numbers[order.supplier_index], items)
+    if world.bill_count > PLANTED_UNBALANCED_BILL:
+        _unbalanced_invoice(store, world, anchor, numbers)
+
+
+def _p2p_supplier(store: Store, world: World, supplier: P2PSupplier, anchor: datetime) -> str:
+    """The supplier's number, adding the supplier unless the expense world has it already."""
+    tenant = store.tenant
+    suno = supplier.supplier_number
+    stamp = stamp_at(min(supplier.created_at.replace(tzinfo=UTC), anchor))
+    if not supplier.expense_vendor:
+        doc = {
+            "CONO": CONO,
+            "SUNO": suno,
+            "SUNM": (supplier.infor_name or "")[:36],
+            "SUTY": "0",
+            "ALSU": (supplier.infor_name or "").replace(" ", "")[:10],
+            "STAT": "20",
+            "LNCD": "GB",
+            "CSCD": supplier.country,
+            "PHNO": supplier.phone,
+            "CUCD": supplier.currency,
+            "CRTP": "1",
+            "TEPY": "30",
+            "PYME": next(iter(tenant.ap_payment_methods)),
+            "ORTY": next(iter(tenant.purchase_order_types)),
+            "SUCL": list(tenant.supplier_groups)[-1],  # goods
+            "VRNO": supplier.tax_number,
+            "OUCN": supplier.account_number,  # our customer number at the supplier
+            "DTFM": "YMD",
+        }
+        _blank(world, "suppliers", doc)
+        touch(doc, stamp, SEED_USER, new=True)
+        store.insert("suppliers", {"suno": suno, "lmts": int(doc["LMTS"])}, doc)
+    contact = {
+        "CONO": CONO,
+        "SUNO": suno,
+        "RFTY": next(iter(tenant.supplier_reference_types)),
+        "RFID": "AP",
+        "YRE1": f"{supplier.contact_first} {supplier.contact_last}",
+        "PHNO": supplier.phone,
+        "EMAL": supplier.email,
+    }
+    store.insert("supplier_refs", {"suno": suno, "rfty": contact["RFTY"], "rfid": "AP"}, contact)
+    return suno
+
+
+def _p2p_purchase_order(
+    store: Store,
+    anchor: datetime,
+    order: PurchaseOrder,
+    suno: str,
+    items: dict[str, dict[str, str]],
+) -> None:
+    supplier = store.doc("select doc from suppliers where suno = ?", (suno,))
+    assert supplier is not None  # seeded just before
+    ordered = datetime.combine(order.ordered_on, datetime.min.time(), tzinfo=UTC) + timedelta(
+        hours=15
+    )
+    puno = str(store.next_number("purchase_order", 2000000001))
+    head = _po_head(store, puno, supplier, ordered, next(iter(store.tenant.purchase_order_types)))
+    received_on = min(ordered + timedelta(days=14), anchor)
+    lines = []
+    for pnli, purchase in enumerate(order.lines, start=1):
+        item = items[purchase.sku]
+        status = (
+            PO_RECEIVED
+            if purchase.received == purchase.quantity
+            else PO_PART_RECEIVED
+            if purchase.received
+            else PO_ENTERED
+        )
+        line = _po_line(
+            head,
+            pnli,
+            item,
+            purchase.quantity,
+            purchase.unit_price,
+            status,
+            purchase.received,
+            ymd(received_on) if purchase.received else "",
+        )
+        touch(line, stamp_at(received_on if purchase.received else ordered), SEED_USER, new=True)
+        lines.append(line)
+        if purchase.received:
+            # The balance's quantity already counts this receipt; its change stamp says when.
+            store.db.execute(
+                "update item_balances set lmts = max(lmts, ?) where whlo = ? and itno = ?",
+                (int(line["LMTS"]), head["WHLO"], item["ITNO"]),
+            )
+    purchasing.po_totals(head, lines)
+    head["PUSL"] = min(line["PUSL"] for line in lines)
+    head["PUST"] = max(line["PUST"] for line in lines)
+    touch(head, stamp_at(ordered), SEED_USER, new=True)
+    purchasing.insert_purchase_order(store, head, lines)
+    if order.supplier_invoice:
+        _p2p_invoice(store, anchor, order, head, lines)
+
+
+def _p2p_invoice(
+    store: Store,
+    anchor: datetime,
+    order: PurchaseOrder,
+    head: dict[str, str],
+    lines: list[dict[str, str]],
+) -> None:
+    """The supplier's invoice for what was received, entered against the order and approved."""
+    invoiced = min(
+        datetime.fromisoformat(f"{lines[0]['RCDT']}T16:00:00+00:00") + timedelta(days=5), anchor
+    )
+    stamp = stamp_at(invoiced)
+    total = order.received_amount
+    inbn = store.next_number("invoice_batch", 1001)
+    batch = {
+        "CONO": CONO,
+        "DIVI": store.tenant.divi,
+        "INBN": str(inbn),
+        "IBTP": "10",
+        "SUPA": INVOICE_APPROVED,
+        "BIST": "0",
+        "SUNO": head["SUNO"],
+        "SPYN": head["SUNO"],
+        "SINO": order.supplier_invoice,
+        "PUNO": head["PUNO"],
+        "IVDT": ymd(invoiced),
+        "ACDT": ymd(invoiced),
+        "DUDT": ymd(invoiced + timedelta(days=30)),
+        "CUCD": head["CUCD"],
+        "TEPY": head["TEPY"],
+        "CUAM": amount(total),
+        "VTAM": "0.00",
+        "AAPD": ymd(invoiced),
+    }
+    touch(batch, stamp, SEED_USER, new=True)
+    entries = []
+    for trno, line in enumerate(lines, start=1):
+        entry = {
+            "CONO": CONO,
+            "DIVI": batch["DIVI"],
+            "INBN": str(inbn),
+            "TRNO": str(trno),
+            "RDTP": "1",
+            "PUNO": line["PUNO"],
+            "PNLI": line["PNLI"],
+            "ITNO": line["ITNO"],
+            "IVQA": line["RVQA"],
+            "CUCD": batch["CUCD"],
+            "NLAM": amount(Decimal(line["RVQA"]) * Decimal(line["PUPR"])),
+            "VTA1": "0.00",
+            "VTA2": "0.00",
+        }
+        touch(entry, stamp, SEED_USER, new=True)
+        entries.append(entry)
+        line |= {"IVQA": line["RVQA"], "IDAT": ymd(invoiced)}
+        store.save("purchase_lines", {"puno": line["PUNO"], "pnli": int(line["PNLI"])}, line)
+    supplier_invoices.insert_batch(store, batch, entries)
+    item = payables.book_invoice(store, batch, stamp=stamp, user=SEED_USER)
+    if order.invoice_paid:
+        paid = min(invoiced + timedelta(days=30), anchor)
+        payables.apply_payment(
+            store,
+            invoice=item,
+            amount_paid=total,
+            payment_date=ymd(paid),
+            stamp=stamp_at(paid),
+            user=SEED_USER,
+        )
+
+
+def _unbalanced_invoice(
+    store: Store, world: World, anchor: datetime, numbers: dict[int, str]
+) -> None:
+    """Planted problem: the bill whose taxes round differently line by line, entered as the
+    supplier's invoice with the bill's total; it cannot be approved until someone corrects it."""
+    bill = world.bill(PLANTED_UNBALANCED_BILL)
+    suno = numbers[bill.supplier_index]
+    stamp = stamp_at(min(bill.created_at.replace(tzinfo=UTC) + timedelta(days=2), anchor))
+    supplier = store.doc("select doc from suppliers where suno = ?", (suno,)) or {}
+    inbn = store.next_number("invoice_batch", 1001)
+    issued = ymd(bill.issued_on)
+    batch = {
+        "CONO": CONO,
+        "DIVI": store.tenant.divi,
+        "INBN": str(inbn),
+        "IBTP": "10",
+        "SUPA": INVOICE_ENTERED,
+        "BIST": "0",
+        "SUNO": suno,
+        "SPYN": suno,
+        "SINO": bill.number,
+        "IVDT": issued,
+        "ACDT": issued,
+        "DUDT": ymd(bill.issued_on + timedelta(days=bill.due_days)),
+        "CUCD": supplier.get("CUCD", store.tenant.local_currency),
+        "TEPY": supplier.get("TEPY", "30"),
+        "CUAM": amount(bill.total),
+        "VTAM": "",
+    }
+    touch(batch, stamp, SEED_USER, new=True)
+    entries = []
+    for trno, line in enumerate(bill.lines, start=1):
+        entry = {
+            "CONO": CONO,
+            "DIVI": batch["DIVI"],
+            "INBN": str(inbn),
+            "TRNO": str(trno),
+            "RDTP": "8",
+            "AO01": store.tenant.account("6550"),
+            "CUCD": batch["CUCD"],
+            "NLAM": amount(line.amount),
+            "VTA1": amount(line.tax_amount),
+            "VTA2": "0.00",
+        }
+        touch(entry, stamp, SEED_USER, new=True)
+        entries.append(entry)
+    supplier_invoices.insert_batch(store, batch, entries)

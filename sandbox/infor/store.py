@@ -70,9 +70,12 @@ create table items (itno text primary key, lmdt text not null, lmts integer not 
     doc text not null);
 create index items_lmdt on items (lmdt, itno);
 create table item_balances (whlo text not null, itno text not null, doc text not null,
-    primary key (whlo, itno));
+    lmts integer not null default 0, primary key (whlo, itno));
+create index item_balances_item on item_balances (itno, lmts);
 create table suppliers (suno text primary key, lmts integer not null, doc text not null);
 create index suppliers_lmts on suppliers (lmts);
+create table supplier_refs (suno text not null, rfty text not null, rfid text not null,
+    doc text not null, primary key (suno, rfty, rfid));
 create table purchase_orders (puno text primary key, suno text not null, doc text not null);
 create table purchase_lines (puno text not null, pnli integer not null, doc text not null,
     primary key (puno, pnli));
@@ -80,6 +83,15 @@ create table purchase_entries (msgn text primary key, puno text, doc text not nu
 create index purchase_entries_po on purchase_entries (puno);
 create table purchase_entry_lines (msgn text not null, pnli integer not null, doc text not null,
     primary key (msgn, pnli));
+create table supplier_invoices (inbn integer primary key, suno text not null,
+    spyn text not null, sino text not null, supa text not null, doc text not null);
+create index supplier_invoices_number on supplier_invoices (spyn, suno, sino);
+create table supplier_invoice_lines (inbn integer not null, trno integer not null,
+    doc text not null, primary key (inbn, trno));
+create table ap_items (yea4 integer not null, jrno integer not null, jsno integer not null,
+    suno text not null, sino text not null, trcd text not null, lmts integer not null,
+    doc text not null, primary key (yea4, jrno, jsno));
+create index ap_items_invoice on ap_items (suno, sino, trcd);
 create table sequences (name text primary key, value integer not null);
 """
 TABLES = tuple(line.split()[2] for line in SCHEMA.splitlines() if line.startswith("create table"))

@@ -56,6 +56,10 @@ class Tenant:
     exempt_vat_code: str
     account_format: str  # the tenant's GL account for a sandbox account number
     banks: tuple[tuple[str, str, str], ...]  # (BSID, BKID, currency)
+    supplier_groups: Mapping[str, str]  # SUCL -> description
+    ap_payment_methods: Mapping[str, str]  # PYME -> description
+    purchase_order_types: Mapping[str, str]  # ORTY of purchase orders -> description
+    supplier_reference_types: Mapping[str, str]  # RFTY of supplier contacts -> description
     local_currency: str = "USD"
     countries: tuple[str, ...] = COUNTRIES
     wording: Wording = WORDINGS["sandbox"]
@@ -117,6 +121,10 @@ class Tenant:
             "CUCD": tuple(self.currencies),
             "CUCL": tuple(group for group, _ in self.customer_groups.values()),
             "CUTM": tuple(self.templates),
+            "ORTY": tuple(self.purchase_order_types),
+            "PYME": tuple(self.ap_payment_methods),
+            "RFTY": tuple(self.supplier_reference_types),
+            "SUCL": tuple(self.supplier_groups),
             "DIVI": (self.divi,),
             "FACI": (self.faci,),
             "ORTP": tuple(self.order_types),
@@ -156,6 +164,10 @@ DEFAULT = Tenant(
     exempt_vat_code="0",
     account_format="{}",
     banks=(("US-OPERATING", "BNK01", "USD"), ("CA-OPERATING", "BNK02", "CAD")),
+    supplier_groups={"EXP": "Expense suppliers", "GDS": "Goods suppliers"},
+    ap_payment_methods={"BT": "Bank transfer", "CHK": "Check"},
+    purchase_order_types={"PP1": "Purchase order", "PP2": "Stock purchase order"},
+    supplier_reference_types={"01": "Accounts payable contact", "02": "Sales contact"},
 )  # fmt: skip
 
 OTHER = Tenant(
@@ -188,6 +200,10 @@ OTHER = Tenant(
     exempt_vat_code="10",
     account_format="{}0",
     banks=(("CHASE-USD-01", "CHA01", "USD"), ("RBC-CAD-01", "RBC01", "CAD")),
+    supplier_groups={"100": "Suppliers of goods", "200": "Suppliers of services"},
+    ap_payment_methods={"WIR": "Wire transfer", "CHQ": "Cheque"},
+    purchase_order_types={"P10": "Purchase order", "P20": "Stock replenishment"},
+    supplier_reference_types={"AP": "Payables contact", "SA": "Sales contact"},
 )  # fmt: skip
 
 CODE_SETS = {tenant.name: tenant for tenant in (DEFAULT, OTHER)}  # one per options.TENANTS

@@ -432,7 +432,9 @@ READS = {
     ("OIS100MI", "SearchHead"), ("OIS350MI", "GetInvHead"),
     ("OIS350MI", "LstAllInvByCO"), ("OIS350MI", "LstInvHead"), ("OIS350MI", "LstInvHeadByCo"),
     ("OIS350MI", "LstInvLine"), ("PPS200MI", "GetHead"), ("PPS200MI", "GetLine"),
-    ("PPS200MI", "LstLine"),
+    ("PPS200MI", "LstLine"), ("APS450MI", "GetHead"), ("APS450MI", "LstInvBatchNo"),
+    ("APS450MI", "LstInvBySupInv"), ("APS450MI", "LstLines"), ("CRS620MI", "LstSupplierRef"),
+    ("MMS060MI", "LstBalID"), ("MMS060MI", "LstNewItemBal"),
 }  # fmt: skip
 WRITES = {
     ("ABS100MI", "AddStatmtDetail"), ("ABS100MI", "AddStatmtHead"), ("ABS100MI", "AddStatmtLine"),
@@ -445,6 +447,8 @@ WRITES = {
     ("OIS100MI", "LstBatchHead"), ("OIS100MI", "LstBatchLine"), ("PPS370MI", "AddHead"),
     ("PPS370MI", "AddLine"), ("PPS370MI", "DeleteEntry"), ("PPS370MI", "FinishEntry"),
     ("PPS370MI", "GetBatchHead"), ("PPS370MI", "LstBatchLine"), ("PPS370MI", "StartEntry"),
+    ("APS450MI", "AddHead"), ("APS450MI", "AddLine"), ("APS450MI", "ApproveInvoice"),
+    ("APS450MI", "RejectInvoice"), ("CRS620MI", "AddSupplierRef"), ("PPS001MI", "Receipt"),
 }  # fmt: skip
 
 

@@ -46,13 +46,13 @@ def test_profiles_and_overrides() -> None:
     [
         ({"systems": ("freshbooks", "erp")}, "unknown system erp"),
         ({"systems": ()}, "systems is empty"),
-        ({"empty": ("freshbooks.bills",)}, "unknown entity 'freshbooks.bills'"),
+        ({"empty": ("freshbooks.estimates",)}, "unknown entity 'freshbooks.estimates'"),
         ({"null_fields": ("freshbooks.clients.email",)}, "unknown optional field"),
         ({"m3_wording": "polite"}, "m3_wording 'polite' is unknown"),
         ({"tenant": "acme"}, "tenant 'acme' is unknown"),
         ({"history_years": 0}, "history_years must be 1 or more"),
         ({"unsupported": ("infor.MWS411MI/LstDelLnByOrd:500",)}, "infor answers 501 or 404"),
-        ({"unsupported": ("freshbooks.bills",)}, "FreshBooks entities are"),
+        ({"unsupported": ("freshbooks.estimates",)}, "FreshBooks entities are"),
         ({"taxed": True, "null_fields": ("line-taxes",)}, "taxed invoices need the line tax"),
     ],
 )

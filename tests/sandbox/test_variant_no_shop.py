@@ -73,10 +73,10 @@ def test_status_shows_the_profile_and_the_options_it_changes(home: Path) -> None
 
 def test_bad_options_fail_with_a_one_line_reason(tmp_path: Path) -> None:
     env = {"LEDGERLINK_HOME": str(tmp_path / ".ledgerlink")}
-    args = ["sandbox", "up", "--profile", "no-shop", "--empty", "freshbooks.bills"]
+    args = ["sandbox", "up", "--profile", "no-shop", "--empty", "freshbooks.estimates"]
     result = CliRunner().invoke(cli, args, env=env)
     assert result.exit_code == 1
-    assert "unknown entity 'freshbooks.bills'" in result.output
+    assert "unknown entity 'freshbooks.estimates'" in result.output
     assert not (tmp_path / ".ledgerlink" / "sandbox").exists()
 
 

@@ -333,6 +333,600 @@
       "type": "string"
     }
   },
+  "APS450MI/AddHead": {
+    "ACDT": {
+      "length": 10,
+      "required": false,
+      "type": "string"
+    },
+    "APCD": {
+      "length": 10,
+      "required": false,
+      "type": "string"
+    },
+    "ARAT": {
+      "length": 13,
+      "required": false,
+      "type": "number"
+    },
+    "BKID": {
+      "length": 5,
+      "required": false,
+      "type": "string"
+    },
+    "BSCD": {
+      "length": 3,
+      "required": false,
+      "type": "string"
+    },
+    "CDC1": {
+      "length": 17,
+      "required": false,
+      "type": "number"
+    },
+    "CDC2": {
+      "length": 17,
+      "required": false,
+      "type": "number"
+    },
+    "CDC3": {
+      "length": 17,
+      "required": false,
+      "type": "number"
+    },
+    "CDP1": {
+      "length": 6,
+      "required": false,
+      "type": "number"
+    },
+    "CDP2": {
+      "length": 6,
+      "required": false,
+      "type": "number"
+    },
+    "CDP3": {
+      "length": 6,
+      "required": false,
+      "type": "number"
+    },
+    "CDT1": {
+      "length": 10,
+      "required": false,
+      "type": "string"
+    },
+    "CDT2": {
+      "length": 10,
+      "required": false,
+      "type": "string"
+    },
+    "CDT3": {
+      "length": 10,
+      "required": false,
+      "type": "string"
+    },
+    "CORI": {
+      "length": 36,
+      "required": false,
+      "type": "string"
+    },
+    "CRRR": {
+      "length": 24,
+      "required": false,
+      "type": "string"
+    },
+    "CRTP": {
+      "length": 2,
+      "required": false,
+      "type": "number"
+    },
+    "CRYE": {
+      "length": 4,
+      "required": false,
+      "type": "number"
+    },
+    "CTTP": {
+      "length": 2,
+      "required": false,
+      "type": "number"
+    },
+    "CUAM": {
+      "length": 17,
+      "required": false,
+      "type": "number"
+    },
+    "CUCD": {
+      "length": 3,
+      "required": false,
+      "type": "string"
+    },
+    "DEDA": {
+      "length": 10,
+      "required": false,
+      "type": "string"
+    },
+    "DIVI": {
+      "length": 3,
+      "required": false,
+      "type": "string"
+    },
+    "DNCO": {
+      "length": 3,
+      "required": false,
+      "type": "string"
+    },
+    "DNOI": {
+      "length": 24,
+      "required": false,
+      "type": "string"
+    },
+    "DNRE": {
+      "length": 8,
+      "required": false,
+      "type": "string"
+    },
+    "DUDT": {
+      "length": 10,
+      "required": false,
+      "type": "string"
+    },
+    "EALP": {
+      "length": 17,
+      "required": false,
+      "type": "string"
+    },
+    "EALR": {
+      "length": 17,
+      "required": false,
+      "type": "string"
+    },
+    "EALS": {
+      "length": 17,
+      "required": false,
+      "type": "string"
+    },
+    "ECAR": {
+      "length": 2,
+      "required": false,
+      "type": "string"
+    },
+    "EORN": {
+      "length": 30,
+      "required": false,
+      "type": "string"
+    },
+    "EXRP": {
+      "length": 1,
+      "required": false,
+      "type": "number"
+    },
+    "FAGN": {
+      "length": 10,
+      "required": false,
+      "type": "string"
+    },
+    "FECN": {
+      "length": 10,
+      "required": false,
+      "type": "string"
+    },
+    "FRSC": {
+      "length": 10,
+      "required": false,
+      "type": "string"
+    },
+    "FTCO": {
+      "length": 3,
+      "required": false,
+      "type": "string"
+    },
+    "GEOC": {
+      "length": 9,
+      "required": false,
+      "type": "number"
+    },
+    "GPDF": {
+      "length": 1,
+      "required": false,
+      "type": "number"
+    },
+    "IBTP": {
+      "length": 2,
+      "required": false,
+      "type": "string"
+    },
+    "IMCD": {
+      "length": 1,
+      "required": false,
+      "type": "string"
+    },
+    "IVDT": {
+      "length": 10,
+      "required": true,
+      "type": "string"
+    },
+    "OYEA": {
+      "length": 4,
+      "required": false,
+      "type": "number"
+    },
+    "PAIN": {
+      "length": 60,
+      "required": false,
+      "type": "string"
+    },
+    "PPYN": {
+      "length": 15,
+      "required": false,
+      "type": "string"
+    },
+    "PPYR": {
+      "length": 45,
+      "required": false,
+      "type": "string"
+    },
+    "PRPA": {
+      "length": 17,
+      "required": false,
+      "type": "number"
+    },
+    "PUDT": {
+      "length": 10,
+      "required": false,
+      "type": "string"
+    },
+    "PUNO": {
+      "length": 10,
+      "required": false,
+      "type": "string"
+    },
+    "PVLD": {
+      "length": 1,
+      "required": false,
+      "type": "number"
+    },
+    "PYAD": {
+      "length": 3,
+      "required": false,
+      "type": "string"
+    },
+    "PYME": {
+      "length": 3,
+      "required": false,
+      "type": "string"
+    },
+    "SDA1": {
+      "length": 60,
+      "required": false,
+      "type": "string"
+    },
+    "SDA2": {
+      "length": 60,
+      "required": false,
+      "type": "string"
+    },
+    "SDA3": {
+      "length": 60,
+      "required": false,
+      "type": "string"
+    },
+    "SDAP": {
+      "length": 3,
+      "required": false,
+      "type": "string"
+    },
+    "SERS": {
+      "length": 2,
+      "required": false,
+      "type": "number"
+    },
+    "SINO": {
+      "length": 24,
+      "required": false,
+      "type": "string"
+    },
+    "SPYN": {
+      "length": 10,
+      "required": false,
+      "type": "string"
+    },
+    "SUNO": {
+      "length": 10,
+      "required": true,
+      "type": "string"
+    },
+    "TASD": {
+      "length": 17,
+      "required": false,
+      "type": "number"
+    },
+    "TDCD": {
+      "length": 4,
+      "required": false,
+      "type": "string"
+    },
+    "TECD": {
+      "length": 3,
+      "required": false,
+      "type": "string"
+    },
+    "TEPY": {
+      "length": 3,
+      "required": false,
+      "type": "string"
+    },
+    "TTXA": {
+      "length": 17,
+      "required": false,
+      "type": "number"
+    },
+    "TXAP": {
+      "length": 1,
+      "required": false,
+      "type": "number"
+    },
+    "TXIN": {
+      "length": 1,
+      "required": false,
+      "type": "number"
+    },
+    "VONO": {
+      "length": 8,
+      "required": false,
+      "type": "number"
+    },
+    "VRNO": {
+      "length": 16,
+      "required": false,
+      "type": "string"
+    },
+    "VTAM": {
+      "length": 17,
+      "required": false,
+      "type": "number"
+    },
+    "YEA4": {
+      "length": 4,
+      "required": false,
+      "type": "number"
+    }
+  },
+  "APS450MI/AddLine": {
+    "AO01": {
+      "length": 20,
+      "required": false,
+      "type": "string"
+    },
+    "AO02": {
+      "length": 10,
+      "required": false,
+      "type": "string"
+    },
+    "AO03": {
+      "length": 10,
+      "required": false,
+      "type": "string"
+    },
+    "AO04": {
+      "length": 10,
+      "required": false,
+      "type": "string"
+    },
+    "AO05": {
+      "length": 10,
+      "required": false,
+      "type": "string"
+    },
+    "AO06": {
+      "length": 10,
+      "required": false,
+      "type": "string"
+    },
+    "AO07": {
+      "length": 10,
+      "required": false,
+      "type": "string"
+    },
+    "CDSE": {
+      "length": 4,
+      "required": false,
+      "type": "number"
+    },
+    "CEID": {
+      "length": 6,
+      "required": false,
+      "type": "string"
+    },
+    "CHGT": {
+      "length": 30,
+      "required": false,
+      "type": "string"
+    },
+    "CLAN": {
+      "length": 10,
+      "required": false,
+      "type": "string"
+    },
+    "CLLN": {
+      "length": 3,
+      "required": false,
+      "type": "number"
+    },
+    "DIAM": {
+      "length": 17,
+      "required": false,
+      "type": "number"
+    },
+    "DIPC": {
+      "length": 7,
+      "required": false,
+      "type": "number"
+    },
+    "DIVI": {
+      "length": 3,
+      "required": false,
+      "type": "string"
+    },
+    "DNDT": {
+      "length": 10,
+      "required": false,
+      "type": "string"
+    },
+    "ECAR": {
+      "length": 2,
+      "required": false,
+      "type": "string"
+    },
+    "FTCO": {
+      "length": 3,
+      "required": false,
+      "type": "string"
+    },
+    "GLAM": {
+      "length": 17,
+      "required": false,
+      "type": "number"
+    },
+    "GRPR": {
+      "length": 19,
+      "required": false,
+      "type": "number"
+    },
+    "INBN": {
+      "length": 10,
+      "required": true,
+      "type": "number"
+    },
+    "ITNO": {
+      "length": 15,
+      "required": false,
+      "type": "string"
+    },
+    "IVCW": {
+      "length": 17,
+      "required": false,
+      "type": "number"
+    },
+    "IVQA": {
+      "length": 17,
+      "required": false,
+      "type": "number"
+    },
+    "NEPR": {
+      "length": 19,
+      "required": false,
+      "type": "number"
+    },
+    "NLAM": {
+      "length": 17,
+      "required": false,
+      "type": "number"
+    },
+    "PNLI": {
+      "length": 3,
+      "required": false,
+      "type": "number"
+    },
+    "PNLS": {
+      "length": 3,
+      "required": false,
+      "type": "number"
+    },
+    "POPN": {
+      "length": 30,
+      "required": false,
+      "type": "string"
+    },
+    "PPUN": {
+      "length": 3,
+      "required": false,
+      "type": "string"
+    },
+    "PUCD": {
+      "length": 5,
+      "required": false,
+      "type": "number"
+    },
+    "PUNO": {
+      "length": 10,
+      "required": false,
+      "type": "string"
+    },
+    "PUUN": {
+      "length": 3,
+      "required": false,
+      "type": "string"
+    },
+    "PVLD": {
+      "length": 1,
+      "required": false,
+      "type": "number"
+    },
+    "RDTP": {
+      "length": 2,
+      "required": true,
+      "type": "number"
+    },
+    "RELP": {
+      "length": 1,
+      "required": false,
+      "type": "number"
+    },
+    "REPN": {
+      "length": 10,
+      "required": false,
+      "type": "number"
+    },
+    "SBAN": {
+      "length": 10,
+      "required": false,
+      "type": "string"
+    },
+    "SERS": {
+      "length": 2,
+      "required": false,
+      "type": "number"
+    },
+    "SUDO": {
+      "length": 20,
+      "required": false,
+      "type": "string"
+    },
+    "TRNO": {
+      "length": 7,
+      "required": false,
+      "type": "number"
+    },
+    "VRNO": {
+      "length": 16,
+      "required": false,
+      "type": "string"
+    },
+    "VTA1": {
+      "length": 17,
+      "required": false,
+      "type": "number"
+    },
+    "VTA2": {
+      "length": 17,
+      "required": false,
+      "type": "number"
+    },
+    "VTCD": {
+      "length": 2,
+      "required": false,
+      "type": "number"
+    },
+    "VTP1": {
+      "length": 7,
+      "required": false,
+      "type": "number"
+    },
+    "VTP2": {
+      "length": 7,
+      "required": false,
+      "type": "number"
+    }
+  },
   "CRS610MI/Add": {
     "ALCU": {
       "length": 10,
@@ -1453,6 +2047,535 @@
     "WHLO": {
       "length": 3,
       "required": false,
+      "type": "string"
+    }
+  },
+  "CRS620MI/AddSupplier": {
+    "ABSK": {
+      "length": 1,
+      "required": false,
+      "type": "string"
+    },
+    "ABSM": {
+      "length": 1,
+      "required": false,
+      "type": "number"
+    },
+    "ACRF": {
+      "length": 8,
+      "required": false,
+      "type": "string"
+    },
+    "AGNT": {
+      "length": 10,
+      "required": false,
+      "type": "string"
+    },
+    "ALCS": {
+      "length": 1,
+      "required": false,
+      "type": "number"
+    },
+    "ALSU": {
+      "length": 10,
+      "required": false,
+      "type": "string"
+    },
+    "ATPR": {
+      "length": 1,
+      "required": true,
+      "type": "string"
+    },
+    "AVCD": {
+      "length": 3,
+      "required": false,
+      "type": "string"
+    },
+    "BUYE": {
+      "length": 10,
+      "required": false,
+      "type": "string"
+    },
+    "CF10": {
+      "length": 1,
+      "required": false,
+      "type": "string"
+    },
+    "CFI1": {
+      "length": 10,
+      "required": false,
+      "type": "string"
+    },
+    "CFI2": {
+      "length": 17,
+      "required": false,
+      "type": "number"
+    },
+    "CFI3": {
+      "length": 3,
+      "required": false,
+      "type": "string"
+    },
+    "CFI4": {
+      "length": 5,
+      "required": false,
+      "type": "string"
+    },
+    "CFI5": {
+      "length": 1,
+      "required": false,
+      "type": "string"
+    },
+    "CFI6": {
+      "length": 10,
+      "required": false,
+      "type": "string"
+    },
+    "CFI7": {
+      "length": 17,
+      "required": false,
+      "type": "number"
+    },
+    "CFI8": {
+      "length": 3,
+      "required": false,
+      "type": "string"
+    },
+    "CFI9": {
+      "length": 5,
+      "required": false,
+      "type": "string"
+    },
+    "CGRP": {
+      "length": 10,
+      "required": false,
+      "type": "string"
+    },
+    "CINP": {
+      "length": 1,
+      "required": false,
+      "type": "number"
+    },
+    "COBI": {
+      "length": 10,
+      "required": false,
+      "type": "string"
+    },
+    "COR2": {
+      "length": 11,
+      "required": false,
+      "type": "string"
+    },
+    "CORG": {
+      "length": 11,
+      "required": false,
+      "type": "string"
+    },
+    "CRTP": {
+      "length": 2,
+      "required": true,
+      "type": "number"
+    },
+    "CSCD": {
+      "length": 3,
+      "required": true,
+      "type": "string"
+    },
+    "CUCD": {
+      "length": 3,
+      "required": true,
+      "type": "string"
+    },
+    "DCSM": {
+      "length": 1,
+      "required": false,
+      "type": "number"
+    },
+    "DESV": {
+      "length": 2,
+      "required": false,
+      "type": "string"
+    },
+    "DT4T": {
+      "length": 1,
+      "required": true,
+      "type": "number"
+    },
+    "DTCD": {
+      "length": 1,
+      "required": true,
+      "type": "number"
+    },
+    "DTDY": {
+      "length": 2,
+      "required": false,
+      "type": "number"
+    },
+    "DTFM": {
+      "length": 3,
+      "required": true,
+      "type": "string"
+    },
+    "ECAR": {
+      "length": 2,
+      "required": false,
+      "type": "string"
+    },
+    "EDIT": {
+      "length": 1,
+      "required": false,
+      "type": "string"
+    },
+    "FUSC": {
+      "length": 3,
+      "required": false,
+      "type": "string"
+    },
+    "FWSC": {
+      "length": 4,
+      "required": false,
+      "type": "string"
+    },
+    "GEOC": {
+      "length": 9,
+      "required": false,
+      "type": "number"
+    },
+    "HAFE": {
+      "length": 6,
+      "required": false,
+      "type": "string"
+    },
+    "IAPC": {
+      "length": 1,
+      "required": false,
+      "type": "number"
+    },
+    "IAPE": {
+      "length": 1,
+      "required": false,
+      "type": "number"
+    },
+    "IAPF": {
+      "length": 1,
+      "required": false,
+      "type": "number"
+    },
+    "IAPT": {
+      "length": 1,
+      "required": false,
+      "type": "number"
+    },
+    "LNCD": {
+      "length": 2,
+      "required": false,
+      "type": "string"
+    },
+    "MEPF": {
+      "length": 2,
+      "required": false,
+      "type": "string"
+    },
+    "MODL": {
+      "length": 3,
+      "required": false,
+      "type": "string"
+    },
+    "ORTY": {
+      "length": 3,
+      "required": true,
+      "type": "string"
+    },
+    "OUCN": {
+      "length": 10,
+      "required": false,
+      "type": "string"
+    },
+    "PACD": {
+      "length": 1,
+      "required": false,
+      "type": "string"
+    },
+    "PHN2": {
+      "length": 16,
+      "required": false,
+      "type": "string"
+    },
+    "PHNO": {
+      "length": 16,
+      "required": false,
+      "type": "string"
+    },
+    "PODA": {
+      "length": 3,
+      "required": false,
+      "type": "number"
+    },
+    "POOT": {
+      "length": 3,
+      "required": false,
+      "type": "string"
+    },
+    "PPIN": {
+      "length": 1,
+      "required": false,
+      "type": "number"
+    },
+    "PPLV": {
+      "length": 2,
+      "required": false,
+      "type": "number"
+    },
+    "PRSU": {
+      "length": 10,
+      "required": false,
+      "type": "string"
+    },
+    "PTDY": {
+      "length": 2,
+      "required": false,
+      "type": "number"
+    },
+    "PWMT": {
+      "length": 10,
+      "required": false,
+      "type": "string"
+    },
+    "PYME": {
+      "length": 3,
+      "required": false,
+      "type": "string"
+    },
+    "QUCL": {
+      "length": 2,
+      "required": false,
+      "type": "string"
+    },
+    "RASN": {
+      "length": 10,
+      "required": false,
+      "type": "string"
+    },
+    "REGR": {
+      "length": 3,
+      "required": false,
+      "type": "number"
+    },
+    "RESP": {
+      "length": 10,
+      "required": false,
+      "type": "string"
+    },
+    "SBPE": {
+      "length": 1,
+      "required": false,
+      "type": "number"
+    },
+    "SCIS": {
+      "length": 3,
+      "required": false,
+      "type": "string"
+    },
+    "SCNO": {
+      "length": 10,
+      "required": false,
+      "type": "string"
+    },
+    "SERS": {
+      "length": 2,
+      "required": false,
+      "type": "number"
+    },
+    "SHAC": {
+      "length": 1,
+      "required": false,
+      "type": "number"
+    },
+    "SHST": {
+      "length": 1,
+      "required": false,
+      "type": "number"
+    },
+    "SPFC": {
+      "length": 2,
+      "required": false,
+      "type": "string"
+    },
+    "STAT": {
+      "length": 2,
+      "required": false,
+      "type": "string"
+    },
+    "SUAL": {
+      "length": 3,
+      "required": false,
+      "type": "string"
+    },
+    "SUCL": {
+      "length": 3,
+      "required": false,
+      "type": "string"
+    },
+    "SUCM": {
+      "length": 20,
+      "required": false,
+      "type": "string"
+    },
+    "SUCO": {
+      "length": 10,
+      "required": false,
+      "type": "string"
+    },
+    "SUGR": {
+      "length": 10,
+      "required": false,
+      "type": "string"
+    },
+    "SUNM": {
+      "length": 36,
+      "required": true,
+      "type": "string"
+    },
+    "SUNO": {
+      "length": 10,
+      "required": true,
+      "type": "string"
+    },
+    "SUST": {
+      "length": 1,
+      "required": false,
+      "type": "number"
+    },
+    "SUSY": {
+      "length": 2,
+      "required": false,
+      "type": "number"
+    },
+    "SUTY": {
+      "length": 1,
+      "required": true,
+      "type": "number"
+    },
+    "TAME": {
+      "length": 1,
+      "required": false,
+      "type": "number"
+    },
+    "TAXC": {
+      "length": 3,
+      "required": false,
+      "type": "string"
+    },
+    "TDCD": {
+      "length": 4,
+      "required": false,
+      "type": "string"
+    },
+    "TEAF": {
+      "length": 3,
+      "required": false,
+      "type": "string"
+    },
+    "TECD": {
+      "length": 3,
+      "required": false,
+      "type": "string"
+    },
+    "TEDL": {
+      "length": 3,
+      "required": false,
+      "type": "string"
+    },
+    "TEPA": {
+      "length": 3,
+      "required": false,
+      "type": "string"
+    },
+    "TEPY": {
+      "length": 3,
+      "required": false,
+      "type": "string"
+    },
+    "TFNO": {
+      "length": 16,
+      "required": false,
+      "type": "string"
+    },
+    "TINO": {
+      "length": 15,
+      "required": false,
+      "type": "string"
+    },
+    "TLNO": {
+      "length": 16,
+      "required": false,
+      "type": "string"
+    },
+    "TXAP": {
+      "length": 1,
+      "required": false,
+      "type": "number"
+    },
+    "TXIN": {
+      "length": 1,
+      "required": false,
+      "type": "number"
+    },
+    "VRNO": {
+      "length": 16,
+      "required": false,
+      "type": "string"
+    },
+    "VTCD": {
+      "length": 2,
+      "required": false,
+      "type": "number"
+    }
+  },
+  "CRS620MI/AddSupplierRef": {
+    "EMAL": {
+      "length": 60,
+      "required": false,
+      "type": "string"
+    },
+    "PHNO": {
+      "length": 16,
+      "required": false,
+      "type": "string"
+    },
+    "REMK": {
+      "length": 30,
+      "required": false,
+      "type": "string"
+    },
+    "RFID": {
+      "length": 10,
+      "required": true,
+      "type": "string"
+    },
+    "RFTY": {
+      "length": 2,
+      "required": true,
+      "type": "string"
+    },
+    "SUCM": {
+      "length": 20,
+      "required": false,
+      "type": "string"
+    },
+    "SUNO": {
+      "length": 10,
+      "required": true,
+      "type": "string"
+    },
+    "TFNO": {
+      "length": 16,
+      "required": false,
+      "type": "string"
+    },
+    "YRE1": {
+      "length": 36,
+      "required": true,
       "type": "string"
     }
   },

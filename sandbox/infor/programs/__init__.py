@@ -2,6 +2,7 @@
 
 from sandbox.infor.programs import (  # noqa: F401 - imported for their registrations
     accounts,
+    balances,
     cash,
     customers,
     deliveries,
@@ -11,6 +12,7 @@ from sandbox.infor.programs import (  # noqa: F401 - imported for their registra
     ledger,
     orders,
     purchasing,
+    supplier_invoices,
     suppliers,
     toolbox,
 )

@@ -8,13 +8,17 @@ up to the line, then books each invoice detail as a payment on its invoice's ope
 payments leave the invoice open with a smaller remaining amount, a full one reconciles it (RECO
 9). The coded details never reach AR. The payment's text (TDSC) is what the tenant writes there:
 the statement number, the line's bank reference, or the payment date.
+
+An outgoing payment is a line paid to a supplier (SPYN, a negative amount) whose details name
+the supplier invoices (SINO) it pays, negative as well; validating books each as a payment on
+the invoice's AP open item (see `payables`), reconciling it once nothing is owed.
 """
 
 from __future__ import annotations
 
 from decimal import Decimal
 
-from sandbox.infor import errors, receivables
+from sandbox.infor import errors, payables, receivables
 from sandbox.infor.company import (
     API_USER,
     CONO,
@@ -145,6 +149,10 @@ def add_line(call: Call) -> list[Record]:
         raise errors.duplicate("BLSN", call.label("BLSN"), call.get("BLSN"))
     if call.get("PYNO"):
         customers.existing(call, "PYNO")
+    if call.get("SPYN") and not call.store.db.scalar(
+        "select 1 from suppliers where suno = ?", (call.get("SPYN"),)
+    ):
+        raise call.not_found("SPYN")
     line = {
         **call.fields,
         "CONO": CONO,
@@ -181,6 +189,18 @@ def _open_invoice(call: Call, cino: str, inyr: int | None, payer: str) -> Record
     return invoice
 
 
+def _open_supplier_invoice(call: Call, sino: str, payee: str) -> Record:
+    """The AP item of the payee's supplier invoice `sino`, still to be paid."""
+    if not payee:
+        raise errors.missing("SPYN", "Payee")
+    invoice = payables.invoice_item(call.store, payee, sino)
+    if invoice is None:
+        raise call.not_found("SINO", sino, "Supplier invoice number")
+    if invoice["RECO"] == RECO_PAID:
+        raise MIError(errors.WRONG_STATUS, f"Supplier invoice {sino} is already paid", "SINO")
+    return invoice
+
+
 def _account_code(call: Call) -> str:
     """The detail's business transaction code, which the tenant must have set up."""
     code = call.get("BLBC")
@@ -204,7 +224,19 @@ def add_detail(call: Call) -> list[Record]:
     already = sum((parse_decimal(d["BLNF"]) for d in siblings), Decimal("0"))
     net = call.decimal("BLNF", parse_decimal(line["BLLF"]) - already) or Decimal("0")
     detail = {**call.fields, "CONO": CONO, "DIVI": call.tenant.divi}
-    if code and not call.get("CINO"):
+    if call.get("SINO"):
+        invoice = _open_supplier_invoice(call, call.get("SINO"), line.get("SPYN", ""))
+        if net >= 0:
+            raise errors.invalid(
+                "BLNF", call.label("BLNF"), amount(net), "must be negative for a supplier invoice"
+            )
+        left = payables.remaining(call.store, invoice["SUNO"], invoice["SINO"])
+        if -net > left:
+            raise errors.invalid(
+                "BLNF", call.label("BLNF"), amount(net), f"exceeds the open amount {amount(left)}"
+            )
+        detail |= {"SUNO": invoice["SUNO"], "SINO": invoice["SINO"]}
+    elif code and not call.get("CINO"):
         # Booked by its code, to the account the tenant set up for it: either sign.
         if net == 0:
             raise errors.invalid("BLNF", call.label("BLNF"), amount(net), "must not be zero")
@@ -258,6 +290,8 @@ def validate(call: Call) -> list[Record]:
                 "BLSN",
             )
     # Check every invoice before booking any payment, so a statement posts whole or not at all.
+    supplier_details = [d for d in details if d.get("SINO") and not d.get("CINO")]
+    _check_supplier_payments(call, supplier_details)
     invoice_details = _invoice_details(details)
     for detail in invoice_details:
         line = next(line for line in lines if line["BLSN"] == detail["BLSN"])
@@ -296,9 +330,44 @@ def validate(call: Call) -> list[Record]:
                 paid_on=paid_on,
             ),
         )
+    _pay_suppliers(call, lines, supplier_details)
     statement["BSHS"] = STATEMENT_PROCESSED
     _save_statement(call, statement)
     return []
+
+
+def _check_supplier_payments(call: Call, details: list[Record]) -> None:
+    """Each supplier invoice still open for what the statement pays on it."""
+    pending: dict[tuple[str, str], Decimal] = {}
+    for detail in details:
+        key = (detail["SUNO"], detail["SINO"])
+        pending[key] = pending.get(key, Decimal("0")) - parse_decimal(detail["BLNF"])
+    for (suno, sino), paying in pending.items():
+        _open_supplier_invoice(call, sino, suno)
+        left = payables.remaining(call.store, suno, sino)
+        if paying > left:
+            raise errors.invalid(
+                "BLNF",
+                "Net amount Cur",
+                amount(-paying),
+                f"exceeds the open amount {amount(left)} of supplier invoice {sino}",
+            )
+
+
+def _pay_suppliers(call: Call, lines: list[Record], details: list[Record]) -> None:
+    """Book the outgoing payments (checked by `_check_supplier_payments`)."""
+    for detail in details:
+        line = next(line for line in lines if line["BLSN"] == detail["BLSN"])
+        invoice = payables.invoice_item(call.store, detail["SUNO"], detail["SINO"])
+        assert invoice is not None  # checked above
+        payables.apply_payment(
+            call.store,
+            invoice=invoice,
+            amount_paid=-parse_decimal(detail["BLNF"]),
+            payment_date=line.get("ACDT") or line.get("CURD") or call.stamp.lmdt,
+            stamp=call.stamp,
+            user=API_USER,
+        )
 
 
 def statements(store: Store, stmn: str) -> list[Record]:

@@ -4,7 +4,8 @@ Real EXPORTMI runs a query on any M3 table and answers each row as one delimited
 The sandbox serves the code tables a connector reads to check its codes before writing:
 divisions (CMNDIV), facilities (CFACIL), warehouses (MITWHL), order types (OOTYPE) and the system
 tables (CSYTAB: currencies CUCD, customer groups CUCL, payment methods PYCD, countries CSCD,
-VAT codes VTCD, payment terms TEPY). Query subset:
+VAT codes VTCD, payment terms TEPY, supplier groups SUCL, AP payment methods PYME), and the
+accounts payable ledger (FPLEDG) that supplier invoices and their payments book. Query subset:
 `[select] COL, ... | * from TABLE [where COL = 'value' [and COL = value ...]]`.
 """
 
@@ -43,8 +44,17 @@ TABLES: dict[str, tuple[Column, ...]] = {
         ("CTSTKY", 30, "Key value"), ("CTLNCD", 2, "Language"), ("CTTX40", 40, "Description"),
         ("CTTX15", 15, "Name"),
     ),
+    "FPLEDG": (
+        ("EPCONO", 3, "Company"), ("EPDIVI", 3, "Division"), ("EPYEA4", 4, "Year"),
+        ("EPJRNO", 7, "Journal number"), ("EPJSNO", 5, "Journal sequence"),
+        ("EPSPYN", 10, "Payee"), ("EPSUNO", 10, "Supplier"), ("EPSINO", 24, "Supplier inv no"),
+        ("EPTRCD", 2, "Transaction code"), ("EPCUCD", 3, "Currency"),
+        ("EPCUAM", 17, "Foreign amount"), ("EPVTAM", 17, "VAT amount"),
+        ("EPIVDT", 8, "Invoice date"), ("EPDUDT", 8, "Due date"), ("EPACDT", 8, "Acc date"),
+        ("EPRECO", 1, "Reconc code"), ("EPREDE", 8, "Reconc date"),
+    ),
 }  # fmt: skip
-NUMERIC = frozenset({"CCCONO", "CFCONO", "MWCONO", "OOCONO", "CTCONO"})
+NUMERIC = frozenset({"CCCONO", "CFCONO", "MWCONO", "OOCONO", "CTCONO", "EPCONO"})
 QUERY = re.compile(
     r"^\s*(?:select\s+)?(?P<columns>.+?)\s+from\s+(?P<table>\w+)(?:\s+where\s+(?P<where>.+?))?\s*$",
     re.IGNORECASE | re.DOTALL,
@@ -61,19 +71,38 @@ def _system_table(tenant: Tenant) -> list[tuple[str, str, str]]:
         "CSCD": {country: country for country in tenant.countries},
         "VTCD": {code: vat.description for code, vat in tenant.vat_codes.items()},
         "TEPY": {days: f"{days} days net" for days in ("15", "30", "45")},
+        "SUCL": dict(tenant.supplier_groups),
+        "PYME": dict(tenant.ap_payment_methods),
     }
     return [(stco, key, text) for stco, keys in entries.items() for key, text in keys.items()]
 
 
-# Each table's rows for a tenant, as values in the table's column order.
-ROWS: dict[str, Callable[[Tenant], list[tuple[str, ...]]]] = {
-    "CMNDIV": lambda t: [(CONO, t.divi, t.division[1], t.local_currency)],
-    "CFACIL": lambda t: [(CONO, t.faci, t.facility[1], t.divi)],
-    "MITWHL": lambda t: [(CONO, w, name, t.faci, t.divi) for w, name in t.warehouses.items()],
-    "OOTYPE": lambda t: [(CONO, o, text, text[:15]) for o, text in t.order_types.items()],
-    "CSYTAB": lambda t: [
-        (CONO, "", stco, key, "GB", text, text[:15]) for stco, key, text in _system_table(t)
-    ],
+def _ap_ledger(call: Call) -> list[tuple[str, ...]]:
+    items = call.store.docs("select doc from ap_items order by yea4, jrno, jsno")
+    fields = [name[2:] for name, _, _ in TABLES["FPLEDG"]]
+    return [tuple(item.get(field, "") for field in fields) for item in items]
+
+
+def _tenant_rows(rows: Callable[[Tenant], list[tuple[str, ...]]]) -> Callable[[Call], list]:
+    return lambda call: rows(call.tenant)
+
+
+# Each table's rows, as values in the table's column order.
+ROWS: dict[str, Callable[[Call], list[tuple[str, ...]]]] = {
+    "CMNDIV": _tenant_rows(lambda t: [(CONO, t.divi, t.division[1], t.local_currency)]),
+    "CFACIL": _tenant_rows(lambda t: [(CONO, t.faci, t.facility[1], t.divi)]),
+    "MITWHL": _tenant_rows(
+        lambda t: [(CONO, w, name, t.faci, t.divi) for w, name in t.warehouses.items()]
+    ),
+    "OOTYPE": _tenant_rows(
+        lambda t: [(CONO, o, text, text[:15]) for o, text in t.order_types.items()]
+    ),
+    "CSYTAB": _tenant_rows(
+        lambda t: [
+            (CONO, "", stco, key, "GB", text, text[:15]) for stco, key, text in _system_table(t)
+        ]
+    ),
+    "FPLEDG": _ap_ledger,
 }
 
 
@@ -133,7 +162,7 @@ def select(call: Call) -> list[Record]:
             return {"REPL": separator.join(values)}
         return {"REPL": "".join(v.ljust(widths[c]) for c, v in zip(picked, values, strict=True))}
 
-    rows = [dict(zip(names, row, strict=True)) for row in ROWS[table](call.tenant)]
+    rows = [dict(zip(names, row, strict=True)) for row in ROWS[table](call)]
     rows = [r for r in rows if all(_same(f, r[f], v) for f, v in conditions)]
     records = [line([row[c] for c in picked]) for row in rows]
     if call.get("HDRS") == "1":

@@ -1,17 +1,23 @@
-"""Purchase orders: PPS370MI batch entry (start, head, lines, finish) and PPS200MI reads."""
+"""Purchase orders: PPS370MI batch entry (start, head, lines, finish), PPS200MI reads and
+PPS001MI goods receipts.
+
+A receipt adds its quantity to the line's received quantity (RVQA) and to the item's balance in
+the receiving warehouse; the line is then part received (75) or received (85), the latter also
+when the receipt says the line is done (OEND 1). The head's lowest and highest line statuses
+(PUSL, PUST) follow its lines.
+"""
 
 from __future__ import annotations
 
+import json
 from decimal import Decimal
 
 from sandbox.infor import errors
-from sandbox.infor.company import CONO
+from sandbox.infor.company import CONO, PO_ENTERED, PO_PART_RECEIVED, PO_RECEIVED
 from sandbox.infor.errors import MIError
 from sandbox.infor.registry import Call, Record, handles
 from sandbox.infor.store import Store, touch
 from sandbox.infor.values import amount, parse_decimal, quantity
-
-PO_ENTERED = "20"
 
 
 def po_totals(head: Record, lines: list[Record]) -> None:
@@ -202,3 +208,57 @@ def get_batch_head(call: Call) -> list[Record]:
 @handles("PPS370MI", "LstBatchLine")
 def list_batch_lines(call: Call) -> list[Record]:
     return call.page(_entry_lines(call.store, _entry_by_order(call)["MSGN"]))
+
+
+# --- PPS001MI -------------------------------------------------------------------------------------
+@handles("PPS001MI", "Receipt")
+def receipt(call: Call) -> list[Record]:
+    head = _purchase_order(call)
+    key = {"puno": head["PUNO"], "pnli": call.integer("PNLI")}
+    line = call.store.doc(
+        "select doc from purchase_lines where puno = ? and pnli = ?", tuple(key.values())
+    )
+    if line is None:
+        raise call.not_found("PNLI")
+    if line["PUSL"] >= PO_RECEIVED:
+        raise MIError(
+            errors.WRONG_STATUS, f"Order line {head['PUNO']}/{line['PNLI']} is received", "PNLI"
+        )
+    qty = call.decimal("RVQA") or Decimal(0)
+    if qty <= 0:
+        raise errors.invalid("RVQA", call.label("RVQA"), call.get("RVQA"), "must be positive")
+    received = parse_decimal(line.get("RVQA") or "0") + qty
+    ordered = parse_decimal(line["ORQA"])
+    if received > ordered:
+        why = f"exceeds the quantity still to receive {quantity(ordered - received + qty)}"
+        raise errors.invalid("RVQA", call.label("RVQA"), call.get("RVQA"), why)
+    whlo = call.get("WHLO") or line["WHLO"]
+    call.check_codes({"WHLO": whlo})
+    done = received == ordered or call.get("OEND") == "1"
+    status = PO_RECEIVED if done else PO_PART_RECEIVED
+    line |= {"RVQA": quantity(received), "RCDT": call.date("TRDT") or "", "PUSL": status}
+    line["PUST"] = status
+    touch(line, call.stamp)
+    call.store.save("purchase_lines", key, line)
+    lines = call.store.docs("select doc from purchase_lines where puno = ?", (head["PUNO"],))
+    head["PUSL"] = min(row["PUSL"] for row in lines)
+    head["PUST"] = max(row["PUST"] for row in lines)
+    touch(head, call.stamp)
+    call.store.save("purchase_orders", {"puno": head["PUNO"]}, head)
+    add_to_balance(call.store, whlo, line["ITNO"], qty, call.stamp.lmts)
+    repn = call.store.next_number("receiving", 1000001)
+    return [{"REPN": str(repn), "WHLO": whlo, "ITNO": line["ITNO"], "WHSL": "", "BANO": ""}]
+
+
+def add_to_balance(store: Store, whlo: str, itno: str, qty: Decimal, lmts: int) -> None:
+    """Received goods on hand and available in the warehouse (a first receipt opens the
+    balance)."""
+    balance = store.doc(
+        "select doc from item_balances where whlo = ? and itno = ?", (whlo, itno)
+    ) or {"CONO": CONO, "WHLO": whlo, "ITNO": itno, "STQT": "0", "ALQT": "0", "ORQT": "0"}
+    on_hand = parse_decimal(balance["STQT"]) + qty
+    balance |= {"STQT": quantity(on_hand), "AV01": quantity(on_hand), "AVAL": quantity(on_hand)}
+    store.db.execute(
+        "insert or replace into item_balances (whlo, itno, doc, lmts) values (?, ?, ?, ?)",
+        (whlo, itno, json.dumps(balance, separators=(",", ":")), lmts),
+    )

@@ -49,3 +49,35 @@ def list_suppliers(call: Call) -> list[Record]:
             call.sql_limit,
         ),
     )
+
+
+def _supplier(call: Call) -> Record:
+    supplier = call.store.doc("select doc from suppliers where suno = ?", (call.get("SUNO"),))
+    if supplier is None:
+        raise call.not_found("SUNO")
+    return supplier
+
+
+# --- supplier references (CIDREF): contacts, by reference type and id --------------------------
+@handles(PROGRAM, "AddSupplierRef")
+def add_reference(call: Call) -> list[Record]:
+    suno = _supplier(call)["SUNO"]
+    call.check_codes({"RFTY": call.get("RFTY")})
+    key = (suno, call.get("RFTY"), call.get("RFID"))
+    if call.store.db.scalar(
+        "select 1 from supplier_refs where suno = ? and rfty = ? and rfid = ?", key
+    ):
+        raise errors.duplicate("RFID", call.label("RFID"), call.get("RFID"))
+    doc = {**call.fields, "CONO": CONO, "SUNO": suno}
+    call.store.insert("supplier_refs", dict(zip(("suno", "rfty", "rfid"), key, strict=True)), doc)
+    return []
+
+
+@handles(PROGRAM, "LstSupplierRef")
+def list_references(call: Call) -> list[Record]:
+    suno = _supplier(call)["SUNO"]
+    refs = call.store.docs(
+        "select doc from supplier_refs where suno = ? order by rfty, rfid", (suno,)
+    )
+    wanted = {name: call.get(name) for name in ("RFTY", "RFID") if call.get(name)}
+    return call.page([r for r in refs if all(r[k] == v for k, v in wanted.items())])
