@@ -47,6 +47,7 @@ WORKSPACE = DEPLOY / "dagster" / "workspace.yaml"
 COMPOSE = DEPLOY / "docker-compose.yml"
 DOCKERFILE = DEPLOY / "Dockerfile"
 DOCKERIGNORE = DEPLOY / "Dockerfile.dockerignore"
+HELM_VALUES = DEPLOY / "k8s" / "values.yaml"
 
 LAUNCHERS = {("dagster_docker", "DockerRunLauncher"), ("dagster_k8s", "K8sRunLauncher")}
 # names that hold a secret: their values must come from the environment
@@ -377,6 +378,39 @@ def test_docker_compose_accepts_the_file(tmp_path: Path) -> None:
         env={"PATH": "/usr/bin:/bin", "DAGSTER_POSTGRES_PASSWORD": "set-by-the-test"},
     )  # fmt: skip
     assert done.returncode == 0, done.stderr
+
+
+# --- Helm chart values -------------------------------------------------------------------
+
+
+def test_helm_values_match_the_kubernetes_instance_and_the_local_limits() -> None:
+    values = load_yaml(HELM_VALUES)
+    launcher = load_yaml(DEPLOY / "dagster" / "dagster.k8s.yaml")["run_launcher"]["config"]
+    (deployment,) = values["dagster-user-deployments"]["deployments"]
+    # the chart runs `dagster api grpc` with these arguments
+    argv = ["dagster", "api", "grpc", *deployment["dagsterApiGrpcArgs"]]
+    test_commands_exist_with_the_options_given("values.yaml", argv)
+    arguments = options(argv)
+    assert importlib.util.find_spec(arguments["-m"]), arguments["-m"]
+    assert deployment["port"] == load_yaml(WORKSPACE)["load_from"][0]["grpc_server"]["port"]
+    assert [secret["name"] for secret in deployment["envSecrets"]] == launcher["env_secrets"]
+    assert deployment["volumes"] == launcher["volumes"]
+    assert deployment["volumeMounts"] == launcher["volume_mounts"]
+    assert values["runLauncher"]["type"] == "K8sRunLauncher"
+    assert values["generatePostgresqlPasswordSecret"] is False
+
+    local = load_yaml(PROJECT / "dagster.yaml")["concurrency"]
+    helm = values["concurrency"]
+    assert helm["enabled"] is True
+    assert helm["runs"]["maxConcurrentRuns"] == local["runs"]["max_concurrent_runs"]
+    assert helm["runs"]["tagConcurrencyLimits"] == local["runs"]["tag_concurrency_limits"]
+    assert helm["pools"] == {
+        "granularity": local["pools"]["granularity"],
+        "defaultLimit": local["pools"]["default_limit"],
+    }
+    for path, value in secret_leaves(values):
+        # a switch, or the name of a Secret: never the secret itself
+        assert isinstance(value, bool) or path.endswith("SecretName"), f"values.yaml{path}"
 
 
 # --- Dockerfile ---------------------------------------------------------------------------
