@@ -271,6 +271,16 @@ def test_docker_runs_get_every_setting_the_services_have() -> None:
             assert set(anchors["x-ledgerlink-settings"]) <= set(service["environment"]), name
 
 
+def test_docker_runs_start_from_the_image_the_code_location_runs() -> None:
+    location = services()["code-location"]
+    # `dagster code-server start` reports DAGSTER_CURRENT_IMAGE to the run launcher
+    assert location["environment"]["DAGSTER_CURRENT_IMAGE"] == location["image"]
+    assert "image" not in docker_launcher()
+    assert {service["image"] for name, service in services().items() if name != "postgres"} == {
+        location["image"]
+    }
+
+
 def test_docker_runs_mount_the_volumes_and_network_compose_declares() -> None:
     config, declared = docker_launcher(), compose()
     volume_names = {key: value["name"] for key, value in declared["volumes"].items()}
