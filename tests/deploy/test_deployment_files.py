@@ -442,6 +442,10 @@ def test_dockerfile_installs_from_the_lock_file() -> None:
 
 def test_dockerfile_copies_only_what_the_repository_has() -> None:
     ignore = DOCKERIGNORE.read_text().splitlines()
+    # nothing enters the build context unless named: never .env, tokens or the warehouse
+    rules = [line for line in ignore if line and not line.startswith("#")]
+    assert rules[0] == "*"
+    assert not [line for line in rules if line.startswith(("!.env", "!.ledgerlink"))]
     for instruction, argument in dockerfile_instructions():
         if instruction != "COPY" or argument.startswith("--from"):
             continue
