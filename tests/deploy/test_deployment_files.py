@@ -348,6 +348,12 @@ def test_compose_writes_down_no_secret() -> None:
 def test_commands_exist_with_the_options_given(where: str, argv: list[str]) -> None:
     if argv[0] in ("python", "pg_isready"):
         return  # the interpreter's and Postgres' own
+    assert_command_exists(where, argv)
+
+
+def assert_command_exists(where: str, argv: list[str]) -> None:
+    """argv names a (sub)command of an installed program, with options it has, and the module
+    it loads exists (tests/orchestration/test_definitions.py loads it)."""
     command, rest = resolve(argv)
     known = {opt for param in command.params for opt in [*param.opts, *param.secondary_opts]}
     for word in rest:
@@ -399,7 +405,7 @@ def test_helm_values_match_the_kubernetes_instance_and_the_local_limits() -> Non
     (deployment,) = values["dagster-user-deployments"]["deployments"]
     # the chart runs `dagster api grpc` with these arguments
     argv = ["dagster", "api", "grpc", *deployment["dagsterApiGrpcArgs"]]
-    test_commands_exist_with_the_options_given("values.yaml", argv)
+    assert_command_exists("values.yaml", argv)
     arguments = options(argv)
     assert importlib.util.find_spec(arguments["-m"]), arguments["-m"]
     assert deployment["port"] == load_yaml(WORKSPACE)["load_from"][0]["grpc_server"]["port"]
