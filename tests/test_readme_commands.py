@@ -4,7 +4,8 @@ sandbox README's own `ledgerlink sandbox up` starts.
 
 README shows a command's options in brackets and alternatives as `a|b`. A line runs without its
 optional parts, or with the ones CHOSEN picks for a test; each alternative runs as its own
-command. What a test cannot run is in SKIPPED with the reason; every other command must exit 0.
+command. What a test cannot run is in SKIPPED with the reason, or starts with `docker` (a
+deployment's commands, run by a Docker engine); every other command must exit 0.
 """
 
 from __future__ import annotations
@@ -50,6 +51,8 @@ SKIPPED = {
     "demo's",
     "ledgerlink dlq discard ID": "needs an open dead letter, as `dlq replay` does",
 }
+# The deployment's commands need a Docker engine; tests/deploy checks the files they read.
+NEEDS_DOCKER = re.compile(r"^docker ")
 # Servers run in the background until the test ends; the commands after them use them.
 SERVERS = {"ledgerlink webhooks serve"}
 # Commands that only make sense in the project folder (the rest run in the temporary home).
@@ -130,6 +133,8 @@ def test_skips_and_choices_name_commands_readme_has() -> None:
 def test_readme_command_runs_as_written(command: str, shell: dict) -> None:
     if bare(command) in SKIPPED:
         pytest.skip(SKIPPED[bare(command)])
+    if NEEDS_DOCKER.match(command):
+        pytest.skip("needs a Docker engine: tests/deploy/test_deployment_files.py checks its files")
     line = concrete(command, shell["port"])
     cwd = PROJECT if IN_PROJECT.match(line) else shell["folder"]
     if bare(command) in SERVERS:
