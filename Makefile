@@ -61,6 +61,8 @@ DAGSTER_HOME_DIR := $(CURDIR)/.ledgerlink/dagster
 # and code server down in order instead of each dying of the same SIGINT), then whatever is
 # left in Dagster's group (a run it launched), then the sandbox.
 # Ctrl-C ends the target successfully; Dagster ending on its own ends it with its exit code.
+# `dg dev` reads the code location from pyproject.toml ([tool.dg]); warnings and errors only,
+# without the daemon's line per sensor tick.
 dev: install  ## sandbox + webhook receiver + Dagster UI on http://127.0.0.1:3000 (Ctrl-C stops all)
 	$(RUN) ledgerlink sandbox up
 	@mkdir -p $(DAGSTER_HOME_DIR) && cp dagster.yaml $(DAGSTER_HOME_DIR)/dagster.yaml
@@ -73,7 +75,8 @@ dev: install  ## sandbox + webhook receiver + Dagster UI on http://127.0.0.1:300
 	set -m; $(RUN) ledgerlink webhooks serve & receiver=$$!; set +m; \
 	sleep 2; $(RUN) ledgerlink auth freshbooks --headless && \
 	$(RUN) ledgerlink webhooks register --url http://127.0.0.1:8780; \
-	set -m; DAGSTER_HOME=$(DAGSTER_HOME_DIR) $(RUN) dagster dev -m orchestration.definitions & \
+	echo "Dagster UI on http://127.0.0.1:3000 (Ctrl-C stops all)"; \
+	set -m; DAGSTER_HOME=$(DAGSTER_HOME_DIR) $(RUN) dg dev --log-level warning & \
 	dagster=$$!; set +m; \
 	wait $$dagster; stop $$?
 
