@@ -7,6 +7,7 @@ finish, the run is recorded as interrupted, and the command says what was done.
 
 from __future__ import annotations
 
+import json
 import signal
 import sys
 import time
@@ -112,6 +113,31 @@ def outcome_table(report: PushReport) -> str:
     return table(rows, ("sync", *OUTCOME_COLUMNS))
 
 
+def report_json(report: PushReport) -> str:
+    """The report for scripts: per sync the plan's and the writes' counts and the first errors,
+    then what was held and which dbt nodes failed."""
+    syncs = [
+        {
+            "sync": s.sync,
+            **{column: s.counts[column] for column in (*PLAN_COLUMNS, *OUTCOME_COLUMNS)},
+            "dead_letters_open": s.dead_letters_open,
+            "errors": s.errors[:3],
+            "seconds": round(s.seconds, 2),
+            **({"samples": s.samples} if report.dry_run else {}),
+        }
+        for s in report.syncs
+    ]
+    summary = {
+        "run_id": report.run_id,
+        "dry_run": report.dry_run,
+        "ok": report.ok,
+        "syncs": syncs,
+        "held": report.held,
+        "dbt_failures": report.dbt_failures,
+    }
+    return json.dumps(summary, indent=2, default=str)
+
+
 def print_report(report: PushReport) -> None:
     if report.dbt_failures:
         typer.echo(
@@ -182,15 +208,25 @@ def push_command(
         None, "--select", "-s", help="Sync name or model (repeatable)."
     ),
     dry_run: bool = typer.Option(False, "--dry-run", help="Show the plan; write nothing."),
+    quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress lines, only the report."),
+    as_json: bool = typer.Option(False, "--json", help="The report as one JSON object."),
 ) -> None:
     """Push what the dbt sync models planned, in dependency order."""
+    progress = None if (quiet or as_json) else ProgressLines()
     try:
         with sigterm_as_interrupt():
-            report = run_push(settings(), select, dry_run, on_progress=ProgressLines())
+            report = run_push(settings(), select, dry_run, on_progress=progress)
     except PushInterrupted as exc:
         raise report_interrupt(exc, "push") from None
-    print_report(report)
+    show_report(report, as_json)
     _fail_on(report)
+
+
+def show_report(report: PushReport, as_json: bool) -> None:
+    if as_json:
+        typer.echo(report_json(report))
+    else:
+        print_report(report)
 
 
 PassCallback = Callable[[int, list[ExtractResult], PushReport], None]
@@ -204,6 +240,7 @@ def run_sync(
     full_refresh: bool = False,
     before_first_push: Callable[[], object] | None = None,
     on_pass: PassCallback | None = None,
+    progress: bool = True,
 ) -> PushReport:
     """Extract -> dbt build -> push, again while a pass writes something: what one pass wrote
     can make more ready (a shop order's new FreshBooks invoice becomes an Infor order in the
@@ -221,7 +258,12 @@ def run_sync(
             if before_first_push and number == 1:
                 before_first_push()
             report = run_push(
-                config, select, dry_run, command="sync", on_progress=ProgressLines(), held=held
+                config,
+                select,
+                dry_run,
+                command="sync",
+                on_progress=ProgressLines() if progress else None,
+                held=held,
             )
             report.dbt_failures = [r["unique_id"].split(".")[2] for r in built.failures()]
             reports.append(report)
@@ -251,16 +293,24 @@ def sync_command(
     ),
     dry_run: bool = typer.Option(False, "--dry-run", help="Extract and plan; write nothing."),
     full_refresh: bool = typer.Option(False, "--full-refresh", help="Reload every source first."),
+    quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress lines, only the report."),
+    as_json: bool = typer.Option(False, "--json", help="The report as one JSON object."),
 ) -> None:
     """Extract -> dbt build -> push, repeated while a pass makes more records ready (bounded)."""
+    shown = not (quiet or as_json)
     try:
         with sigterm_as_interrupt():
             report = run_sync(
-                settings(), select, dry_run=dry_run, full_refresh=full_refresh, on_pass=show_pass
+                settings(),
+                select,
+                dry_run=dry_run,
+                full_refresh=full_refresh,
+                on_pass=show_pass if shown else None,
+                progress=shown,
             )
     except PushInterrupted as exc:
         raise report_interrupt(exc, "sync") from None
-    print_report(report)
+    show_report(report, as_json)
     _fail_on(report)
 
 

@@ -3,10 +3,11 @@ reason, in `ops.sync_runs` and `ledgerlink status` (it used to show `succeeded 0
 
 from __future__ import annotations
 
+import json
 import os
 
 import pytest
-from synthetic_syncs import customer, ledger_rows, unpaced, write_plan
+from synthetic_syncs import client, customer, ledger_rows, unpaced, write_plan
 from typer.testing import CliRunner
 
 from ledgerlink.cli import app as cli
@@ -56,3 +57,18 @@ def test_a_push_stopped_by_an_error_is_a_failed_run_with_the_reason(
     assert code == 0
     assert "failed" in shown and reason in shown
     assert "succeeded" not in shown
+
+
+def test_a_dry_run_reports_its_plan_as_json_for_scripts(settings: Settings):
+    write_plan(settings, unpaced("freshbooks_clients"), [client("ada@example.com", "Ada Lovelace")])
+
+    code, output = ledgerlink(
+        settings, "push", "--select", "freshbooks_clients", "--dry-run", "--json"
+    )
+
+    assert code == 0, output
+    report = json.loads(output)
+    assert report["dry_run"] is True and report["ok"] is True and report["held"] == {}
+    [sync] = report["syncs"]
+    assert sync["sync"] == "freshbooks_clients" and sync["create"] == 1
+    assert sync["samples"][0]["natural_key"] == "ada@example.com"
