@@ -16,6 +16,7 @@ from ledgerlink.settings import Settings
 from ledgerlink.warehouse import writer_lock
 from orchestration.assets.pools import WAREHOUSE_POOL
 from orchestration.resources import LedgerlinkSettings
+from pipelines.enrichment import Enrichment, load_enrichments, make_source
 from pipelines.entities import PARENTS, enabled_entities
 from pipelines.extract import SOURCES, ExtractFailed, pipeline_for, root_cause
 from pipelines.skipping import Skipped
@@ -92,5 +93,44 @@ def extract_assets(source: str, described_with: Settings) -> AssetsDefinition:
     return _extract
 
 
+def enrichment_assets(enrichment: Enrichment, described_with: Settings) -> AssetsDefinition:
+    """An enrichment export (enrichment.yml) as its raw table, `raw_<name>/<table>`: loaded
+    (replaced) from the file when it is there; a run before the file exists loads nothing."""
+
+    @dlt_assets(
+        dlt_source=make_source(enrichment, enrichment.path(described_with)),
+        dlt_pipeline=pipeline_for(described_with, enrichment.name),
+        name=f"extract_{enrichment.name}",
+        dagster_dlt_translator=RawTableTranslator(),
+        pool=WAREHOUSE_POOL,
+    )
+    def _load(
+        context: AssetExecutionContext, dlt: DagsterDltResource, ledgerlink: LedgerlinkSettings
+    ) -> Iterator[Any]:
+        settings = ledgerlink.load()
+        path = enrichment.path(settings)
+        if not path.is_file():
+            context.log.warning(f"enrichment {enrichment.name}: no file {path} yet, nothing loaded")
+            return
+        with writer_lock(
+            settings, f"extract {enrichment.name} (dagster run {context.run_id[:8]})", publish=False
+        ):
+            try:
+                yield from dlt.run(
+                    context=context,
+                    dlt_source=make_source(enrichment, path),
+                    dlt_pipeline=pipeline_for(settings, enrichment.name),
+                    loader_file_format="parquet",
+                )
+            except Exception as exc:  # dlt wraps every step failure in its own types
+                raise ExtractFailed(f"extract {enrichment.name} failed: {root_cause(exc)}") from exc
+
+    return _load
+
+
 def extract_assets_for(settings: Settings) -> list[AssetsDefinition]:
-    return [extract_assets(source, settings) for source in settings.systems]
+    """The systems' raw tables, then the declared enrichment exports'."""
+    return [
+        *(extract_assets(source, settings) for source in settings.systems),
+        *(enrichment_assets(enrichment, settings) for enrichment in load_enrichments()),
+    ]

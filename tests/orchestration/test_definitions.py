@@ -140,3 +140,11 @@ def test_checks_say_what_they_check_and_what_a_failure_does():
     not_null = specs["not_null_stg_freshbooks__clients_client_id"].description
     assert not_null.startswith("client_id is never null") and "Error severity" in not_null
     assert all(spec.description for spec in specs.values())
+
+
+def test_an_enrichment_export_is_a_raw_asset_that_feeds_its_staging_model():
+    g = graph()
+    accounts = g.get(AssetKey(["raw_crm", "accounts"]))
+    assert accounts.is_materializable and accounts.group_name == "raw_crm"
+    staging = g.get(AssetKey(["staging", "stg_crm__accounts"]))
+    assert accounts.key in staging.parent_keys
