@@ -8,7 +8,14 @@ fresh source and pipeline from the run's settings (a dlt source object runs once
 from collections.abc import Iterator
 from typing import Any
 
-from dagster import AssetExecutionContext, AssetKey, AssetsDefinition, AssetSpec, Config
+from dagster import (
+    AssetExecutionContext,
+    AssetKey,
+    AssetsDefinition,
+    AssetSpec,
+    Config,
+    MaterializeResult,
+)
 from dagster_dlt import DagsterDltResource, DagsterDltTranslator, dlt_assets
 from dagster_dlt.translator import DltResourceTranslatorData
 
@@ -95,7 +102,8 @@ def extract_assets(source: str, described_with: Settings) -> AssetsDefinition:
 
 def enrichment_assets(enrichment: Enrichment, described_with: Settings) -> AssetsDefinition:
     """An enrichment export (enrichment.yml) as its raw table, `raw_<name>/<table>`: loaded
-    (replaced) from the file when it is there; a run before the file exists loads nothing."""
+    (replaced) from the file when it is there. Before the file exists a run loads nothing and
+    records the table as it stands, empty (dbt creates it): the assets after it still run."""
 
     @dlt_assets(
         dlt_source=make_source(enrichment, enrichment.path(described_with)),
@@ -111,6 +119,10 @@ def enrichment_assets(enrichment: Enrichment, described_with: Settings) -> Asset
         path = enrichment.path(settings)
         if not path.is_file():
             context.log.warning(f"enrichment {enrichment.name}: no file {path} yet, nothing loaded")
+            yield MaterializeResult(
+                asset_key=AssetKey([enrichment.dataset, enrichment.table]),
+                metadata={"rows_loaded": 0, "file": f"{path} (not there yet)"},
+            )
             return
         with writer_lock(
             settings, f"extract {enrichment.name} (dagster run {context.run_id[:8]})", publish=False
