@@ -116,7 +116,7 @@ def rank(value: str, targets: list[Target], evidence: Evidence, index: TextIndex
     for target in targets:
         reasons = []
         by_name = index.similarity(value, target.description)
-        if by_name >= 0.2:
+        if by_name >= 0.05:
             reasons.append(
                 f"the name resembles the account's description {target.description!r} "
                 f"({by_name:.0%} similar)"
@@ -225,7 +225,8 @@ def expense_category_suggestions(
     index = TextIndex([t.description for t in targets] + list(mapped) + list(blocked))
     found = []
     for value, count in blocked.items():
-        ranked = rank(value, targets, Evidence(*history.get(value, (Counter(), {})), mapped), index)
+        past = Evidence(*history.get(value, (Counter(), {})), mapped)
+        ranked = rank(value, targets, past, index)
         if not ranked or ranked[0].score <= 0:
             continue
         best = ranked[0]
@@ -240,6 +241,12 @@ def expense_category_suggestions(
             f"{count} expense{'s' if count != 1 else ''} in {value!r} wait for a GL account",
             *best.reasons,
             offset_reason,
+            # history that points elsewhere, so the reviewer weighs it too
+            *(
+                f"against: {past.history_notes[code].replace('to it', f'to {code}', 1)}"
+                for code in sorted(past.history)
+                if code != best.code and code in past.history_notes
+            ),
         ]
         alternatives = [
             {
