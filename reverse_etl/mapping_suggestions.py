@@ -47,6 +47,8 @@ ACCEPTED_LOG = "mapping_suggestions.jsonl"
 HISTORY_WEIGHT = 0.6
 HISTORY_FULL_SUPPORT = 5
 SHOWN_ALTERNATIVES = 3
+# A voucher text counts as history for a category only when it names much the same thing.
+VOUCHER_TEXT_SIMILARITY = 0.6
 
 
 # --- text similarity -----------------------------------------------------------------------------
@@ -199,7 +201,7 @@ def expense_category_suggestions(
     _need(
         tables,
         ("sync", "sync_rejects"),
-        ("staging", "stg_infor__chart_of_accounts"),
+        ("marts", "dim_gl_accounts"),
         ("intermediate", "int_expenses_mapped"),
     )
     blocked = blocked_expense_categories(con)
@@ -211,8 +213,8 @@ def expense_category_suggestions(
     blocked = {v: n for v, n in blocked.items() if v.lower() not in {m.lower() for m in mapped}}
     chart = con.execute(
         "select account_number, coalesce(account_name, account_short_name, account_number), "
-        "account_group from staging.stg_infor__chart_of_accounts "
-        "where accounting_dimension = 1 and not is_blocked and is_profit_and_loss_account "
+        "account_group from marts.dim_gl_accounts "
+        "where not is_blocked and is_profit_and_loss_account "
         "order by account_number"
     ).fetchall()
     # The groups the mapped categories post to (expenses, not revenue), when they say any.
@@ -221,8 +223,9 @@ def expense_category_suggestions(
         Target(code, name) for code, name, group in chart if group in used_groups or not used_groups
     ]
     history = expense_history(con, tables, blocked)
-    offsets = [r.get("offset_account", "").strip() for r in rows if r.get("offset_account")]
     index = TextIndex([t.description for t in targets] + list(mapped) + list(blocked))
+    voucher_history(con, tables, history, index)
+    offsets = [r.get("offset_account", "").strip() for r in rows if r.get("offset_account")]
     found = []
     for value, count in blocked.items():
         past = Evidence(*history.get(value, (Counter(), {})), mapped)
@@ -299,6 +302,31 @@ def expense_history(
         }
         found[value] = (counts, notes)
     return found
+
+
+def voucher_history(
+    con: duckdb.DuckDBPyConnection,
+    tables: set[tuple[str, str]],
+    history: dict[str, tuple[Counter[str], dict[str, str]]],
+    index: TextIndex,
+) -> None:
+    """Add to each category's history the debits of Infor vouchers whose text resembles it
+    (what the finance team keyed by hand says where such costs go)."""
+    if ("marts", "fct_gl_journal_lines") not in tables:
+        return
+    texts = con.execute(
+        "select voucher_text, account_number, count(*) from marts.fct_gl_journal_lines "
+        "where debit_amount > 0 and voucher_text is not null group by all order by 1, 2"
+    ).fetchall()
+    for value, (counts, notes) in history.items():
+        for text, account, n in texts:
+            if index.similarity(value, text) < VOUCHER_TEXT_SIMILARITY:
+                continue
+            counts[account] += n
+            said = notes.get(account, "")
+            notes[account] = (f"{said}; " if said else "") + (
+                f"{n} Infor voucher line{'s' if n != 1 else ''} {text!r} debited it"
+            )
 
 
 def _offset_for(

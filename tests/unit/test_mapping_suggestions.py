@@ -90,7 +90,7 @@ def test_confidence_is_lower_when_the_runner_up_is_close():
 @pytest.fixture
 def warehouse() -> duckdb.DuckDBPyConnection:
     con = duckdb.connect()
-    con.execute("create schema sync; create schema staging; create schema intermediate")
+    con.execute("create schema sync; create schema marts; create schema intermediate")
     reasons = [f'expense category "{c}" has no GL account mapping' for c in ("Crypto Fees",) * 2]
     reasons.append('expense category "Travel" has no GL account mapping')
     con.execute("create table sync.sync_rejects (reason_code varchar, reason varchar)")
@@ -99,12 +99,12 @@ def warehouse() -> duckdb.DuckDBPyConnection:
         [[r] for r in reasons],
     )
     con.execute(
-        "create table staging.stg_infor__chart_of_accounts as select * from (values "
-        "('6600', 'Travel', 'EXPENSE', 1, false, true, null),"
-        "('6800', 'Bank fees', 'EXPENSE', 1, false, true, null),"
-        "('6990', 'Bank fees (closed)', 'EXPENSE', 1, true, true, null),"
-        "('4000', 'Product sales', 'REVENUE', 1, false, true, null)"
-        ") as t(account_number, account_name, account_group, accounting_dimension, is_blocked, "
+        "create table marts.dim_gl_accounts as select * from (values "
+        "('6600', 'Travel', 'EXPENSE', false, true, null),"
+        "('6800', 'Bank fees', 'EXPENSE', false, true, null),"
+        "('6990', 'Bank fees (closed)', 'EXPENSE', true, true, null),"
+        "('4000', 'Product sales', 'REVENUE', false, true, null)"
+        ") as t(account_number, account_name, account_group, is_blocked, "
         "is_profit_and_loss_account, account_short_name)"
     )
     con.execute(
