@@ -43,10 +43,12 @@ KINDS = {EXPENSE_CATEGORY: "expense_category_gl_accounts.csv"}
 ACCEPTED_LOG = "mapping_suggestions.jsonl"
 
 # How much history weighs against names: its share of the score grows with the number of past
-# postings, up to HISTORY_WEIGHT once HISTORY_FULL_SUPPORT postings are seen.
+# postings, up to HISTORY_WEIGHT once HISTORY_FULL_SUPPORT postings all point to one account.
 HISTORY_WEIGHT = 0.6
-HISTORY_FULL_SUPPORT = 5
+HISTORY_FULL_SUPPORT = 10
 SHOWN_ALTERNATIVES = 3
+# A mapped name counts as "similar" (in the evidence, and for the offset) from this score on.
+NAME_SIMILARITY = 0.5
 # A voucher text counts as history for a category only when it names much the same thing.
 VOUCHER_TEXT_SIMILARITY = 0.6
 
@@ -83,8 +85,12 @@ class TextIndex:
         return {g: w / norm for g, w in weights.items()}
 
     def similarity(self, a: str, b: str) -> float:
+        """Half the trigram cosine (shared rare pieces: "fees" in "Bank fees"), half the
+        longest-common-blocks ratio (robust to a transposed letter in a short word)."""
         va, vb = self.vector(a), self.vector(b)
-        return sum(w * vb.get(g, 0.0) for g, w in va.items())
+        cosine = sum(w * vb.get(g, 0.0) for g, w in va.items())
+        ratio = difflib.SequenceMatcher(None, normalise(a), normalise(b), autojunk=False).ratio()
+        return 0.5 * cosine + 0.5 * ratio
 
 
 # --- scoring -------------------------------------------------------------------------------------
@@ -113,7 +119,9 @@ class Scored:
 def rank(value: str, targets: list[Target], evidence: Evidence, index: TextIndex) -> list[Scored]:
     """Every target scored for `value`, best first (ties on the target's code)."""
     support = sum(evidence.history[t.code] for t in targets)
-    weight = HISTORY_WEIGHT * min(1.0, support / HISTORY_FULL_SUPPORT)
+    # history spread over many accounts says little: it weighs by how much of it points one way
+    leading = max((evidence.history[t.code] for t in targets), default=0) / (support or 1)
+    weight = HISTORY_WEIGHT * min(1.0, support / HISTORY_FULL_SUPPORT) * leading
     scored = []
     for target in targets:
         reasons = []
@@ -129,7 +137,7 @@ def rank(value: str, targets: list[Target], evidence: Evidence, index: TextIndex
             similar = index.similarity(value, name)
             if similar > by_name:
                 by_name = similar
-            if similar >= 0.2:
+            if similar >= NAME_SIMILARITY:
                 reasons.append(f"the similar category {name!r} is mapped to it ({similar:.0%})")
         share = evidence.history[target.code] / support if support else 0.0
         if share:
@@ -146,8 +154,8 @@ def confidence(ranked: list[Scored]) -> float:
     top = ranked[0].score
     runner_up = ranked[1].score if len(ranked) > 1 else 0.0
     margin = (top - runner_up) / top
-    # cosines of a good partial match sit near 0.25-0.5: the square root spreads them over the
-    # scale a reader expects, where 1.0 is an exact name and a clear winner
+    # a good partial match scores near 0.25-0.5: the square root spreads scores over the scale
+    # a reader expects, where 1.0 is an exact name and a clear winner
     return round(min(1.0, math.sqrt(top) * (0.5 + 0.5 * margin)), 2)
 
 
@@ -348,7 +356,7 @@ def _offset_for(
             named,
             key=lambda r: (index.similarity(value, r["expense_category"]), r["expense_category"]),
         )
-        if index.similarity(value, nearest["expense_category"]) >= 0.2:
+        if index.similarity(value, nearest["expense_category"]) >= NAME_SIMILARITY:
             return (
                 nearest["offset_account"],
                 f"offset {nearest['offset_account']}: as the similar category "
