@@ -160,3 +160,13 @@ def test_accept_adds_the_row_records_it_and_never_replaces_one(warehouse, mappin
     assert entry["value"] == "Crypto Fees" and entry["actor"] == "ann" and entry["evidence"]
     with pytest.raises(LedgerlinkError, match="nothing to add"):
         accept(mappings, found, ["Crypto Fees"], min_confidence=0.0)
+
+
+def test_vouchers_keyed_by_hand_with_the_same_text_are_history(warehouse, mappings):
+    warehouse.execute(
+        "create table marts.fct_gl_journal_lines as select 'Crypto fees' as voucher_text, "
+        "'6600' as account_number, 100.00 as debit_amount from range(12)"
+    )
+    (only,) = suggest(mappings, warehouse)
+    assert only.row["gl_account"] == "6600"
+    assert any("12 Infor voucher lines 'Crypto fees' debited it" in e for e in only.evidence)
