@@ -141,7 +141,9 @@ def rank(value: str, targets: list[Target], evidence: Evidence, index: TextIndex
                 reasons.append(f"the similar category {name!r} is mapped to it ({similar:.0%})")
         share = evidence.history[target.code] / support if support else 0.0
         if share:
-            reasons.insert(0, evidence.history_notes.get(target.code, "posted to it before"))
+            reasons.insert(
+                0, evidence.history_notes.get(target.code, f"posted to {target.code} before")
+            )
         score = weight * share + (1 - weight) * by_name
         scored.append(Scored(target.code, round(score, 4), tuple(reasons)))
     return sorted(scored, key=lambda s: (-s.score, s.code))
@@ -230,7 +232,7 @@ def expense_category_suggestions(
     targets = [
         Target(code, name) for code, name, group in chart if group in used_groups or not used_groups
     ]
-    history = expense_history(con, tables, blocked)
+    history = expense_history(con, blocked)
     index = TextIndex([t.description for t in targets] + list(mapped) + list(blocked))
     voucher_history(con, tables, history, index)
     offsets = [r.get("offset_account", "").strip() for r in rows if r.get("offset_account")]
@@ -254,7 +256,7 @@ def expense_category_suggestions(
             offset_reason,
             # history that points elsewhere, so the reviewer weighs it too
             *(
-                f"against: {past.history_notes[code].replace('to it', f'to {code}', 1)}"
+                f"against: {past.history_notes[code]}"
                 for code in sorted(past.history)
                 if code != best.code and code in past.history_notes
             ),
@@ -284,17 +286,15 @@ def expense_category_suggestions(
 
 
 def expense_history(
-    con: duckdb.DuckDBPyConnection, tables: set[tuple[str, str]], values: Iterable[str]
+    con: duckdb.DuckDBPyConnection, values: Iterable[str]
 ) -> dict[str, tuple[Counter[str], dict[str, str]]]:
     """Per blocked category: the accounts its vendors' mapped expenses were posted to."""
     found: dict[str, tuple[Counter[str], dict[str, str]]] = {}
     for value in values:
         rows = con.execute(
-            "select mapped.gl_account, mapped.vendor, count(*) "
-            "from intermediate.int_expenses_mapped as blocked "
-            "join intermediate.int_expenses_mapped as mapped "
-            "on mapped.vendor = blocked.vendor and mapped.is_mapped "
-            "where blocked.category_name = ? and not blocked.is_mapped "
+            "select gl_account, vendor, count(*) from intermediate.int_expenses_mapped "
+            "where is_mapped and vendor in (select vendor from intermediate.int_expenses_mapped "
+            "where category_name = ? and not is_mapped) "
             "group by all order by 1, 2",
             [value],
         ).fetchall()
@@ -304,7 +304,7 @@ def expense_history(
             counts[account] += n
             vendors.setdefault(account, []).append(f"{vendor} ({n})")
         notes = {
-            account: f"the same vendor's expenses were posted to it {counts[account]} time"
+            account: f"the same vendor's expenses were posted to {account} {counts[account]} time"
             f"{'s' if counts[account] != 1 else ''} before: {', '.join(vendors[account])}"
             for account in counts
         }
@@ -333,7 +333,7 @@ def voucher_history(
             counts[account] += n
             said = notes.get(account, "")
             notes[account] = (f"{said}; " if said else "") + (
-                f"{n} Infor voucher line{'s' if n != 1 else ''} {text!r} debited it"
+                f"{n} Infor voucher line{'s' if n != 1 else ''} {text!r} debited {account}"
             )
 
 

@@ -49,7 +49,7 @@ def test_the_name_alone_finds_the_account():
 def test_ample_consistent_history_wins_over_the_name():
     history = Evidence(
         history=Counter({"6300": 12}),
-        history_notes={"6300": "the same vendor's expenses were posted to it 12 times"},
+        history_notes={"6300": "the same vendor's expenses were posted to 6300 12 times"},
         mapped=MAPPED,
     )
     ranked = rank("Travel Fees", TARGETS, history, index_for("Travel Fees"))
@@ -169,4 +169,4 @@ def test_vouchers_keyed_by_hand_with_the_same_text_are_history(warehouse, mappin
     )
     (only,) = suggest(mappings, warehouse)
     assert only.row["gl_account"] == "6600"
-    assert any("12 Infor voucher lines 'Crypto fees' debited it" in e for e in only.evidence)
+    assert any("12 Infor voucher lines 'Crypto fees' debited 6600" in e for e in only.evidence)
