@@ -369,13 +369,21 @@ def _offset_for(
     return "", "no offset account known: fill it in before accepting"
 
 
+def file_for(kind: str) -> str:
+    """The mapping file a kind of suggestion adds rows to."""
+    if kind not in KINDS:
+        raise LedgerlinkError(
+            f"no suggestions for {kind!r} yet: use --kind {' or '.join(KINDS)}, or edit the "
+            "mapping by hand (`ledgerlink console`, Mappings)"
+        )
+    return KINDS[kind]
+
+
 def suggest(
     settings: Settings, con: duckdb.DuckDBPyConnection, kind: str = EXPENSE_CATEGORY
 ) -> list[Suggestion]:
     """Suggestions for every value of `kind` blocking a sync, from the readers' snapshot."""
-    if kind not in KINDS:
-        raise LedgerlinkError(f"unknown mapping kind {kind!r}: choose {', '.join(KINDS)}")
-    columns, rows = mapping_edits.read_table(settings, KINDS[kind])
+    columns, rows = mapping_edits.read_table(settings, file_for(kind))
     return expense_category_suggestions(con, columns, rows)
 
 

@@ -14,6 +14,7 @@ import typer
 
 from ledgerlink.cli.common import run_guarded, settings
 from ledgerlink.errors import LedgerlinkError
+from ledgerlink.settings import Settings
 from ledgerlink.warehouse import read_snapshot
 from reverse_etl import mapping_suggestions
 from reverse_etl.mapping_suggestions import EXPENSE_CATEGORY, KINDS
@@ -23,10 +24,11 @@ app = typer.Typer(help="Suggested rows for the mapping tables.", no_args_is_help
 KIND_HELP = f"Which mapping: {', '.join(KINDS)}."
 
 
-def _suggestions(kind: str) -> list[mapping_suggestions.Suggestion]:
+def _suggestions(kind: str) -> tuple[Settings, list[mapping_suggestions.Suggestion]]:
+    mapping_suggestions.file_for(kind)  # an unknown kind is refused before anything is read
     config = settings()
     with read_snapshot(config) as (con, _):
-        return mapping_suggestions.suggest(config, con, kind)
+        return config, mapping_suggestions.suggest(config, con, kind)
 
 
 @app.command("suggest")
@@ -39,7 +41,8 @@ def suggest_command(
     as_json: bool = typer.Option(False, "--json", help="The suggestions as JSON."),
 ) -> None:
     """Propose a row for each value that blocks a sync, with its evidence (writes nothing)."""
-    found = [s for s in _suggestions(kind) if s.confidence >= min_confidence]
+    config, found = _suggestions(kind)
+    found = [s for s in found if s.confidence >= min_confidence]
     if as_json:
         typer.echo(json.dumps([asdict(s) for s in found], indent=2))
         return
@@ -57,7 +60,7 @@ def suggest_command(
             )
             typer.echo(f"    - also possible: {others}")
     typer.echo("")
-    typer.echo(mapping_suggestions.unified_diff(settings(), found).rstrip())
+    typer.echo(mapping_suggestions.unified_diff(config, found).rstrip())
     typer.echo(
         "\nnothing written: `ledgerlink mapping accept VALUE` (or ID) adds a row, "
         "then `ledgerlink sync` posts what it held back"
@@ -74,8 +77,7 @@ def accept_command(
     ),
 ) -> None:
     """Add the suggested rows for VALUES to the mapping file (never replacing a row)."""
-    config = settings()
-    found = _suggestions(kind)
+    config, found = _suggestions(kind)
     if not found:
         raise LedgerlinkError(
             f"no {kind} blocks a sync: nothing to accept (`ledgerlink sync` rebuilds the list)"

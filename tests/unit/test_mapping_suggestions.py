@@ -10,7 +10,9 @@ from pathlib import Path
 
 import duckdb
 import pytest
+from typer.testing import CliRunner
 
+from ledgerlink.cli import app
 from ledgerlink.dbt import SEEDS_DIR
 from ledgerlink.errors import LedgerlinkError
 from ledgerlink.settings import load_settings
@@ -170,3 +172,21 @@ def test_vouchers_keyed_by_hand_with_the_same_text_are_history(warehouse, mappin
     (only,) = suggest(mappings, warehouse)
     assert only.row["gl_account"] == "6600"
     assert any("12 Infor voucher lines 'Crypto fees' debited 6600" in e for e in only.evidence)
+
+
+# --- the commands' one-line errors ---------------------------------------------------------------
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["suggest"], "error: nothing to show yet"),
+        (["suggest", "--kind", "item"], "error: no suggestions for 'item' yet: use --kind"),
+        (["accept", "Travel"], "error: nothing to show yet"),
+    ],
+)
+def test_the_commands_fail_in_one_line_naming_the_fix(tmp_path: Path, args, message):
+    result = CliRunner().invoke(
+        app, ["mapping", *args], env={"LEDGERLINK_HOME": str(tmp_path / ".ledgerlink")}
+    )
+    assert result.exit_code == 1
+    assert result.output.startswith(message), result.output
+    assert len(result.output.strip().splitlines()) == 1
