@@ -7,7 +7,8 @@ all read from the warehouse and the mapping files on this machine (nothing is se
 
 - history: where the same vendors' other expenses were posted, and which accounts Infor
   vouchers with a similar text were posted to;
-- the target's own description (the chart of accounts), by character n-gram TF-IDF cosine;
+- the target's own description (the chart of accounts): half character-trigram TF-IDF cosine,
+  half `difflib`'s block ratio (see `TextIndex.similarity`);
 - the rows already mapped: a similar category name already mapped to an account.
 
 History counts in proportion to how much of it there is and how consistently it points one way,

@@ -1,7 +1,7 @@
 """The planted unmapped expense category on a small sandbox, as an operator meets it: `ledgerlink
 mapping suggest` proposes the right GL account with its evidence, `mapping accept` writes that row
-alone into the deployment's mapping folder, and the next `ledgerlink sync` posts the expense
-(its journal leaves the rejects)."""
+alone into the deployment's mapping folder, and the next build and push post the expense (its
+journal leaves the rejects)."""
 
 from __future__ import annotations
 
@@ -119,7 +119,10 @@ def test_accept_writes_that_row_and_the_next_sync_posts_the_expense(deployment: 
     )
     assert held
 
-    code, output = deployment.run("sync", "--select", "infor_gl_journals")
+    # what `ledgerlink sync` does, in one pass: build with the new row, push the GL journals
+    code, output = deployment.run("transform", "--quiet")
+    assert code == 0, output
+    code, output = deployment.run("push", "--select", "infor_gl_journals")
     assert code == 0, output
     assert held_categories(deployment) == []
     posted = deployment.query(
