@@ -252,7 +252,7 @@ def expense_category_suggestions(
         }
         description = next(t.description for t in targets if t.code == best.code)
         evidence = [
-            f"{count} expense{'s' if count != 1 else ''} in {value!r} wait for a GL account",
+            f"{count} expense{'s wait' if count != 1 else ' waits'} in {value!r} for a GL account",
             *best.reasons,
             offset_reason,
             # history that points elsewhere, so the reviewer weighs it too

@@ -137,7 +137,7 @@ def test_a_value_already_mapped_is_never_proposed_again(warehouse, mappings):
         "offset_account": "2300",  # no row posts to 6800: the offset most rows use
     }
     assert only.evidence[0] == "proposed: 6800 Bank fees"
-    assert "2 expenses in 'Crypto Fees' wait for a GL account" in only.evidence
+    assert "2 expenses wait in 'Crypto Fees' for a GL account" in only.evidence
     assert any("Shell (1)" in line for line in only.evidence)  # the vendor's history, in words
     assert only.blocked_records == 2
     assert all(a["gl_account"] not in ("6990", "4000") for a in only.alternatives)
