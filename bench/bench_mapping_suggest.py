@@ -10,7 +10,9 @@ one the way a FreshBooks user might (as is; lower case with "and"; abbreviated w
 dropped; a typo), plus the category no mapping knows (its truth: Bank fees). The service then
 scores them on an in-memory warehouse holding only what the fold leaves visible. Baselines on
 the same questions: exact name match against the account descriptions, and the closest
-description by `difflib` ratio. Figures are for comparison on one machine, never absolute.
+description by `difflib` ratio. Payment methods: each row of the project's payment method table
+is hidden in turn and suggested from the others (against an exact and a `difflib` match of the
+names mapped). Figures are for comparison on one machine, never absolute.
 """
 
 from __future__ import annotations
@@ -20,12 +22,17 @@ import csv
 import difflib
 import random
 import time
-from collections import Counter
+from collections import Counter, defaultdict
 from pathlib import Path
 
 import duckdb
 
-from reverse_etl.mapping_suggestions import expense_category_suggestions, normalise
+from reverse_etl.mapping_suggestions import (
+    Suggestion,
+    expense_category_suggestions,
+    normalise,
+    payment_method_suggestions,
+)
 from sandbox.generator import UNMAPPED_EXPENSE_CATEGORY, World
 from sandbox.infor.seed import BLOCKED_ACCOUNTS, CHART_OF_ACCOUNTS, MONTHLY_JOURNALS
 
@@ -108,75 +115,130 @@ def fuzzy_baseline(value: str, accounts: dict[str, str]) -> list[str]:
     return sorted(accounts, key=lambda n: (-ratio(accounts[n]), n))[:3]
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--seed", type=int, default=7)
-    parser.add_argument("--folds", type=int, default=3, help="hidden halves per renaming")
-    parser.add_argument("--scale", type=float, default=1.0, help="of the generator's world")
-    args = parser.parse_args()
+Tally = tuple[int, dict[str, Counter[str]], float]
 
+
+def score(
+    tally: dict[str, Counter[str]], value: str, answer: str, guesses: dict[str, list[str]]
+) -> None:
+    for method, ranked in guesses.items():
+        tally[method]["top1"] += ranked[:1] == [answer]
+        tally[method]["top3"] += answer in ranked[:3]
+    if guesses["service"][:1] != [answer]:
+        tally["missed"][f"{value!r} -> {guesses['service'][:1]} (truth {answer})"] += 1
+
+
+def ranked(suggestion: Suggestion | None, column: str) -> list[str]:
+    if suggestion is None:
+        return []
+    return [suggestion.row[column], *(str(a["target"]) for a in suggestion.alternatives)]
+
+
+def expense_categories(seed: int, folds: int, scale: float) -> Tally:
     with SEED_FILE.open(newline="") as handle:
         reader = csv.DictReader(handle)
         columns, rows = list(reader.fieldnames or []), list(reader)
     truth = {r["expense_category"]: r["gl_account"] for r in rows}
-    world = World(seed=42, scale=args.scale)
+    world = World(seed=42, scale=scale)
     accounts = {
         n: name
         for n, name, g, k in CHART_OF_ACCOUNTS
         if k == "P" and g == "EXPENSE" and n not in BLOCKED_ACCOUNTS
     }
-    hits: dict[str, Counter[str]] = {m: Counter() for m in ("service", "exact", "fuzzy")}
+    tally: dict[str, Counter[str]] = defaultdict(Counter)
     asked, seconds = 0, 0.0
     for how in RENAMINGS:
-        for fold in range(args.folds):
-            rng = random.Random(f"{args.seed}:{how}:{fold}")
-            names = sorted(truth)
-            hidden_names = rng.sample(names, len(names) // 2)
+        for fold in range(folds):
+            rng = random.Random(f"{seed}:{how}:{fold}")
+            hidden_names = rng.sample(sorted(truth), len(truth) // 2)
             hidden = {c: rename(c, how, rng) for c in hidden_names}
             hidden[UNMAPPED_EXPENSE_CATEGORY] = UNMAPPED_EXPENSE_CATEGORY
             expected = {v: truth.get(c, PLANTED_TRUTH) for c, v in hidden.items()}
             visible = [r for r in rows if r["expense_category"] not in hidden]
             con = warehouse(world, truth, hidden)
             started = time.perf_counter()
-            found = expense_category_suggestions(con, columns, visible)
+            found = {s.value: s for s in expense_category_suggestions(con, columns, visible)}
             seconds += time.perf_counter() - started
-            by_value = {s.value: s for s in found}
             for value, answer in expected.items():
                 asked += 1
-                s = by_value.get(value)
-                ranked = (
-                    [s.row["gl_account"], *(a["gl_account"] for a in s.alternatives)] if s else []
-                )
-                for method, guesses in (
-                    ("service", ranked),
-                    ("exact", exact_baseline(value, accounts)),
-                    ("fuzzy", fuzzy_baseline(value, accounts)),
-                ):
-                    hits[method]["top1"] += guesses[:1] == [answer]
-                    hits[method]["top3"] += answer in guesses[:3]
-                if not ranked or ranked[0] != answer:
-                    hits["service"][f"missed: {value!r} -> {ranked[:1]} (truth {answer})"] += 1
+                guesses = {
+                    "service": ranked(found.get(value), "gl_account"),
+                    "exact": exact_baseline(value, accounts),
+                    "fuzzy": fuzzy_baseline(value, accounts),
+                }
+                score(tally, value, answer, guesses)
+    return asked, tally, seconds
 
-    print(
-        f"expense category -> GL account: {asked} held-out values, {len(RENAMINGS)} renamings "
-        f"x {args.folds} folds (seed {args.seed})"
-    )
-    print(f"{'method':<28}{'top-1':>8}{'top-3':>8}")
+
+def payment_methods() -> Tally:
+    """Each row of the payment method table hidden in turn, the others kept."""
+    with (SEED / "payment_methods.csv").open(newline="") as handle:
+        reader = csv.DictReader(handle)
+        columns, rows = list(reader.fieldnames or []), list(reader)
+    tally: dict[str, Counter[str]] = defaultdict(Counter)
+    seconds = 0.0
+    for hidden in rows:
+        visible = [r for r in rows if r is not hidden]
+        gateway = hidden["source_value"] if hidden["payment_source"] == "gateway" else ""
+        payment_type = "" if gateway else hidden["source_value"]
+        con = duckdb.connect()
+        con.execute("create schema sync")
+        con.execute("create table sync.sync_rejects (reason_code varchar, reason varchar)")
+        con.execute(
+            "insert into sync.sync_rejects values ('unmapped_payment_method', ?)",
+            [f'payment type "{payment_type}" / gateway "{gateway}" has no Infor payment method'],
+        )
+        started = time.perf_counter()
+        found = payment_method_suggestions(con, columns, visible)
+        seconds += time.perf_counter() - started
+        names = {r["source_value"]: r["payment_method"] for r in visible}
+        value = hidden["source_value"]
+        guesses = {
+            "service": ranked(found[0] if found else None, "payment_method"),
+            "exact": [m for v, m in names.items() if v.lower() == value.lower()][:1],
+            "fuzzy": list(
+                dict.fromkeys(names[v] for v in sorted(names, key=lambda v: (-_ratio(value, v), v)))
+            )[:3],
+        }
+        score(tally, value, hidden["payment_method"], guesses)
+    return len(rows), tally, seconds
+
+
+def _ratio(a: str, b: str) -> float:
+    return difflib.SequenceMatcher(None, normalise(a), normalise(b)).ratio()
+
+
+def report(title: str, tally: Tally) -> None:
+    asked, hits, seconds = tally
+    print(title)
+    print(f"  {'method':<28}{'top-1':>8}{'top-3':>8}")
     for method, label in (
         ("service", "suggestions (this service)"),
         ("exact", "exact name match"),
         ("fuzzy", "closest name (difflib)"),
     ):
-        print(
-            f"{label:<28}{hits[method]['top1'] / asked:>8.1%}{hits[method]['top3'] / asked:>8.1%}"
-        )
-    print(f"time to score: {seconds:.2f} s in all, {1000 * seconds / asked:.1f} ms per value")
-    misses = sorted(k for k in hits["service"] if k.startswith("missed"))
-    for line in misses[:15]:
-        print(f"  {line}")
-    print(
-        "item and payment method mappings: not scored yet (the service suggests expense categories)"
+        top1, top3 = hits[method]["top1"] / asked, hits[method]["top3"] / asked
+        print(f"  {label:<28}{top1:>8.1%}{top3:>8.1%}")
+    print(f"  time to score: {seconds:.2f} s in all, {1000 * seconds / asked:.1f} ms per value")
+    for line in sorted(hits["missed"])[:10]:
+        print(f"  missed: {line}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--folds", type=int, default=3, help="hidden halves per renaming")
+    parser.add_argument("--scale", type=float, default=1.0, help="of the generator's world")
+    args = parser.parse_args()
+    tally = expense_categories(args.seed, args.folds, args.scale)
+    report(
+        f"expense category -> GL account: {tally[0]} held-out values, {len(RENAMINGS)} "
+        f"renamings x {args.folds} folds (seed {args.seed})",
+        tally,
     )
+    tally = payment_methods()
+    report(f"payment method: {tally[0]} rows, each held out in turn", tally)
+    print("items: not scored (the item crosswalk has no suggestions yet)")
 
 
 if __name__ == "__main__":

@@ -11,6 +11,9 @@ all read from the warehouse and the mapping files on this machine (nothing is se
   half `difflib`'s block ratio (see `TextIndex.similarity`);
 - the rows already mapped: a similar category name already mapped to an account.
 
+A gateway or payment type with no Infor payment method (`unmapped_payment_method`) is scored
+on the names already mapped alone: M3's method codes carry no text to compare with.
+
 History counts in proportion to how much of it there is and how consistently it points one way,
 so a vendor seen once does not outweigh a clear name; when history is ample and consistent it
 outweighs the name. Ties break on the target's number, so the output is deterministic.
@@ -40,7 +43,11 @@ from ledgerlink.settings import Settings
 from reverse_etl import mapping_edits
 
 EXPENSE_CATEGORY = "expense_category"
-KINDS = {EXPENSE_CATEGORY: "expense_category_gl_accounts.csv"}
+PAYMENT_METHOD = "payment_method"
+KINDS = {
+    EXPENSE_CATEGORY: "expense_category_gl_accounts.csv",
+    PAYMENT_METHOD: "payment_methods.csv",
+}
 ACCEPTED_LOG = "mapping_suggestions.jsonl"
 
 # How much history weighs against names: its share of the score grows with the number of past
@@ -128,10 +135,7 @@ def rank(value: str, targets: list[Target], evidence: Evidence, index: TextIndex
         reasons = []
         by_name = index.similarity(value, target.description)
         if by_name >= 0.05:
-            reasons.append(
-                f"the name resembles the account's description {target.description!r} "
-                f"({by_name:.0%} similar)"
-            )
+            reasons.append(f"the name resembles {target.description!r} ({by_name:.0%} similar)")
         for name, code in sorted(evidence.mapped.items()):
             if code != target.code:
                 continue
@@ -139,7 +143,7 @@ def rank(value: str, targets: list[Target], evidence: Evidence, index: TextIndex
             if similar > by_name:
                 by_name = similar
             if similar >= NAME_SIMILARITY:
-                reasons.append(f"the similar category {name!r} is mapped to it ({similar:.0%})")
+                reasons.append(f"the similar name {name!r} is mapped to it ({similar:.0%})")
         share = evidence.history[target.code] / support if support else 0.0
         if share:
             reasons.insert(
@@ -264,7 +268,7 @@ def expense_category_suggestions(
         ]
         alternatives = [
             {
-                "gl_account": s.code,
+                "target": s.code,
                 "description": next(t.description for t in targets if t.code == s.code),
                 "score": s.score,
             }
@@ -385,7 +389,85 @@ def suggest(
 ) -> list[Suggestion]:
     """Suggestions for every value of `kind` blocking a sync, from the readers' snapshot."""
     columns, rows = mapping_edits.read_table(settings, file_for(kind))
+    if kind == PAYMENT_METHOD:
+        return payment_method_suggestions(con, columns, rows)
     return expense_category_suggestions(con, columns, rows)
+
+
+def blocked_payment_values(con: duckdb.DuckDBPyConnection) -> dict[tuple[str, str], int]:
+    """(payment source, value) with no Infor payment method, and the records each holds back:
+    the gateway when the payment has one (it is looked up first), else the payment type."""
+    rows = con.execute(
+        "select regexp_extract(reason, 'payment type \"(.*)\" / gateway', 1), "
+        "regexp_extract(reason, 'gateway \"(.*)\" has no', 1), count(*) "
+        "from sync.sync_rejects where reason_code = 'unmapped_payment_method' "
+        "group by all order by 1, 2"
+    ).fetchall()
+    found: Counter[tuple[str, str]] = Counter()
+    for payment_type, gateway, n in rows:
+        if gateway:
+            found["gateway", gateway.lower()] += n
+        elif payment_type:
+            found["type", payment_type] += n
+    return dict(sorted(found.items()))
+
+
+def payment_method_suggestions(
+    con: duckdb.DuckDBPyConnection, columns: list[str], rows: list[dict[str, str]]
+) -> list[Suggestion]:
+    """A payment method and cash account for each unmapped gateway or payment type, from the
+    names already mapped (the table is its own reference: M3's method codes carry no text)."""
+    file_name = KINDS[PAYMENT_METHOD]
+    _need(_tables(con), ("sync", "sync_rejects"))
+    taken = {(r["payment_source"].strip(), r["source_value"].strip().lower()) for r in rows}
+    blocked = {
+        k: n for k, n in blocked_payment_values(con).items() if (k[0], k[1].lower()) not in taken
+    }
+    mapped = {
+        r["source_value"].strip(): r["payment_method"].strip()
+        for r in rows
+        if r.get("payment_method")
+    }
+    methods = sorted(set(mapped.values()))
+    targets = [Target(m, m) for m in methods]
+    index = TextIndex([*mapped, *(v for _, v in blocked)])
+    found = []
+    for (source, value), count in blocked.items():
+        ranked = rank(value, targets, Evidence(mapped=mapped), index)
+        if not ranked or ranked[0].score <= 0:
+            continue
+        best = ranked[0]
+        cash = Counter(r["cash_account"] for r in rows if r.get("payment_method") == best.code)
+        account = min(cash, key=lambda a: (-cash[a], a)) if cash else ""
+        row = {c: "" for c in columns} | {
+            "payment_source": source,
+            "source_value": value,
+            "payment_method": best.code,
+            "cash_account": account,
+        }
+        found.append(
+            Suggestion(
+                id=suggestion_id(PAYMENT_METHOD, value, row),
+                kind=PAYMENT_METHOD,
+                file=file_name,
+                value=value,
+                row=row,
+                confidence=confidence(ranked),
+                evidence=[
+                    f"proposed: payment method {best.code}, cash account {account}",
+                    f"{count} payment{'s wait' if count != 1 else ' waits'} with {source} "
+                    f"{value!r} for an Infor payment method",
+                    *best.reasons,
+                    f"cash account {account}: as the other values mapped to {best.code}",
+                ],
+                alternatives=[
+                    {"target": s.code, "description": s.code, "score": s.score}
+                    for s in ranked[1 : 1 + SHOWN_ALTERNATIVES]
+                ],
+                blocked_records=count,
+            )
+        )
+    return found
 
 
 def proposed_rows(

@@ -56,13 +56,14 @@ def suggest_command(
             typer.echo(f"    - {line}")
         if s.alternatives:
             others = ", ".join(
-                f"{a['gl_account']} {a['description']} ({a['score']:.2f})" for a in s.alternatives
+                f"{a['target']} {a['description']} ({a['score']:.2f})" for a in s.alternatives
             )
             typer.echo(f"    - also possible: {others}")
     typer.echo("")
     typer.echo(mapping_suggestions.unified_diff(config, found).rstrip())
+    also = "" if kind == EXPENSE_CATEGORY else f" --kind {kind}"
     typer.echo(
-        "\nnothing written: `ledgerlink mapping accept VALUE` (or ID) adds a row, "
+        f"\nnothing written: `ledgerlink mapping accept VALUE{also}` (or ID) adds a row, "
         "then `ledgerlink sync` posts what it held back"
     )
 

@@ -140,7 +140,7 @@ def test_a_value_already_mapped_is_never_proposed_again(warehouse, mappings):
     assert "2 expenses wait in 'Crypto Fees' for a GL account" in only.evidence
     assert any("Shell (1)" in line for line in only.evidence)  # the vendor's history, in words
     assert only.blocked_records == 2
-    assert all(a["gl_account"] not in ("6990", "4000") for a in only.alternatives)
+    assert all(a["target"] not in ("6990", "4000") for a in only.alternatives)
     assert suggest(mappings, warehouse)[0] == only  # deterministic, id included
 
 
@@ -190,3 +190,26 @@ def test_the_commands_fail_in_one_line_naming_the_fix(tmp_path: Path, args, mess
     assert result.exit_code == 1
     assert result.output.startswith(message), result.output
     assert len(result.output.strip().splitlines()) == 1
+
+
+def test_a_new_gateway_or_payment_type_gets_the_method_of_similar_names(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    config = load_settings(ledgerlink_home=tmp_path / ".ledgerlink")
+    con = duckdb.connect()
+    con.execute("create schema sync")
+    con.execute("create table sync.sync_rejects (reason_code varchar, reason varchar)")
+    reason = 'payment type "{}" / gateway "{}" has no Infor payment method mapping'
+    con.executemany(
+        "insert into sync.sync_rejects values ('unmapped_payment_method', ?)",
+        [[reason.format("Credit Card", "Stripe Connect")], [reason.format("E-Transfer", "")]],
+    )
+    found = {s.value: s for s in suggest(config, con, "payment_method")}
+    assert found["stripe connect"].row == {
+        "payment_source": "gateway",
+        "source_value": "stripe connect",
+        "payment_method": "CC",
+        "cash_account": "1100",
+    }
+    assert found["E-Transfer"].row["payment_source"] == "type"
+    assert found["E-Transfer"].row["payment_method"] == "BT"
+    assert any("'Bank Transfer'" in line for line in found["E-Transfer"].evidence)
