@@ -129,6 +129,10 @@ class Settings(BaseSettings):
 
     # mapping tables (CSV, named as the project's seeds) that replace the project's own ones
     mappings_dir: Path | None = Field(default=None, validation_alias="LEDGERLINK_MAPPINGS_DIR")
+    # `ledgerlink mapping accept` refuses a suggestion less confident than this (unless --force)
+    mapping_accept_min_confidence: float = Field(
+        default=0.4, ge=0.0, le=1.0, validation_alias="LEDGERLINK_MAPPING_ACCEPT_MIN_CONFIDENCE"
+    )
 
     log_level: str = "INFO"
     log_format: str = "text"

@@ -1,0 +1,100 @@
+"""`ledgerlink mapping suggest|accept`: proposed rows for the values that hold records back.
+
+Both read the readers' snapshot (never waiting for a sync); `suggest` writes nothing, `accept`
+adds rows to the deployment's mapping file (`reverse_etl/mapping_suggestions.py` does the work).
+"""
+
+from __future__ import annotations
+
+import getpass
+import json
+from dataclasses import asdict
+
+import typer
+
+from ledgerlink.cli.common import run_guarded, settings
+from ledgerlink.errors import LedgerlinkError
+from ledgerlink.settings import Settings
+from ledgerlink.warehouse import read_snapshot
+from reverse_etl import mapping_suggestions
+from reverse_etl.mapping_suggestions import EXPENSE_CATEGORY, KINDS
+
+app = typer.Typer(help="Suggested rows for the mapping tables.", no_args_is_help=True)
+
+KIND_HELP = f"Which mapping: {', '.join(KINDS)}."
+
+
+def _suggestions(kind: str) -> tuple[Settings, list[mapping_suggestions.Suggestion]]:
+    mapping_suggestions.file_for(kind)  # an unknown kind is refused before anything is read
+    config = settings()
+    with read_snapshot(config) as (con, _):
+        return config, mapping_suggestions.suggest(config, con, kind)
+
+
+@app.command("suggest")
+@run_guarded
+def suggest_command(
+    kind: str = typer.Option(EXPENSE_CATEGORY, "--kind", help=KIND_HELP),
+    min_confidence: float = typer.Option(
+        0.0, "--min-confidence", min=0.0, max=1.0, help="Show only suggestions this confident."
+    ),
+    as_json: bool = typer.Option(False, "--json", help="The suggestions as JSON."),
+) -> None:
+    """Propose a row for each value that blocks a sync, with its evidence (writes nothing)."""
+    config, found = _suggestions(kind)
+    found = [s for s in found if s.confidence >= min_confidence]
+    if as_json:
+        typer.echo(json.dumps([asdict(s) for s in found], indent=2))
+        return
+    if not found:
+        typer.echo(f"no {kind} blocks a sync: nothing to suggest")
+        return
+    for s in found:
+        proposed = ", ".join(f"{c}={v}" for c, v in s.row.items())
+        typer.echo(f"{s.id}  {s.value!r} -> {proposed}  (confidence {s.confidence:.2f})")
+        for line in s.evidence:
+            typer.echo(f"    - {line}")
+        if s.alternatives:
+            others = ", ".join(
+                f"{a['target']} {a['description']} ({a['score']:.2f})" for a in s.alternatives
+            )
+            typer.echo(f"    - also possible: {others}")
+    typer.echo("")
+    typer.echo(mapping_suggestions.unified_diff(config, found).rstrip())
+    also = "" if kind == EXPENSE_CATEGORY else f" --kind {kind}"
+    typer.echo(
+        f"\nnothing written: `ledgerlink mapping accept VALUE{also}` (or ID) adds a row, "
+        "then `ledgerlink sync` posts what it held back"
+    )
+
+
+@app.command("accept")
+@run_guarded
+def accept_command(
+    values: list[str] = typer.Argument(..., help="Values (or suggestion ids) to accept."),
+    kind: str = typer.Option(EXPENSE_CATEGORY, "--kind", help=KIND_HELP),
+    force: bool = typer.Option(
+        False, "--force", help="Accept even below LEDGERLINK_MAPPING_ACCEPT_MIN_CONFIDENCE."
+    ),
+) -> None:
+    """Add the suggested rows for VALUES to the mapping file (never replacing a row)."""
+    config, found = _suggestions(kind)
+    if not found:
+        raise LedgerlinkError(
+            f"no {kind} blocks a sync: nothing to accept (`ledgerlink sync` rebuilds the list)"
+        )
+    chosen, path = mapping_suggestions.accept(
+        config,
+        found,
+        values,
+        min_confidence=config.mapping_accept_min_confidence,
+        force=force,
+        actor=getpass.getuser(),
+    )
+    for s in chosen:
+        proposed = ", ".join(f"{c}={v}" for c, v in s.row.items())
+        typer.echo(f"added {s.value!r}: {proposed} (confidence {s.confidence:.2f})")
+    typer.echo(
+        f"written to {path}; recorded in {config.home / mapping_suggestions.ACCEPTED_LOG}\n"
+        "`ledgerlink sync` rebuilds and posts the records it held back"
+    )
