@@ -92,8 +92,8 @@ class DbtRun:
             status = statuses.get(model)
             if status == "success" and model not in tested:
                 continue
-            if status is None and self.returncode == 0:
-                continue  # not selected in this build
+            if status is None:
+                continue  # not selected in this build (dbt lists what it skipped as skipped)
             if status == "error":
                 reasons[model] = f"dbt failed on {model} {fix}"
             elif status == "success":
@@ -313,6 +313,16 @@ def build_models(
     with writer_lock(settings, "dbt build"):
         prepare_warehouse(settings)
         return run_dbt(settings, *args, check=check)
+
+
+def downstream_of(changed: dict[str, list[str]]) -> list[str]:
+    """dbt selectors of what is built from the given raw tables (dbt source -> table names) and
+    from the push ledger (`ops`, which every push writes): the nodes a build after a load and
+    a push must refresh; everything else is as the last build left it."""
+    return [
+        *(f"source:{source}.{table}+" for source, tables in changed.items() for table in tables),
+        "source:ops+",
+    ]
 
 
 def prepare_warehouse(settings: Settings) -> None:

@@ -18,7 +18,7 @@ from types import FrameType
 import typer
 
 from ledgerlink.cli.common import run_guarded, settings, table
-from ledgerlink.dbt import build_models
+from ledgerlink.dbt import build_models, downstream_of
 from ledgerlink.errors import LedgerlinkError
 from ledgerlink.settings import Settings
 from ledgerlink.warehouse import writer_lock
@@ -244,17 +244,29 @@ def run_sync(
 ) -> PushReport:
     """Extract -> dbt build -> push, again while a pass writes something: what one pass wrote
     can make more ready (a shop order's new FreshBooks invoice becomes an Infor order in the
-    next pass). At most `MAX_SYNC_PASSES`; returns the passes' combined report."""
+    next pass). At most `MAX_SYNC_PASSES`; returns the passes' combined report.
+
+    The first pass builds the whole project; a later one only what is built from the tables its
+    extract loaded and from the ledger the pushes wrote. What a pass held (a failing test, a
+    model dbt could not build) stays held, and its failures reported, for the rest of the sync:
+    a later pass does not build that model again unless its inputs changed."""
     reports: list[PushReport] = []
+    held: dict[str, str] = {}
+    dbt_failures: list[str] = []
     with writer_lock(config, "sync"):  # one writer from the first extract to the last push
         for number in range(1, MAX_SYNC_PASSES + 1):
             results = extract(config, full_refresh=full_refresh and number == 1)
+            changed = {r.source: [t for t, n in r.rows.items() if n] for r in results}
+            selectors = downstream_of(changed) if number > 1 else []
             # A failing test holds exactly the pushes whose sync models it kept from building;
             # one on a mart no push reads is reported, and the pushes go on.
-            built = build_models(config, check=False)
+            built = build_models(config, *selectors, check=False)
             syncs = select_syncs(select, config.systems)
             unbuilt = built.not_built([sync.model for sync in syncs])
-            held = {sync.name: unbuilt[sync.model] for sync in syncs if sync.model in unbuilt}
+            held |= {sync.name: unbuilt[sync.model] for sync in syncs if sync.model in unbuilt}
+            for failure in built.failures():
+                if (name := failure["unique_id"].split(".")[2]) not in dbt_failures:
+                    dbt_failures.append(name)
             if before_first_push and number == 1:
                 before_first_push()
             report = run_push(
@@ -263,9 +275,9 @@ def run_sync(
                 dry_run,
                 command="sync",
                 on_progress=ProgressLines() if progress else None,
-                held=held,
+                held=dict(held),
             )
-            report.dbt_failures = [r["unique_id"].split(".")[2] for r in built.failures()]
+            report.dbt_failures = list(dbt_failures)
             reports.append(report)
             if on_pass:
                 on_pass(number, results, report)
