@@ -29,6 +29,7 @@ import difflib
 import hashlib
 import json
 import math
+import os
 import re
 from collections import Counter
 from collections.abc import Iterable
@@ -38,6 +39,7 @@ from pathlib import Path
 
 import duckdb
 
+from ledgerlink.auth.files import open_private
 from ledgerlink.errors import LedgerlinkError
 from ledgerlink.settings import Settings
 from reverse_etl import mapping_edits
@@ -576,7 +578,7 @@ def record_acceptance(
     log = settings.home / ACCEPTED_LOG
     log.parent.mkdir(parents=True, exist_ok=True)
     now = datetime.now(UTC).isoformat(timespec="seconds")
-    with log.open("a", encoding="utf-8") as handle:
+    with os.fdopen(open_private(log), "a", encoding="utf-8") as handle:  # owner-only, as the home
         for s in chosen:
             entry = {"accepted_at": now, "actor": actor, "written_to": str(path), "forced": forced}
             handle.write(json.dumps(entry | asdict(s), sort_keys=True) + "\n")

@@ -160,6 +160,7 @@ def test_accept_adds_the_row_records_it_and_never_replaces_one(warehouse, mappin
         json.loads(line) for line in (mappings.home / ACCEPTED_LOG).read_text().splitlines()
     ]
     assert entry["value"] == "Crypto Fees" and entry["actor"] == "ann" and entry["evidence"]
+    assert (mappings.home / ACCEPTED_LOG).stat().st_mode & 0o777 == 0o600
     with pytest.raises(LedgerlinkError, match="nothing to add"):
         accept(mappings, found, ["Crypto Fees"], min_confidence=0.0)
 
