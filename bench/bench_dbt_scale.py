@@ -30,11 +30,12 @@ GOAL_SECONDS, GOAL_RSS_MB = 60, 2048
 
 
 def raw_rows(warehouse: str) -> dict[str, int]:
-    """Rows per raw schema (dlt's own tables left out)."""
+    """Rows per raw schema (dlt's own tables and staging copies left out)."""
     with duckdb.connect(warehouse, read_only=True) as con:
         tables = con.execute(
             "select table_schema, table_name from information_schema.tables "
-            "where table_schema like 'raw_%' and table_name not like '_dlt%'"
+            "where table_schema like 'raw_%' and table_name not like '_dlt%' "
+            "and not ends_with(table_schema, '_staging')"  # dlt's merge staging copies
         ).fetchall()
         counts: Counter[str] = Counter()
         for schema, table in tables:
