@@ -1,4 +1,5 @@
-"""The `/_sandbox/...` controls every emulator shares: health, reset, clock, faults, stats."""
+"""The `/_sandbox/...` controls every emulator shares: health, reset, snapshots, clock, faults,
+stats."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 
 from fastapi import APIRouter
+from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 
 from sandbox.faults import CONTROL_PREFIX, FaultRule
@@ -52,6 +54,26 @@ def control_router(emulator: Emulator) -> APIRouter:
         emulator.reset(seed=body.seed, scale=body.scale)
         faults.stats.clear()
         return {"emulator": emulator.name, "seed": emulator.ctx.seed, "scale": emulator.ctx.scale}
+
+    # Control errors answer in one plain shape, not in the emulated API's own error format.
+    @router.post("/snapshots/{name}", response_model=None)
+    def snapshot(name: str) -> dict | JSONResponse:
+        try:
+            emulator.snapshot(name)
+        except ValueError as exc:
+            return JSONResponse({"error": str(exc)}, status_code=422)
+        return {"emulator": emulator.name, "snapshot": name}
+
+    @router.post("/snapshots/{name}/restore", response_model=None)
+    def restore(name: str) -> dict | JSONResponse:
+        try:
+            emulator.restore(name)
+        except ValueError as exc:
+            return JSONResponse({"error": str(exc)}, status_code=422)
+        except KeyError:
+            return JSONResponse({"error": f"no snapshot {name!r}: take it first"}, status_code=404)
+        faults.stats.clear()
+        return {"emulator": emulator.name, "restored": name}
 
     @router.get("/clock")
     def get_clock() -> dict:

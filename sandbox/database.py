@@ -6,7 +6,7 @@ import json
 import sqlite3
 import threading
 from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
+from contextlib import closing, contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -57,6 +57,18 @@ class Database:
     def scalar(self, sql: str, params: Iterable[Any] | dict[str, Any] = ()) -> Any:
         row = self.one(sql, params)
         return None if row is None else row[0]
+
+    def copy_to(self, path: Path) -> None:
+        """Write a consistent copy of the whole database to `path` (SQLite's online backup)."""
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.unlink(missing_ok=True)
+        with self._lock, closing(sqlite3.connect(path)) as target:
+            self._conn.backup(target)
+
+    def copy_from(self, path: Path) -> None:
+        """Replace the whole database with the copy at `path`."""
+        with self._lock, closing(sqlite3.connect(path)) as source:
+            source.backup(self._conn)
 
     def close(self) -> None:
         with self._lock:

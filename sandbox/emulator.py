@@ -65,6 +65,10 @@ class Emulator(ABC):
         """The API's own error body for an injected status (content type, bytes)."""
         return "application/json", json.dumps({"error": f"HTTP {status}"}).encode()
 
+    def clear_controls(self) -> None:  # noqa: B027 - optional hook
+        """Forget what the controls changed beyond the data (token lifetimes, scripted refusals,
+        queued deliveries): a reset and a restore start from no faults at all."""
+
     def control_routes(self, router: APIRouter) -> None:  # noqa: B027 - optional hook
         """Add emulator-specific `/_sandbox/...` controls (ship an order, expire tokens, ...)."""
 
@@ -83,7 +87,29 @@ class Emulator(ABC):
         if scale is not None:
             self.ctx.scale = scale
         self.faults.clear()
+        self.clear_controls()
         self._load()
+
+    def snapshot(self, name: str) -> Path:
+        """Keep the data as it is now under `name`, for `restore` (a test suite builds a world
+        once, then starts each module from it)."""
+        path = self._snapshot_path(name)
+        self.db.copy_to(path)
+        return path
+
+    def restore(self, name: str) -> None:
+        """Back to the data of snapshot `name`, with no faults (call while no request runs)."""
+        path = self._snapshot_path(name)
+        if not path.exists():
+            raise KeyError(name)
+        self.faults.clear()
+        self.clear_controls()
+        self.db.copy_from(path)
+
+    def _snapshot_path(self, name: str) -> Path:
+        if not name.replace("-", "").replace("_", "").isalnum():
+            raise ValueError(f"snapshot names are letters, digits, - and _: {name!r}")
+        return self.ctx.data_dir / "snapshots" / name / f"{self.name}.sqlite"
 
     def _stamp(self) -> str:
         return json.dumps(

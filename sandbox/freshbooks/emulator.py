@@ -39,6 +39,9 @@ class FreshBooksEmulator(Emulator):
         # picks another one: sandbox.env (client id and secret) was written at start.
         load_world(self.db, world)
         self.webhooks.clear()
+
+    def clear_controls(self) -> None:
+        self.webhooks.deliveries.clear()
         self.oauth.reset_controls()
         self.accounting.force_conflicts(0)
 

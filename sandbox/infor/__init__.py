@@ -67,8 +67,11 @@ class InforEmulator(Emulator):
         with self.executor.lock:
             load_world(self.store, world)
 
-    def reset(self, seed: int | None = None, scale: float | None = None) -> None:
-        super().reset(seed=seed, scale=scale)
+    def restore(self, name: str) -> None:
+        with self.executor.lock:
+            super().restore(name)
+
+    def clear_controls(self) -> None:
         self.scripted_faults.clear()
         self.executor.rules.ship_after_hours = self.executor.rules.invoice_after_hours = None
         self.tokens.set_lifetime(DEFAULT_LIFETIME_SECONDS)

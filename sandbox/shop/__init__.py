@@ -65,9 +65,11 @@ class ShopEmulator(Emulator):
             "SHOP_WEBHOOK_SECRET": self.webhook_secret,
         }
 
+    def clear_controls(self) -> None:
+        self.dispatcher.forget_pending()
+
     def load(self, world: World) -> None:
         """Replace every table with the shop derived from `world`, in batches (scales stream)."""
-        self.dispatcher.forget_pending()
         self.store.recreate()
         shop = ShopWorld.derive(world)
         self.store.insert("products", (item.product_document() for item in shop.catalog))
