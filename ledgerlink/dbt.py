@@ -34,6 +34,8 @@ DBT_STOP_SECONDS = 5.0  # how long an interrupted dbt gets to stop by itself
 # dbt's line for a finished node: "12 of 310 OK created sql view model ...", "13 of 310 WARN 3 ..."
 FINISHED_NODE = re.compile(r"\b(\d+) of (\d+) (OK|PASS|WARN|ERROR|FAIL|SKIP)\b")
 ANSI_CODE = re.compile(r"\x1b\[[0-9;]*m")
+DOTTED_FILL = re.compile(r" \.+ | \[")  # between a node's description and its timing
+FLAGGED_STATUSES = ("warn", "fail", "error")
 
 
 class DbtFailed(LedgerlinkError):
@@ -47,6 +49,8 @@ class DbtProgress:
     total: int = 0
     done: int = 0
     statuses: Counter[str] = field(default_factory=Counter)
+    # (status, node name) of each node that warned, failed or errored, in the order dbt said so
+    flagged: list[tuple[str, str]] = field(default_factory=list)
     started: float = field(default_factory=time.monotonic)
 
     @property
@@ -59,8 +63,18 @@ class DbtProgress:
         if not found:
             return False
         self.done, self.total = int(found[1]), int(found[2])
-        self.statuses[found[3].lower()] += 1
+        status = found[3].lower()
+        self.statuses[status] += 1
+        if status in FLAGGED_STATUSES:
+            self.flagged.append((status, _node_named(line[found.end() :])))
         return True
+
+
+def _node_named(rest: str) -> str:
+    """The node's name from what follows the status on dbt's line: `1 not_null_x .... [FAIL 1
+    in 0.1s]` or `creating sql table model main.orders .... [ERROR in 0.2s]`."""
+    words = DOTTED_FILL.split(ANSI_CODE.sub("", rest), maxsplit=1)[0].split()
+    return words[-1].split(".")[-1].strip('"') if words else "?"
 
 
 @dataclass

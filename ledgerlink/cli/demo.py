@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 import typer
 
 from ledgerlink.cli.common import settings, table
+from ledgerlink.cli.progress import showing
 from ledgerlink.connectors.freshbooks import FreshBooksTokenManager
 from ledgerlink.connectors.freshbooks.oauth import authorize_headless
 from ledgerlink.console import announce
@@ -23,7 +24,7 @@ from sandbox import runner
 
 if TYPE_CHECKING:
     from orchestration.finance_summary import Disagreements, FinanceSummary
-    from orchestration.in_process import RunOutcome, RunProgress
+    from orchestration.in_process import RunOutcome
 
 # The sandbox answers as fast as it can: the demo need not keep to the real APIs' limits (each
 # sync keeps its own pace, `rate` in reverse_etl/syncs.yml).
@@ -32,7 +33,6 @@ FAST = {"freshbooks_rate_limit": "500", "infor_rate_limit": "500", "shop_rate_li
 # that did not pass, the rows dlt loaded, and what its pushes did.
 RUN_COLUMNS = ("run", "assets", "checks", "flagged", "rows", "created", "updated", "failed", "took")
 RUN_WIDTHS = (6, 6, 6, 7, 6, 7, 7, 6, 5)
-PROGRESS_SECONDS = 10.0
 
 
 def demo(
@@ -68,14 +68,15 @@ def demo(
     from orchestration.demo_runs import DeadLetter, Planted, Ran, Shipped, Summarized, demo_steps
     from orchestration.in_process import InProcessRuns, project_instance
 
-    with project_instance(home) as instance:
-        runs = InProcessRuns(config, instance, FAST, trigger="demo", on_progress=ProgressLines())
+    with project_instance(home) as instance, showing() as progress:
+        runs = InProcessRuns(config, instance, FAST, trigger="demo", on_progress=progress.runs())
         typer.echo(f"Dagster  instance {_shown(home / 'dagster')}, runs in this process\n")
         typer.echo(_run_row(RUN_COLUMNS) + "\n" + _run_row(tuple("-" * w for w in RUN_WIDTHS)))
         first = True
         for step in demo_steps(config, runs, info["urls"]["infor"]):
             match step:
                 case Ran(outcome):
+                    progress.run_ended(outcome.label)
                     typer.echo(_run_row(_run_cells(outcome)))
                     if first:
                         typer.echo(f"  read through the connectors: {_loaded(outcome)}")
@@ -102,23 +103,6 @@ def demo(
     )
     seconds = round(time.perf_counter() - started)
     typer.echo(f"\ndemo took {seconds // 60}m{seconds % 60:02d}s")
-
-
-class ProgressLines:
-    """A line on stderr every few seconds while a run runs: its step and how far it got."""
-
-    def __init__(self) -> None:
-        self._last = 0.0
-
-    def __call__(self, progress: RunProgress) -> None:
-        if time.monotonic() - self._last < PROGRESS_SECONDS:
-            return
-        self._last = time.monotonic()
-        (assets, planned), (checks, checks_planned) = progress.assets, progress.checks
-        _progress(
-            f"  {progress.label}: {progress.step}, {assets}/{planned} assets, "
-            f"{checks}/{checks_planned} checks ({progress.seconds:.0f}s)"
-        )
 
 
 def _progress(line: str) -> None:

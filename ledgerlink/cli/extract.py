@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import sys
-
 import typer
-from dlt.common.runtime.collector import LogCollector
 
 from ledgerlink.cli.common import run_guarded, settings, so_far, table
+from ledgerlink.cli.progress import showing
 from ledgerlink.warehouse import writer_lock
 from pipelines.extract import SOURCES, ExtractResult, extract, sources_to_extract
 
@@ -33,12 +31,10 @@ def extract_command(
     not serve (HTTP 403/404/501) were skipped and are listed, the others loaded.
     """
     config = settings()
-    progress = (
-        None if quiet else LogCollector(log_period=2, logger=sys.stderr, dump_system_stats=False)
-    )
     names = sources_to_extract(config, source or None)
     results: list[ExtractResult] = []
-    with writer_lock(config, "extract", publish=False):  # one writer for every source
+    # one writer for every source
+    with writer_lock(config, "extract", publish=False), showing(not quiet) as progress:
         for n, name in enumerate(names):
             loaded = [f"{r.source} ({r.total_rows} rows)" for r in results]
             so_far(
@@ -46,7 +42,9 @@ def extract_command(
                 f"not finished: {', '.join(names[n:])}; `ledgerlink extract` resumes from the "
                 "last completed load",
             )
-            results += extract(config, [name], full_refresh=full_refresh, progress=progress)
+            results += extract(
+                config, [name], full_refresh=full_refresh, progress=progress.extract()
+            )
     rows = [(r.dataset, tbl, n) for r in results for tbl, n in sorted(r.rows.items())] or [
         ("-", "nothing new", 0)
     ]

@@ -9,8 +9,6 @@ from __future__ import annotations
 
 import json
 import signal
-import sys
-import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from types import FrameType
@@ -18,6 +16,7 @@ from types import FrameType
 import typer
 
 from ledgerlink.cli.common import run_guarded, settings, table
+from ledgerlink.cli.progress import showing
 from ledgerlink.dbt import build_models, downstream_of
 from ledgerlink.errors import LedgerlinkError
 from ledgerlink.settings import Settings
@@ -27,7 +26,7 @@ from reverse_etl.planner import PLAN_COLUMNS
 from reverse_etl.push import run_push
 from reverse_etl.runner import (
     OUTCOME_COLUMNS,
-    Progress,
+    ProgressCallback,
     PushInterrupted,
     PushReport,
     SyncReport,
@@ -35,7 +34,6 @@ from reverse_etl.runner import (
 )
 
 MAX_SYNC_PASSES = 4  # a new shop order needs client -> invoice -> customer -> order
-PROGRESS_PERIOD_SECONDS = 2.0
 SHOWN_FIELDS = 8
 INTERRUPTED_EXIT_CODE = 130  # what shells report for a command stopped by Ctrl-C
 # Counts that describe where records stand after a pass, not what the pass did: a `sync` shows
@@ -45,29 +43,6 @@ STANDING = ("dead_letter_open", "discarded", "waiting", "not_allowed", "failed")
 
 class PushFailed(LedgerlinkError):
     """Some records failed or became dead letters."""
-
-
-class ProgressLines:
-    """Progress on stderr: a line per sync every few seconds while it runs, and when it ends."""
-
-    def __init__(self, period: float = PROGRESS_PERIOD_SECONDS) -> None:
-        self.period = period
-        self._last_shown = 0.0
-
-    def __call__(self, progress: Progress) -> None:
-        now = time.monotonic()
-        finished = progress.done == progress.total
-        if not finished and now - self._last_shown < self.period:
-            return
-        self._last_shown = now
-        counts = ", ".join(f"{k} {v}" for k, v in sorted(progress.counts.items()) if v)
-        rate = progress.done / progress.seconds if progress.seconds > 0 else 0.0
-        print(
-            f"push {progress.sync}: {progress.done}/{progress.total} records "
-            f"({counts}) {rate:.1f}/s",
-            file=sys.stderr,
-            flush=True,
-        )
 
 
 def combined(reports: list[PushReport]) -> PushReport:
@@ -212,10 +187,9 @@ def push_command(
     as_json: bool = typer.Option(False, "--json", help="The report as one JSON object."),
 ) -> None:
     """Push what the dbt sync models planned, in dependency order."""
-    progress = None if (quiet or as_json) else ProgressLines()
     try:
-        with sigterm_as_interrupt():
-            report = run_push(settings(), select, dry_run, on_progress=progress)
+        with sigterm_as_interrupt(), showing(not (quiet or as_json)) as progress:
+            report = run_push(settings(), select, dry_run, on_progress=progress.push())
     except PushInterrupted as exc:
         raise report_interrupt(exc, "push") from None
     show_report(report, as_json)
@@ -240,7 +214,7 @@ def run_sync(
     full_refresh: bool = False,
     before_first_push: Callable[[], object] | None = None,
     on_pass: PassCallback | None = None,
-    progress: bool = True,
+    on_progress: ProgressCallback | None = None,
 ) -> PushReport:
     """Extract -> dbt build -> push, again while a pass writes something: what one pass wrote
     can make more ready (a shop order's new FreshBooks invoice becomes an Infor order in the
@@ -274,7 +248,7 @@ def run_sync(
                 select,
                 dry_run,
                 command="sync",
-                on_progress=ProgressLines() if progress else None,
+                on_progress=on_progress,
                 held=dict(held),
             )
             report.dbt_failures = list(dbt_failures)
@@ -311,14 +285,14 @@ def sync_command(
     """Extract -> dbt build -> push, repeated while a pass makes more records ready (bounded)."""
     shown = not (quiet or as_json)
     try:
-        with sigterm_as_interrupt():
+        with sigterm_as_interrupt(), showing(shown) as progress:
             report = run_sync(
                 settings(),
                 select,
                 dry_run=dry_run,
                 full_refresh=full_refresh,
                 on_pass=show_pass if shown else None,
-                progress=shown,
+                on_progress=progress.push(),
             )
     except PushInterrupted as exc:
         raise report_interrupt(exc, "sync") from None

@@ -3,43 +3,19 @@
 from __future__ import annotations
 
 import json
-import sys
 import time
 from collections import Counter
 
 import typer
 
 from ledgerlink.cli.common import run_guarded, settings, so_far
-from ledgerlink.dbt import DbtFailed, DbtProgress, DbtRun, prepare_warehouse, run_dbt
+from ledgerlink.cli.progress import showing
+from ledgerlink.dbt import DbtFailed, DbtRun, prepare_warehouse, run_dbt
 from ledgerlink.warehouse import writer_lock
 
-PROGRESS_PERIOD_SECONDS = 2.0
 # dbt's statuses in run_results.json, in the order the summary names them
 BUILT, PASSED = "success", "pass"
 FLAGGED = ("warn", "fail", "error", "skipped")
-FLAGGED_LINES = ("warn", "fail", "error", "skip")  # the same, as dbt's output lines say them
-
-
-class ProgressLines:
-    """A line on stderr every few seconds while dbt runs: nodes done out of selected."""
-
-    def __init__(self, period: float = PROGRESS_PERIOD_SECONDS) -> None:
-        self.period = period
-        self._last_shown = 0.0
-
-    def __call__(self, progress: DbtProgress) -> None:
-        finished = progress.done == progress.total
-        if not finished and time.monotonic() - self._last_shown < self.period:
-            return
-        self._last_shown = time.monotonic()
-        counts = progress.statuses
-        flagged = ", ".join(f"{counts[s]} {s}" for s in FLAGGED_LINES if counts[s])
-        print(
-            f"dbt build: {progress.done}/{progress.total} nodes"
-            f"{f' ({flagged})' if flagged else ''} {progress.seconds:.0f}s",
-            file=sys.stderr,
-            flush=True,
-        )
 
 
 def summary(run: DbtRun, seconds: float) -> dict:
@@ -102,11 +78,12 @@ def transform_command(
         args += ["--select", selector]
     if full_refresh:
         args.append("--full-refresh")
-    progress = None if (quiet or verbose or as_json) else ProgressLines()
     started = time.monotonic()
-    with writer_lock(config, "transform"):
+    with writer_lock(config, "transform"), showing(not (quiet or verbose or as_json)) as progress:
         prepare_warehouse(config)
-        run = run_dbt(config, *args, check=False, echo=verbose and not as_json, progress=progress)
+        run = run_dbt(
+            config, *args, check=False, echo=verbose and not as_json, progress=progress.dbt()
+        )
     report = summary(run, time.monotonic() - started)
     if as_json:
         typer.echo(json.dumps(report, indent=2))

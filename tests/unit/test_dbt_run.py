@@ -1,8 +1,9 @@
-"""What a build leaves a push: which sync models must wait, and what a later pass rebuilds."""
+"""What a build leaves a push: which sync models must wait, and what a later pass rebuilds;
+what a build's progress says as dbt finishes each node."""
 
 from __future__ import annotations
 
-from ledgerlink.dbt import DbtRun, downstream_of
+from ledgerlink.dbt import DbtProgress, DbtRun, downstream_of
 
 
 def build(returncode: int, **statuses: str) -> DbtRun:
@@ -37,4 +38,26 @@ def test_a_later_pass_rebuilds_what_the_loaded_tables_and_the_ledger_feed():
         "source:freshbooks.clients+",
         "source:freshbooks.invoices+",
         "source:ops+",
+    ]
+
+
+def test_progress_counts_finished_nodes_and_names_those_that_warned_failed_or_errored():
+    progress = DbtProgress()
+    lines = [
+        "14:02:11  Running with dbt=1.11.2",
+        "14:02:12  1 of 5 START sql view model main.stg_invoices ......... [RUN]",
+        "14:02:12  1 of 5 OK created sql view model main.stg_invoices .... [OK in 0.05s]",
+        "14:02:12  2 of 5 PASS not_null_stg_invoices_id ................ [PASS in 0.02s]",
+        "14:02:12  3 of 5 WARN 3 accepted_values_stg_invoices_status ... [WARN 3 in 0.02s]",
+        "14:02:13  4 of 5 FAIL 1 unique_stg_invoices_id ...... [\x1b[31mFAIL 1\x1b[0m in 0.03s]",
+        "14:02:13  5 of 5 ERROR creating sql table model main.int_orders  [ERROR in 0.10s]",
+    ]
+    counted = [progress.read(line) for line in lines]
+    assert counted == [False, False, True, True, True, True, True]
+    assert (progress.done, progress.total) == (5, 5)
+    assert progress.statuses == {"ok": 1, "pass": 1, "warn": 1, "fail": 1, "error": 1}
+    assert progress.flagged == [
+        ("warn", "accepted_values_stg_invoices_status"),
+        ("fail", "unique_stg_invoices_id"),
+        ("error", "int_orders"),
     ]
