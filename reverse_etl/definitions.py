@@ -42,7 +42,9 @@ class SyncDefinition(BaseModel):
     depends_on: list[str] = Field(default_factory=list)
     # systems the plan reads besides FreshBooks and Infor: off in a deployment without them
     requires: list[Literal["shop"]] = Field(default_factory=list)
-    rate: float = Field(default=5.0, gt=0)
+    # Writes per second at most; without it the connector's rate limit (FRESHBOOKS_RATE_LIMIT,
+    # INFOR_RATE_LIMIT), which every request keeps to, is the only pace.
+    rate: float | None = Field(default=None, gt=0)
     concurrency: int = Field(default=4, gt=0)
     max_attempts: int = Field(default=3, gt=0)
     payload: Payload

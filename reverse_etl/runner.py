@@ -17,8 +17,9 @@ Rows that wait for a parent record are recorded too (pending, visibly). Open int
 longer holds are closed as superseded.
 
 Within a sync, up to `concurrency` records are in flight at once (each record's steps stay in
-order); the sync's own pace and the connector's per-host limit keep the target's rate. On an
-interrupt, records not started are dropped and those in flight finish and record their outcome.
+order); the sync's own pace, where it sets one, and the connector's per-host limit keep the
+target's rate. On an interrupt, records not started are dropped and those in flight finish and
+record their outcome.
 """
 
 from __future__ import annotations
@@ -352,7 +353,7 @@ class Pusher:
                 self._record_intent(sync, decision.op, run_id)
         to_write = [d for d in decisions if d.action is Action.WRITE]
         writer = self.writers(sync.target) if to_write else None
-        pace = TokenBucket(sync.rate)
+        pace = TokenBucket(sync.rate) if sync.rate else None
 
         def push_row(decision: Decision, last_round: bool) -> str:
             assert writer is not None
@@ -433,7 +434,7 @@ class Pusher:
         op: Operation,
         intent: Intent,
         writer: Writer,
-        pace: TokenBucket,
+        pace: TokenBucket | None,
         run_id: str,
         report: SyncReport,
         last_round: bool = True,
@@ -475,7 +476,7 @@ class Pusher:
         op: Operation,
         intent: Intent,
         writer: Writer,
-        pace: TokenBucket,
+        pace: TokenBucket | None,
         run_id: str,
         parent_ids: dict[str, str],
         look_up: bool,
@@ -496,7 +497,7 @@ class Pusher:
         op: Operation,
         intent: Intent,
         writer: Writer,
-        pace: TokenBucket,
+        pace: TokenBucket | None,
         run_id: str,
         parent_ids: dict[str, str],
         look_up: bool,
@@ -509,7 +510,8 @@ class Pusher:
                 status = "created" if self.ledger.intent(intent.key).attempts else "unchanged"
                 self._applied(op, status, found.target_id, found.links)
                 return status, found.target_id
-        pace.acquire()
+        if pace is not None:
+            pace.acquire()
         self.ledger.begin_attempt(
             intent.key, run_id, json.dumps(op.payload(), sort_keys=True, default=str)
         )

@@ -67,7 +67,7 @@ def push_spec(sync: SyncDefinition, dbt_models: AssetsDefinition) -> AssetSpec:
         metadata={
             "match_key": sync.match_key,
             "mode": sync.mode,
-            "rate": sync.rate,
+            "rate": sync.rate or "the connector's rate limit",
             "concurrency": sync.concurrency,
             "max_attempts": sync.max_attempts,
             "payload": ", ".join(sync.columns),
