@@ -27,9 +27,8 @@ from ledgerlink.settings import SYSTEMS, Settings, environment_for_subprocess
 from ledgerlink.warehouse import connect, writer_lock
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent / "dbt_project"
-# Builds write their artifacts apart from the manifest Dagster reads (target/manifest.json, from
-# `parse_project`), so a build never leaves Dagster a half-written file to load.
-BUILD_TARGET = PROJECT_DIR / "target" / "build"
+# Where `parse_project` parses: its partial-parse state starts each home's own (`build_target`).
+PARSE_TARGET = PROJECT_DIR / "target" / "parse"
 DBT_STOP_SECONDS = 5.0  # how long an interrupted dbt gets to stop by itself
 # dbt's line for a finished node: "12 of 310 OK created sql view model ...", "13 of 310 WARN 3 ..."
 FINISHED_NODE = re.compile(r"\b(\d+) of (\d+) (OK|PASS|WARN|ERROR|FAIL|SKIP)\b")
@@ -83,6 +82,7 @@ class DbtRun:
     returncode: int
     results: list[dict]
     log: Path | None = None  # dbt's whole output
+    target: Path | None = None  # dbt's artifacts of this run (manifest, run results)
 
     def failures(self) -> list[dict]:
         return [r for r in self.results if r.get("status") in ("error", "fail")]
@@ -121,8 +121,8 @@ class DbtRun:
         failing = [r["unique_id"] for r in self.failures() if r["unique_id"].startswith("test.")]
         if not failing:
             return set()
-        manifest = BUILD_TARGET / "manifest.json"
-        nodes = json.loads(manifest.read_text())["nodes"] if manifest.exists() else {}
+        manifest = self.target / "manifest.json" if self.target else None
+        nodes = json.loads(manifest.read_text())["nodes"] if manifest and manifest.exists() else {}
         return {
             parent.split(".")[-1]
             for test in failing
@@ -273,6 +273,7 @@ def run_dbt(
     """Run `dbt <args>` against the warehouse, every raw table it reads present, and read back its
     run results. dbt's output goes to `<home>/logs/dbt.log` (the last run's), and to stdout as
     well with `echo`; `progress` is called after each node dbt finishes."""
+    target = build_target(settings)
     command = [
         dbt_executable(),
         *args,
@@ -282,16 +283,16 @@ def run_dbt(
         "--profiles-dir",
         str(PROJECT_DIR),
         "--target-path",
-        str(BUILD_TARGET),
+        str(target),
     ]
-    results_file = BUILD_TARGET / "run_results.json"
+    results_file = target / "run_results.json"
     results_file.unlink(missing_ok=True)
     log = dbt_log_path(settings)
     with writer_lock(settings, f"dbt {args[0] if args else ''}"):
         ensure_source_tables(settings)
         returncode = _run_until_done(command, settings, log, echo, progress)
     results = json.loads(results_file.read_text())["results"] if results_file.exists() else []
-    run = DbtRun(command=command, returncode=returncode, results=results, log=log)
+    run = DbtRun(command=command, returncode=returncode, results=results, log=log, target=target)
     if check and returncode != 0:
         failed = ", ".join(r["unique_id"].split(".")[2] for r in run.failures()[:5]) or "see output"
         raise DbtFailed(
@@ -299,6 +300,19 @@ def run_dbt(
             f"dbt's output is in {log}"
         )
     return run
+
+
+def build_target(settings: Settings) -> Path:
+    """Where dbt writes a home's artifacts: apart from the manifest Dagster reads (so a build
+    never leaves Dagster a half-written file), and apart from every other home's (a home's
+    console reads its own last run's results). A new one starts from the project's parse, so
+    its first build parses only what differs."""
+    target = settings.home / "dbt" / "target"
+    state = target / "partial_parse.msgpack"
+    if not state.exists() and (PARSE_TARGET / state.name).exists():
+        target.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(PARSE_TARGET / state.name, state)
+    return target
 
 
 def dbt_log_path(settings: Settings) -> Path:
@@ -398,11 +412,10 @@ def manifest_dir(settings: Settings) -> Path:
 def parse_project(settings: Settings) -> Path:
     """`dbt parse` with the settings' variables: write the manifest Dagster reads the graph from
     (no warehouse needed), replacing the old one in one step."""
-    parse_target = PROJECT_DIR / "target" / "parse"
     completed = subprocess.run(
         [
             dbt_executable(), "parse", "--quiet", *vars_argument(settings),
-            "--project-dir", str(PROJECT_DIR), "--target-path", str(parse_target),
+            "--project-dir", str(PROJECT_DIR), "--target-path", str(PARSE_TARGET),
         ],
         env=dbt_environment(settings),
         cwd=PROJECT_DIR,
@@ -410,7 +423,7 @@ def parse_project(settings: Settings) -> Path:
         text=True,
         check=False,
     )  # fmt: skip
-    parsed = parse_target / "manifest.json"
+    parsed = PARSE_TARGET / "manifest.json"
     if completed.returncode != 0 or not parsed.exists():
         raise DbtFailed(f"dbt parse failed: {(completed.stdout + completed.stderr).strip()[-500:]}")
     manifest = manifest_dir(settings) / "manifest.json"

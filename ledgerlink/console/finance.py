@@ -11,7 +11,6 @@ import json
 import re
 from collections import defaultdict
 from decimal import Decimal
-from pathlib import Path
 from typing import Any
 
 import duckdb
@@ -21,7 +20,8 @@ from fastapi.responses import HTMLResponse, Response
 from ledgerlink.console import web
 from ledgerlink.console.charts import bars
 from ledgerlink.console.reading import Snapshot, snapshot
-from ledgerlink.dbt import BUILD_TARGET
+from ledgerlink.dbt import build_target
+from ledgerlink.settings import Settings
 from ledgerlink.warehouse import SNAPSHOT_SCHEMAS
 
 router = APIRouter()
@@ -72,12 +72,13 @@ def monthly_totals(rows: list[dict[str, Any]]) -> tuple[list[str], list[Decimal]
 
 @router.get("/reconciliation", response_class=HTMLResponse)
 def reconciliation_page(request: Request, drift_only: str = "") -> HTMLResponse:
-    with snapshot(web.settings(request)) as snap:
+    config = web.settings(request)
+    with snapshot(config) as snap:
         where = "where is_invoiced_drift or is_payments_drift" if drift_only else ""
         reconciliation = _rows(snap, "reconciliation", where)
         aging = _rows(snap, "ar-aging")
         forecast = _rows(snap, "cash-forecast")
-        findings = anomaly_findings(snap)
+        findings = anomaly_findings(snap, config)
         every_month = _rows(snap, "reconciliation")
     months, freshbooks, infor = monthly_totals(every_month)
     weeks = [r["week_starts_on"].isoformat() for r in forecast]
@@ -124,8 +125,9 @@ def download(request: Request, name: str) -> Response:
 
 @router.get("/anomalies.csv")
 def download_findings(request: Request) -> Response:
-    with snapshot(web.settings(request)) as snap:
-        findings = anomaly_findings(snap)
+    config = web.settings(request)
+    with snapshot(config) as snap:
+        findings = anomaly_findings(snap, config)
     return web.csv_response(
         "anomalies",
         ("test", "model", "status", "failures", "message", "row"),
@@ -137,9 +139,9 @@ def download_findings(request: Request) -> Response:
     )
 
 
-def anomaly_findings(snap: Snapshot, results_file: Path | None = None) -> list[dict[str, Any]]:
+def anomaly_findings(snap: Snapshot, settings: Settings) -> list[dict[str, Any]]:
     """The warn tests of the last dbt build that found rows, each with (some of) those rows."""
-    path = results_file or BUILD_TARGET / "run_results.json"
+    path = build_target(settings) / "run_results.json"
     if not path.exists():
         return []
     results = json.loads(path.read_text())

@@ -17,7 +17,7 @@ from ledgerlink.connectors.infor.reference import TenantReference
 from ledgerlink.console import web
 from ledgerlink.console.enrichment import enrichment_fields
 from ledgerlink.console.reading import snapshot
-from ledgerlink.dbt import BUILD_TARGET
+from ledgerlink.dbt import build_target
 from ledgerlink.errors import LedgerlinkError
 from ledgerlink.settings import Settings
 from reverse_etl import mapping_edits, operator_actions
@@ -132,9 +132,9 @@ async def mapping_post(request: Request, file_name: str) -> Response:
 
 
 # --- field maps ----------------------------------------------------------------------------------
-def _column_docs() -> dict[str, dict[str, str]]:
+def _column_docs(settings: Settings) -> dict[str, dict[str, str]]:
     """model -> column -> description, from the last dbt build's manifest (dbt's own docs)."""
-    path = BUILD_TARGET / "manifest.json"
+    path = build_target(settings) / "manifest.json"
     if not path.exists():
         return {}
     nodes = json.loads(path.read_text()).get("nodes", {})
@@ -159,7 +159,7 @@ def source_of(description: str, target: str) -> str:
 @router.get("/field-maps", response_class=HTMLResponse)
 def field_maps(request: Request) -> HTMLResponse:
     config = web.settings(request)
-    docs = _column_docs()
+    docs = _column_docs(config)
     maps = []
     with snapshot(config) as snap:
         for sync in select_syncs(None, config.systems):
