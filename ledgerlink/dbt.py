@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import json
 import os
@@ -13,6 +14,7 @@ import sys
 import time
 from collections import Counter
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
@@ -407,6 +409,16 @@ def manifest_dir(settings: Settings) -> Path:
     """Where the manifest for these settings lives: one per set of systems, since a system that
     is off has no models, so deployments (and tests) with other systems never share one."""
     return MANIFESTS / "+".join(settings.systems)
+
+
+@contextmanager
+def parse_lock() -> Iterator[None]:
+    """One `dbt parse` of the project at a time on this machine: processes that start together
+    (a code location and a CLI, a test run's workers) would write the same files."""
+    PARSE_TARGET.parent.mkdir(parents=True, exist_ok=True)
+    with open(PARSE_TARGET.parent / ".parse.lock", "a") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        yield
 
 
 def parse_project(settings: Settings) -> Path:

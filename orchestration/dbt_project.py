@@ -12,7 +12,7 @@ from pathlib import Path
 
 from dagster_dbt import DbtProject
 
-from ledgerlink.dbt import PROJECT_DIR, manifest_dir, parse_project, vars_argument
+from ledgerlink.dbt import PROJECT_DIR, manifest_dir, parse_lock, parse_project, vars_argument
 from ledgerlink.settings import Settings
 
 SOURCE_FOLDERS = ("models", "macros", "seeds", "snapshots", "tests")
@@ -39,7 +39,8 @@ def dbt_project_for(settings: Settings) -> DbtProject:
         target_path=manifest_dir(settings).relative_to(PROJECT_DIR),
         prepare_project_cli_args=["parse", "--quiet", *vars_argument(settings)],
     )
-    project.prepare_if_dev()
-    if manifest_is_stale(project.manifest_path):
-        parse_project(settings)
+    with parse_lock():  # and under it, whether another process has just parsed
+        project.prepare_if_dev()
+        if manifest_is_stale(project.manifest_path):
+            parse_project(settings)
     return project
