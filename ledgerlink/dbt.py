@@ -345,16 +345,6 @@ def build_models(
         return run_dbt(settings, *args, check=check)
 
 
-def downstream_of(changed: dict[str, list[str]]) -> list[str]:
-    """dbt selectors of what is built from the given raw tables (dbt source -> table names) and
-    from the push ledger (`ops`, which every push writes): the nodes a build after a load and
-    a push must refresh; everything else is as the last build left it."""
-    return [
-        *(f"source:{source}.{table}+" for source, tables in changed.items() for table in tables),
-        "source:ops+",
-    ]
-
-
 def prepare_warehouse(settings: Settings) -> None:
     """What dbt reads besides the raw tables: the ledger's tables (created if missing)."""
     with writer_lock(settings, "ops schema"), connect(settings, read_only=False) as con:

@@ -15,9 +15,9 @@ from types import FrameType
 
 import typer
 
+from ledgerlink.builds import build_changed
 from ledgerlink.cli.common import run_guarded, settings, table
 from ledgerlink.cli.progress import showing
-from ledgerlink.dbt import build_models, downstream_of
 from ledgerlink.errors import LedgerlinkError
 from ledgerlink.settings import Settings
 from ledgerlink.warehouse import writer_lock
@@ -220,25 +220,24 @@ def run_sync(
     can make more ready (a shop order's new FreshBooks invoice becomes an Infor order in the
     next pass). At most `MAX_SYNC_PASSES`; returns the passes' combined report.
 
-    The first pass builds the whole project; a later one only what is built from the tables its
-    extract loaded and from the ledger the pushes wrote. What a pass held (a failing test, a
-    model dbt could not build) stays held, and its failures reported, for the rest of the sync:
-    a later pass does not build that model again unless its inputs changed."""
+    Each pass builds only what is built from the tables whose data changed since the last clean
+    build (`ledgerlink.builds`): what its extract loaded and what the pushes wrote to the ledger;
+    everything after a change to the project, its mapping tables or settings, and once a day.
+    What a pass held (a failing test, a model dbt could not build) stays held, and its failures
+    reported, for the rest of the sync."""
     reports: list[PushReport] = []
     held: dict[str, str] = {}
     dbt_failures: list[str] = []
     with writer_lock(config, "sync"):  # one writer from the first extract to the last push
         for number in range(1, MAX_SYNC_PASSES + 1):
             results = extract(config, full_refresh=full_refresh and number == 1)
-            changed = {r.source: [t for t, n in r.rows.items() if n] for r in results}
-            selectors = downstream_of(changed) if number > 1 else []
             # A failing test holds exactly the pushes whose sync models it kept from building;
             # one on a mart no push reads is reported, and the pushes go on.
-            built = build_models(config, *selectors, check=False)
+            built = build_changed(config)
             syncs = select_syncs(select, config.systems)
-            unbuilt = built.not_built([sync.model for sync in syncs])
+            unbuilt = built.not_built([sync.model for sync in syncs]) if built else {}
             held |= {sync.name: unbuilt[sync.model] for sync in syncs if sync.model in unbuilt}
-            for failure in built.failures():
+            for failure in built.failures() if built else []:
                 if (name := failure["unique_id"].split(".")[2]) not in dbt_failures:
                     dbt_failures.append(name)
             if before_first_push and number == 1:

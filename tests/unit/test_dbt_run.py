@@ -1,9 +1,10 @@
-"""What a build leaves a push: which sync models must wait, and what a later pass rebuilds;
+"""What a build leaves a push: which sync models must wait, and what the next build selects;
 what a build's progress says as dbt finishes each node."""
 
 from __future__ import annotations
 
-from ledgerlink.dbt import DbtProgress, DbtRun, downstream_of
+from ledgerlink.builds import BuildState
+from ledgerlink.dbt import DbtProgress, DbtRun
 
 
 def build(returncode: int, **statuses: str) -> DbtRun:
@@ -32,13 +33,24 @@ def test_every_model_waits_when_dbt_did_not_run():
     assert set(run.not_built(["sync_a", "sync_b"])) == {"sync_a", "sync_b"}
 
 
-def test_a_later_pass_rebuilds_what_the_loaded_tables_and_the_ledger_feed():
-    selectors = downstream_of({"freshbooks": ["clients", "invoices"], "infor": []})
-    assert selectors == [
-        "source:freshbooks.clients+",
-        "source:freshbooks.invoices+",
-        "source:ops+",
-    ]
+def test_a_build_selects_the_tables_whose_data_changed_appeared_or_went():
+    sources = {"freshbooks.clients": "3/1.1", "ops.sync_records": "9/7"}
+    last = BuildState("p1", "2026-12-07", sources)
+    now = BuildState(
+        "p1",
+        "2026-12-07",
+        {"freshbooks.clients": "4/1.2", "infor.customers": "0/", "ops.sync_records": "9/7"},
+    )
+    assert now.changed_sources(last) == ["freshbooks.clients", "infor.customers"]
+    gone = BuildState("p1", "2026-12-07", {"freshbooks.clients": "3/1.1"})
+    assert gone.changed_sources(last) == ["ops.sync_records"]
+    assert last.changed_sources(last) == []
+
+
+def test_a_changed_project_or_a_new_day_builds_everything():
+    last = BuildState("p1", "2026-12-07", {"freshbooks.clients": "3/1.1"})
+    assert BuildState("p2", "2026-12-07", last.sources).changed_sources(last) is None
+    assert BuildState("p1", "2026-12-08", last.sources).changed_sources(last) is None
 
 
 def test_progress_counts_finished_nodes_and_names_those_that_warned_failed_or_errored():
