@@ -30,13 +30,23 @@ STOPS_WITHIN_SECONDS = 5.0
 SIGNALS = {signal.SIGINT: "Ctrl-C", signal.SIGTERM: "SIGTERM"}
 
 
+def as_in_a_terminal() -> None:
+    """Ctrl-C as a terminal delivers it: a test runner's worker may ignore SIGINT, and a child
+    inherits that (as a background job in a shell does)."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 class Running:
     """A `ledgerlink` process whose output is read as it comes (so it never blocks on a pipe)."""
 
     def __init__(self, args: list[str], home: Path) -> None:
         env = {**os.environ, "LEDGERLINK_HOME": str(home), "INFOR_RATE_LIMIT": "500"}
         self.process = subprocess.Popen(
-            [str(LEDGERLINK), *args], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE
+            [str(LEDGERLINK), *args],
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            preexec_fn=as_in_a_terminal,
         )
         self.stdout: list[str] = []
         self.stderr: list[str] = []
