@@ -58,18 +58,33 @@ def build_changed(settings: Settings, *, check: bool = False) -> DbtRun | None:
     the project, the mapping tables, the variables or the day changed, or no clean build is
     recorded); None when nothing changed, and dbt is not started at all."""
     with writer_lock(settings, "dbt build"):
-        prepare_warehouse(settings)  # the tables dbt reads exist before they are compared
-        ensure_source_tables(settings)
         last = _load(settings)
-        now = current_state(settings)
+        now = state_before_build(settings)
         changed = now.changed_sources(last) if last else None
         if changed == []:
             return None
         selectors = [f"source:{name}+" for name in changed or []]
         run = build_models(settings, *selectors, check=check)
         if run.returncode == 0:  # warnings at most: what it read is built
-            _save(settings, now)
+            record_clean_build(settings, now)
         return run
+
+
+def state_before_build(settings: Settings) -> BuildState:
+    """What a build is about to read (every table it reads made present first, so that the
+    next comparison sees the same tables). Take it under the writer lock the build holds."""
+    prepare_warehouse(settings)
+    ensure_source_tables(settings)
+    return current_state(settings)
+
+
+def record_clean_build(settings: Settings, state: BuildState) -> None:
+    """A build of everything that `state` fed ended without errors or failed tests."""
+    path = _path(settings)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    partial = path.with_suffix(".partial")
+    partial.write_text(json.dumps(asdict(state), indent=1, sort_keys=True))
+    partial.replace(path)
 
 
 def forget_last_build(settings: Settings) -> None:
@@ -151,11 +166,3 @@ def _load(settings: Settings) -> BuildState | None:
         return BuildState(**json.loads(_path(settings).read_text()))
     except (OSError, ValueError, TypeError):
         return None  # none yet, or unreadable: build everything
-
-
-def _save(settings: Settings, state: BuildState) -> None:
-    path = _path(settings)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    partial = path.with_suffix(".partial")
-    partial.write_text(json.dumps(asdict(state), indent=1, sort_keys=True))
-    partial.replace(path)

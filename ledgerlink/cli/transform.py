@@ -8,6 +8,7 @@ from collections import Counter
 
 import typer
 
+from ledgerlink.builds import record_clean_build, state_before_build
 from ledgerlink.cli.common import run_guarded, settings, so_far
 from ledgerlink.cli.progress import showing
 from ledgerlink.dbt import DbtFailed, DbtRun, prepare_warehouse, run_dbt
@@ -81,9 +82,13 @@ def transform_command(
     started = time.monotonic()
     with writer_lock(config, "transform"), showing(not (quiet or verbose or as_json)) as progress:
         prepare_warehouse(config)
+        # A whole clean build lets the next sync build only what changes after it.
+        before = None if select else state_before_build(config)
         run = run_dbt(
             config, *args, check=False, echo=verbose and not as_json, progress=progress.dbt()
         )
+        if before is not None and run.returncode == 0:
+            record_clean_build(config, before)
     report = summary(run, time.monotonic() - started)
     if as_json:
         typer.echo(json.dumps(report, indent=2))
