@@ -3,18 +3,26 @@
 from __future__ import annotations
 
 import os
+import shutil
 import socket
 import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
 import pytest
 import uvicorn
 
+from ledgerlink.connectors.freshbooks import FreshBooksTokenManager
+from ledgerlink.connectors.freshbooks.oauth import authorize_headless
+from ledgerlink.dbt import DbtRun, run_dbt
+from ledgerlink.ops_schema import ensure_ops_schema
 from ledgerlink.settings import Settings, load_settings
+from ledgerlink.warehouse import connect
+from pipelines.extract import extract
 from sandbox import runner
 from sandbox.options import sandbox_options
 
@@ -98,6 +106,53 @@ def module_settings(
     with pytest.MonkeyPatch.context() as monkeypatch:
         _isolate_environment(monkeypatch, folder)
         yield settings_for_home(sandbox_home, folder / ".ledgerlink")
+
+
+@dataclass(frozen=True)
+class BuiltWorld:
+    """The session sandbox's world extracted and built once, for modules to start from."""
+
+    home: Path  # tokens, warehouse, dlt state and dbt artifacts, to copy
+    run: DbtRun  # the whole `dbt build`, tests included
+    snapshot: str = "built"  # the emulators' data at that moment
+
+
+@pytest.fixture(scope="session")
+def built_world(
+    sandbox: dict, sandbox_home: Path, tmp_path_factory: pytest.TempPathFactory
+) -> BuiltWorld:
+    """The seeded world, authorized, extracted and built with every dbt test once per session;
+    a module that starts there calls `start_from_built` instead of doing it all again."""
+    for url in sandbox["urls"].values():
+        reset_emulator(url)
+    folder = tmp_path_factory.mktemp("built-world")
+    with pytest.MonkeyPatch.context() as monkeypatch:
+        _isolate_environment(monkeypatch, folder)
+        settings = settings_for_home(sandbox_home, folder / ".ledgerlink")
+        authorize_headless(settings, FreshBooksTokenManager(settings))
+        extract(settings)
+        with connect(settings, read_only=False) as con:
+            ensure_ops_schema(con)
+        run = run_dbt(settings, "build", check=False)
+    world = BuiltWorld(settings.home, run)
+    for url in sandbox["urls"].values():
+        httpx.post(f"{url}/_sandbox/snapshots/{world.snapshot}", timeout=60).raise_for_status()
+    return world
+
+
+def start_from_built(world: BuiltWorld, sandbox: dict, settings: Settings) -> None:
+    """The emulators back to the built world's data (no faults), and `settings.home` a copy of
+    its home: as if this module had authorized, extracted and built it."""
+    for url in sandbox["urls"].values():
+        restore = f"{url}/_sandbox/snapshots/{world.snapshot}/restore"
+        httpx.post(restore, timeout=60).raise_for_status()
+    for item in world.home.iterdir():
+        if item.name == "sandbox.env":  # the module's own, written with its settings
+            continue
+        if item.is_dir():
+            shutil.copytree(item, settings.home / item.name, dirs_exist_ok=True)
+        else:
+            shutil.copy2(item, settings.home / item.name)
 
 
 def reset_emulator(url: str) -> None:

@@ -14,11 +14,10 @@ from pathlib import Path
 
 import duckdb
 import pytest
-from conftest import reset_emulator
+from conftest import start_from_built
 
-from ledgerlink.connectors.freshbooks import FreshBooksClient, FreshBooksTokenManager
+from ledgerlink.connectors.freshbooks import FreshBooksClient
 from ledgerlink.connectors.freshbooks.client import Search
-from ledgerlink.connectors.freshbooks.oauth import authorize_headless
 from ledgerlink.connectors.infor import InforClient
 from ledgerlink.dbt import build_models
 from pipelines.extract import extract
@@ -61,12 +60,8 @@ def planned(settings) -> dict[str, int]:
 
 
 @pytest.fixture(scope="module")
-def prepared(sandbox: dict, module_settings):
-    for url in sandbox["urls"].values():
-        reset_emulator(url)
-    authorize_headless(module_settings, FreshBooksTokenManager(module_settings))
-    extract(module_settings)
-    build_models(module_settings, with_tests=False)
+def prepared(built_world, sandbox: dict, module_settings):
+    start_from_built(built_world, sandbox, module_settings)
     return module_settings
 
 

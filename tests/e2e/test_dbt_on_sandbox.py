@@ -7,26 +7,18 @@ from __future__ import annotations
 import duckdb
 import httpx
 import pytest
-from conftest import reset_emulator
+from conftest import start_from_built
 
-from ledgerlink.connectors.freshbooks import FreshBooksClient, FreshBooksTokenManager
-from ledgerlink.connectors.freshbooks.oauth import authorize_headless
+from ledgerlink.connectors.freshbooks import FreshBooksClient
 from ledgerlink.dbt import DbtRun, declared_source_tables, run_dbt
-from ledgerlink.ops_schema import ensure_ops_schema
-from ledgerlink.warehouse import connect
 from pipelines.extract import extract
 from sandbox.generator import UNMAPPED_EXPENSE_CATEGORY, World
 
 
 @pytest.fixture(scope="module")
-def built(sandbox: dict, module_settings) -> DbtRun:
-    for url in sandbox["urls"].values():
-        reset_emulator(url)
-    authorize_headless(module_settings, FreshBooksTokenManager(module_settings))
-    extract(module_settings)
-    with connect(module_settings, read_only=False) as con:
-        ensure_ops_schema(con)
-    return run_dbt(module_settings, "build", check=False)
+def built(built_world, sandbox: dict, module_settings) -> DbtRun:
+    start_from_built(built_world, sandbox, module_settings)
+    return built_world.run
 
 
 def statuses(run: DbtRun) -> dict[str, str]:

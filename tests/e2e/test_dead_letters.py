@@ -7,12 +7,10 @@ from __future__ import annotations
 import duckdb
 import httpx
 import pytest
-from conftest import reset_emulator
+from conftest import start_from_built
 from typer.testing import CliRunner
 
 from ledgerlink.cli import app
-from ledgerlink.connectors.freshbooks import FreshBooksTokenManager
-from ledgerlink.connectors.freshbooks.oauth import authorize_headless
 from ledgerlink.dbt import build_models
 from ledgerlink.warehouse import connect, writer_lock
 from pipelines.extract import extract
@@ -33,12 +31,8 @@ def push(settings) -> PushReport:
 
 
 @pytest.fixture(scope="module")
-def infor_url(sandbox: dict, module_settings) -> str:
-    for url in sandbox["urls"].values():
-        reset_emulator(url)
-    authorize_headless(module_settings, FreshBooksTokenManager(module_settings))
-    extract(module_settings)
-    build_models(module_settings, with_tests=False)
+def infor_url(built_world, sandbox: dict, module_settings) -> str:
+    start_from_built(built_world, sandbox, module_settings)
     return sandbox["urls"]["infor"]
 
 
