@@ -34,7 +34,7 @@ browser:  ## Debian's chromium for the console's browser test
 	else echo "no /usr/bin/chromium and no apt-get to install it: the browser test will be skipped"; fi
 
 test: install browser  ## the whole test suite (unit, integration, end to end) on the sandbox
-	$(RUN) pytest -q -n auto --dist loadfile --durations=25
+	$(RUN) pytest -q -n auto --dist loadfile --no-loadscope-reorder --durations=25
 
 test-fast: install  ## unit tests only
 	$(RUN) pytest -q tests/unit

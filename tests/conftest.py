@@ -35,6 +35,19 @@ CHROMIUM_FLAGS = [
 ]  # fmt: skip
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """End-to-end modules first, then integration, then the rest (`make test` hands the files
+    to its workers in this order): the long ones start at once and the quick ones fill in
+    around them, instead of one long module running alone at the end."""
+
+    def weight(item: pytest.Item) -> int:
+        if item.get_closest_marker("e2e") or item.path.parent.name == "e2e":
+            return 0
+        return 1 if item.path.parent.name == "integration" else 2
+
+    items.sort(key=weight)  # stable: each module keeps its own order
+
+
 @pytest.fixture(scope="session")
 def sandbox_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return tmp_path_factory.mktemp("ledgerlink-home")
