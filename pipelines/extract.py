@@ -119,6 +119,9 @@ def pipeline_for(settings: Settings, source: str, progress: Any = None) -> dlt.P
         progress=progress
         or LogCollector(log_period=5, logger="dlt_logger", dump_system_stats=False),
     )
+    # Our commands stop on Ctrl-C and SIGTERM themselves (one line, exit 130). dlt's own handlers
+    # hold a signal until normalize or load ends, and lose one that comes at its very end.
+    pipeline.config.runtime.intercept_signals = False
     # dlt warns about every all-null column it cannot type; our summary says what matters.
     logging.getLogger("dlt").setLevel(logging.ERROR)
     return pipeline

@@ -35,10 +35,13 @@ def serve(
     config = settings()
     sock = bind(host or config.webhooks_host, config.webhooks_port if port is None else port)
     receiver = create_app(config)
-    server = build_server(receiver)
-    typer.echo(f"listening on {url_of(sock)} (inbox {config.inbox_path})")
-    if config.system_enabled("shop") and not config.shop_webhook_secret.get_secret_value():
-        typer.echo("note: SHOP_WEBHOOK_SECRET is not set, shop deliveries will be refused")
+
+    def announce() -> None:
+        typer.echo(f"listening on {url_of(sock)} (inbox {config.inbox_path})")
+        if config.system_enabled("shop") and not config.shop_webhook_secret.get_secret_value():
+            typer.echo("note: SHOP_WEBHOOK_SECRET is not set, shop deliveries will be refused")
+
+    server = build_server(receiver, on_started=announce)
     try:
         # Ctrl-C and SIGTERM: uvicorn finishes the deliveries in flight, then re-raises.
         server.run(sockets=[sock])

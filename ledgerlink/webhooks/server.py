@@ -7,6 +7,7 @@ Binding first turns "address in use" into a one-line error before anything start
 from __future__ import annotations
 
 import socket
+from collections.abc import Callable
 
 import uvicorn
 from fastapi import FastAPI
@@ -38,7 +39,23 @@ def url_of(sock: socket.socket) -> str:
     return f"http://[{host}]:{port}" if ":" in host else f"http://{host}:{port}"
 
 
-def build_server(app: FastAPI, *, log_level: str = "warning") -> uvicorn.Server:
+class AnnouncedServer(uvicorn.Server):
+    """Calls `on_started` once it serves: by then its own Ctrl-C and SIGTERM handlers are in
+    place, so a caller told "listening" can stop it at once and it stops cleanly."""
+
+    def __init__(self, config: uvicorn.Config, on_started: Callable[[], None] | None) -> None:
+        super().__init__(config)
+        self.on_started = on_started
+
+    async def startup(self, sockets: list[socket.socket] | None = None) -> None:
+        await super().startup(sockets)
+        if self.started and self.on_started is not None:
+            self.on_started()
+
+
+def build_server(
+    app: FastAPI, *, log_level: str = "warning", on_started: Callable[[], None] | None = None
+) -> uvicorn.Server:
     """A uvicorn server for `app`; call `.run(sockets=[bind(...)])` to serve until stopped."""
     config = uvicorn.Config(app, log_level=log_level, access_log=False, lifespan="on")
-    return uvicorn.Server(config)
+    return AnnouncedServer(config, on_started)
