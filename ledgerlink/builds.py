@@ -6,7 +6,8 @@ fingerprint of every table dbt reads (raw and ledger alike: row count and dlt's 
 or a hash of the rows where there is no load id) and a digest of the project (its files, the
 mapping tables it loads and the variables the settings give). The next build compares: a
 changed table selects `source:<source>.<table>+`; a changed project, a new day (the analyst
-marts age and forecast from today), no record or a build that failed since build everything.
+marts age and forecast from today) or no record builds everything. A build that fails records
+nothing, so the next one selects what it had to build again.
 """
 
 from __future__ import annotations
