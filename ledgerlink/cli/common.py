@@ -14,6 +14,7 @@ Tracebacks reach the terminal only with `ledgerlink --debug ...` (or LEDGERLINK_
 
 from __future__ import annotations
 
+import _thread
 import functools
 import os
 import signal
@@ -90,17 +91,39 @@ def _raise_terminated(signum: int, frame: FrameType | None) -> None:
 
 
 @contextmanager
-def sigterm_interrupts() -> Iterator[None]:
-    """While the block runs, SIGTERM stops it the way Ctrl-C does. Handlers can only be set
-    in the main thread; elsewhere SIGTERM keeps what it had."""
+def stops_delivered() -> Iterator[None]:
+    """While the block runs, SIGTERM stops it the way Ctrl-C does, and no stop is lost.
+
+    Python drops an exception raised inside a finalizer (a `__del__`, a weakref callback) once
+    it has printed "Exception ignored": a Ctrl-C or SIGTERM that lands while the garbage
+    collector runs one (dlt's connection pools have them) would let the command run on. The
+    signal is sent again, to be handled once the finalizer has returned.
+
+    Handlers can only be set in the main thread; elsewhere SIGTERM keeps what it had.
+    """
     try:
         previous = signal.signal(signal.SIGTERM, _raise_terminated)
     except ValueError:
         yield
         return
+    previous_hook = sys.unraisablehook
+
+    def redeliver(unraisable: Any) -> None:
+        if not issubclass(unraisable.exc_type, KeyboardInterrupt):
+            previous_hook(unraisable)
+            return
+        signum = signal.SIGTERM if issubclass(unraisable.exc_type, Terminated) else signal.SIGINT
+        # From another thread, a moment later: raised here, it would be handled (and dropped)
+        # inside this hook. Should it land in a finalizer again, it comes back here again.
+        again = threading.Timer(0.01, _thread.interrupt_main, args=(signum,))
+        again.daemon = True
+        again.start()
+
+    sys.unraisablehook = redeliver
     try:
         yield
     finally:
+        sys.unraisablehook = previous_hook
         signal.signal(signal.SIGTERM, previous)
 
 
@@ -116,7 +139,7 @@ def run_guarded(command: F | None = None, *, interrupted: str | None = None) -> 
         def wrapper(*args: Any, **kwargs: Any) -> Any:
             so_far()
             try:
-                with sigterm_interrupts():
+                with stops_delivered():
                     return function(*args, **kwargs)
             except (typer.Exit, typer.Abort, typer.TyperException):
                 raise  # the command chose its exit, or typer reports a usage error

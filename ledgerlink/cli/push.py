@@ -8,15 +8,12 @@ finish, the run is recorded as interrupted, and the command says what was done.
 from __future__ import annotations
 
 import json
-import signal
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
-from types import FrameType
+from collections.abc import Callable
 
 import typer
 
 from ledgerlink.builds import build_changed
-from ledgerlink.cli.common import run_guarded, settings, table
+from ledgerlink.cli.common import INTERRUPTED_EXIT_CODE, run_guarded, settings, table
 from ledgerlink.cli.progress import showing
 from ledgerlink.errors import LedgerlinkError
 from ledgerlink.settings import Settings
@@ -35,7 +32,6 @@ from reverse_etl.runner import (
 
 MAX_SYNC_PASSES = 4  # a new shop order needs client -> invoice -> customer -> order
 SHOWN_FIELDS = 8
-INTERRUPTED_EXIT_CODE = 130  # what shells report for a command stopped by Ctrl-C
 # Counts that describe where records stand after a pass, not what the pass did: a `sync` shows
 # them as its last pass left them, and adds up the others.
 STANDING = ("dead_letter_open", "discarded", "waiting", "not_allowed", "failed")
@@ -143,25 +139,6 @@ def print_report(report: PushReport) -> None:
         )
 
 
-@contextmanager
-def sigterm_as_interrupt() -> Iterator[None]:
-    """While the block runs, SIGTERM stops it like Ctrl-C (the push records what it did).
-    Only the main thread can set a handler; elsewhere SIGTERM keeps its default."""
-
-    def interrupt(signum: int, frame: FrameType | None) -> None:
-        raise KeyboardInterrupt
-
-    try:
-        previous = signal.signal(signal.SIGTERM, interrupt)
-    except ValueError:  # not the main thread
-        yield
-        return
-    try:
-        yield
-    finally:
-        signal.signal(signal.SIGTERM, previous)
-
-
 def report_interrupt(exc: PushInterrupted, command: str) -> typer.Exit:
     """Say what an interrupted push did; the exit to raise."""
     report = exc.report
@@ -188,7 +165,7 @@ def push_command(
 ) -> None:
     """Push what the dbt sync models planned, in dependency order."""
     try:
-        with sigterm_as_interrupt(), showing(not (quiet or as_json)) as progress:
+        with showing(not (quiet or as_json)) as progress:
             report = run_push(settings(), select, dry_run, on_progress=progress.push())
     except PushInterrupted as exc:
         raise report_interrupt(exc, "push") from None
@@ -284,7 +261,7 @@ def sync_command(
     """Extract -> dbt build -> push, repeated while a pass makes more records ready (bounded)."""
     shown = not (quiet or as_json)
     try:
-        with sigterm_as_interrupt(), showing(shown) as progress:
+        with showing(shown) as progress:
             report = run_sync(
                 settings(),
                 select,

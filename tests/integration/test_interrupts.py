@@ -113,7 +113,12 @@ def test_extract_stops_says_what_it_loaded_and_the_next_run_finishes(
     running = Running(["extract", "--source", "infor"], settings.home)
     running.wait_for_output()  # dlt's first progress line: requests are in flight
     code, seconds = running.stop(signum)
-    assert code == INTERRUPTED_EXIT_CODE and seconds < STOPS_WITHIN_SECONDS, (code, seconds)
+    assert code == INTERRUPTED_EXIT_CODE and seconds < STOPS_WITHIN_SECONDS, (
+        code,
+        seconds,
+        running.stdout,
+        running.stderr,
+    )
     line = assert_one_interrupted_line(running, "ledgerlink extract", signum)
     assert "nothing loaded; not finished: infor; `ledgerlink extract` resumes" in line
 
@@ -146,6 +151,37 @@ def test_the_line_says_what_the_command_reported_doing():
         "interrupted: ledgerlink load stopped (SIGTERM); loaded freshbooks (12 rows); "
         "not finished: infor"
     )
+
+
+@pytest.mark.parametrize("signum", SIGNALS, ids=lambda s: signal.Signals(s).name)
+def test_a_stop_that_lands_in_a_finalizer_still_stops(signum: int):
+    """Python drops an exception a finalizer raises: the stop must come again, not vanish."""
+    # Ctrl-C as in a terminal: a test runner's worker may ignore it.
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
+    reached: list[str] = []
+
+    class StoppedWhileCollected:
+        def __del__(self) -> None:
+            signal.raise_signal(signum)  # handled inside the finalizer, as a collection's may be
+
+    app = typer.Typer()
+
+    @app.command()
+    @run_guarded
+    def load() -> None:
+        StoppedWhileCollected()
+        for _ in range(1000):  # the stop is handled at the next instruction that runs here
+            time.sleep(0.001)
+        reached.append("the end")
+
+    try:
+        result = CliRunner().invoke(app, [])
+    finally:
+        signal.signal(signal.SIGINT, previous)
+    assert result.exit_code == INTERRUPTED_EXIT_CODE, result.output
+    assert not reached
+    assert result.stderr.startswith(f"interrupted: ledgerlink load stopped ({SIGNALS[signum]})")
+    assert "Exception ignored" not in result.stderr
 
 
 STUCK = textwrap.dedent(
