@@ -20,7 +20,7 @@ from ledgerlink.console.reading import snapshot
 from ledgerlink.dbt import build_target
 from ledgerlink.errors import LedgerlinkError
 from ledgerlink.settings import Settings
-from reverse_etl import mapping_edits, operator_actions
+from reverse_etl import mapping_dry_run, mapping_edits, operator_actions
 from reverse_etl.mapping_edits import TABLES
 from reverse_etl.operations import BEFORE_VALUES, LEADING_COLUMNS
 from reverse_etl.runner import select_syncs
@@ -82,14 +82,17 @@ def mapping_grid(request: Request, file_name: str) -> HTMLResponse:
         rows=rows + [dict.fromkeys(columns, "") for _ in range(EMPTY_ROWS)],
         problems={},
         preview=None,
+        dry_run=None,
         note="",
     )
 
 
 @router.post("/mappings/{file_name}", response_class=HTMLResponse)
 async def mapping_post(request: Request, file_name: str) -> Response:
-    """`do=preview`: check and show what the change touches; `do=save`: the same checks, then
-    write the file when nothing is wrong; `do=rebuild`: load it and rebuild the sync models."""
+    """`do=preview`: check and show what the change touches; `do=dry-run`: the same, and what
+    the sync models would plan with it (dbt on a copy of the warehouse; nothing is saved);
+    `do=save`: the same checks, then write the file when nothing is wrong; `do=rebuild`: load
+    it and rebuild the sync models."""
     if file_name not in TABLES:
         raise HTTPException(404, f"{file_name} is not a mapping table")
     person, form = await web.acting(request)
@@ -108,6 +111,14 @@ async def mapping_post(request: Request, file_name: str) -> Response:
     found = mapping_edits.changes(file_name, before, after)
     with snapshot(config) as snap:
         previewed = mapping_edits.preview(snap.con, file_name, found)
+    tried = None
+    if form.get("do") == "dry-run" and not problems and found:
+        try:
+            tried = await run_in_threadpool(
+                mapping_dry_run.dry_run, config, file_name, columns, after, person.name
+            )
+        except LedgerlinkError as exc:
+            note = f"no dry run: {exc}"
     if form.get("do") == "save" and not problems and found:
         path = mapping_edits.save_table(config, file_name, columns, after)
         return web.redirect(
@@ -127,6 +138,7 @@ async def mapping_post(request: Request, file_name: str) -> Response:
         rows=after + [dict.fromkeys(columns, "") for _ in range(EMPTY_ROWS)],
         problems=problems,
         preview=previewed,
+        dry_run=tried,
         note=note,
     )
 
