@@ -47,14 +47,24 @@
 {% macro sync_model(sync_name, extra_columns=[]) -%}
 {%- set sync = sync_declaration(sync_name) -%}
 {%- set payload = sync_payload_columns(sync) -%}
+{%- set overrides = sync_field_overrides(sync_name, sync) -%}
 {%- do config(enabled=sync_runs_here(sync)) -%}
 with
 
 planned as (
-
+{% if overrides %}
+    -- field maps (reverse_etl/field_maps.yml) in place of the plan's own columns
+    select * replace (
+        {%- for override in overrides %}
+        {{ override.sql }} as {{ adapter.quote(override.field) }}{{ ',' if not loop.last }}
+        {%- endfor %}
+    )
+    from {{ ref(sync_plan_name(sync)) }} as plan_row
+    where reason_code is null
+{% else %}
     select * from {{ ref(sync_plan_name(sync)) }}
     where reason_code is null
-
+{% endif %}
 ),
 
 hashed as (
@@ -100,6 +110,45 @@ final as (
 )
 
 select * from final
+{%- endmacro %}
+
+{#- The field maps of a sync (reverse_etl/field_maps.yml, given to dbt by the generated
+    `sync_field_maps` macro; the variable `ledgerlink_field_maps`, in the same shape, stands in
+    for it to try a map without saving it): each its SQL, with a lookup's seed as a ref. Once
+    the plan model is built, the plan columns each reads are checked against it. -#}
+{% macro sync_field_overrides(sync_name, sync) -%}
+    {%- set declared = var('ledgerlink_field_maps', none) -%}
+    {%- set declared = sync_field_maps() if declared is none else declared -%}
+    {%- set overrides = [] -%}
+    {%- set plan = sync_plan_name(sync) -%}
+    {%- set relation = load_relation(ref(plan)) if execute and declared.get(sync_name) else none -%}
+    {%- set known = [] -%}
+    {%- if relation is not none -%}
+        {%- for column in adapter.get_columns_in_relation(relation) -%}
+            {%- do known.append(column.name | lower) -%}
+        {%- endfor -%}
+    {%- endif -%}
+    {%- for override in declared.get(sync_name, []) -%}
+        {%- if override.field not in sync.columns -%}
+            {{ exceptions.raise_compiler_error(
+                "reverse_etl/field_maps.yml: sync " ~ sync_name ~ ", field " ~ override.field
+                ~ ": not a payload column of the sync; choose one of " ~ sync.columns | join(', ')
+            ) }}
+        {%- endif -%}
+        {%- for column in override.columns if known and column | lower not in known -%}
+            {{ exceptions.raise_compiler_error(
+                "reverse_etl/field_maps.yml: sync " ~ sync_name ~ ", field " ~ override.field
+                ~ ": the plan model " ~ plan ~ " has no column " ~ column ~ "; use one of "
+                ~ known | join(', ')
+            ) }}
+        {%- endfor -%}
+        {%- set sql = override.sql -%}
+        {%- if override.seed -%}
+            {%- set sql = sql | replace('@seed@', ref(override.seed) | string) -%}
+        {%- endif -%}
+        {%- do overrides.append({'field': override.field, 'sql': sql}) -%}
+    {%- endfor -%}
+    {{ return(overrides) }}
 {%- endmacro %}
 
 {#- The fields of each M3 record in a JSON column of a sync (`lines`). -#}
