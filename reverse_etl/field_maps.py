@@ -31,9 +31,11 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import sqlglot
 import yaml
+from sqlglot import exp
 
-from ledgerlink.dbt import SEEDS_DIR
+from ledgerlink.dbt import SEEDS_DIR, build_target
 from ledgerlink.errors import LedgerlinkError
 from ledgerlink.ops_schema import ensure_ops_schema
 from ledgerlink.settings import Settings
@@ -424,6 +426,67 @@ def with_change(
         at = overrides.index(before) if before is not None else len(kept)
         kept.insert(at, new)
     return kept, before
+
+
+def built_plan_columns(settings: Settings, syncs: Iterable[SyncDefinition]) -> dict[str, list[str]]:
+    """Plan model -> its columns, as the last build compiled it. The plans are ephemeral (no
+    table to ask, and what they read is not in the readers' snapshot), so each is read from its
+    CTE in the sync model's compiled SQL; a plan whose columns cannot be told from the SQL is
+    left out (dbt's build then names a missing column itself)."""
+    compiled = build_target(settings) / "compiled" / "ledgerlink" / "models" / "sync"
+    found: dict[str, list[str]] = {}
+    for sync in syncs:
+        plan = "plan_" + sync.model.removeprefix("sync_")
+        model = compiled / f"{sync.model}.sql"
+        if not model.exists():
+            continue
+        try:
+            tree = sqlglot.parse_one(model.read_text(), read="duckdb")
+        except sqlglot.errors.ParseError:
+            continue
+        ctes = {cte.alias_or_name: cte.this for cte in tree.find_all(exp.CTE)}
+        columns = _output_columns(ctes.get(f"__dbt__cte__{plan}"), ctes, depth=0)
+        if columns:
+            found[plan] = columns
+    return found
+
+
+def _output_columns(query: Any, ctes: dict[str, Any], depth: int) -> list[str] | None:
+    """The columns a select gives, following `*` and `cte.*` through the CTEs; None when they
+    cannot be told (a star over a table, too deep)."""
+    if isinstance(query, exp.SetOperation) and depth <= 20:  # a union: its first select's names
+        return _output_columns(query.left, ctes, depth + 1)
+    if not isinstance(query, exp.Select) or depth > 20:
+        return None
+    inner = {cte.alias_or_name: cte.this for cte in query.find_all(exp.CTE)}
+    scope = {**ctes, **inner}
+    if "with" in query.args and query.args["with"] is not None:
+        query = query.copy()
+        query.set("with", None)
+    sources = {
+        table.alias_or_name: table.name
+        for table in query.find_all(exp.Table)
+        if table.find_ancestor(exp.Select) is query
+    }
+    columns: list[str] = []
+    for projection in query.expressions:
+        star = projection if isinstance(projection, exp.Star) else None
+        if isinstance(projection, exp.Column) and isinstance(projection.this, exp.Star):
+            star = projection
+        if star is None:
+            if not projection.alias_or_name:
+                return None
+            columns.append(projection.alias_or_name)
+            continue
+        table = star.table if isinstance(star, exp.Column) else ""
+        names = [sources.get(table, table)] if table else list(sources.values())
+        if len(names) != 1 or names[0] not in scope:
+            return None
+        expanded = _output_columns(scope[names[0]], scope, depth + 1)
+        if expanded is None:
+            return None
+        columns.extend(expanded)
+    return list(dict.fromkeys(columns))
 
 
 def save_edit(

@@ -114,34 +114,22 @@ select * from final
 
 {#- The field maps of a sync (reverse_etl/field_maps.yml, given to dbt by the generated
     `sync_field_maps` macro; the variable `ledgerlink_field_maps`, in the same shape, stands in
-    for it to try a map without saving it): each its SQL, with a lookup's seed as a ref. Once
-    the plan model is built, the plan columns each reads are checked against it. -#}
+    for it to try a map without saving it): each its SQL over the plan's row, with a lookup's
+    seed as a ref. The plan columns it reads were checked when it was saved (the plans are
+    ephemeral: dbt has no table to check them against); one that has gone since fails the
+    build on DuckDB's own "no column" error, naming it. -#}
 {% macro sync_field_overrides(sync_name, sync) -%}
     {%- set declared = var('ledgerlink_field_maps', none) -%}
     {%- set declared = sync_field_maps() if declared is none else declared -%}
     {%- set overrides = [] -%}
-    {%- set plan = sync_plan_name(sync) -%}
-    {%- set relation = load_relation(ref(plan)) if execute and declared.get(sync_name) else none -%}
-    {%- set known = [] -%}
-    {%- if relation is not none -%}
-        {%- for column in adapter.get_columns_in_relation(relation) -%}
-            {%- do known.append(column.name | lower) -%}
-        {%- endfor -%}
-    {%- endif -%}
     {%- for override in declared.get(sync_name, []) -%}
-        {%- if override.field not in sync.columns -%}
+        {%- if override.field not in sync.columns or override.field in sync.records -%}
             {{ exceptions.raise_compiler_error(
                 "reverse_etl/field_maps.yml: sync " ~ sync_name ~ ", field " ~ override.field
-                ~ ": not a payload column of the sync; choose one of " ~ sync.columns | join(', ')
+                ~ ": not a payload column of the sync; choose one of "
+                ~ sync.columns | join(', ') ~ ", then run `python -m reverse_etl.field_maps`"
             ) }}
         {%- endif -%}
-        {%- for column in override.columns if known and column | lower not in known -%}
-            {{ exceptions.raise_compiler_error(
-                "reverse_etl/field_maps.yml: sync " ~ sync_name ~ ", field " ~ override.field
-                ~ ": the plan model " ~ plan ~ " has no column " ~ column ~ "; use one of "
-                ~ known | join(', ')
-            ) }}
-        {%- endfor -%}
         {%- set sql = override.sql -%}
         {%- if override.seed -%}
             {%- set sql = sql | replace('@seed@', ref(override.seed) | string) -%}
