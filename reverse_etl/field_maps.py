@@ -515,7 +515,7 @@ def save_edit(
         check_all([o.as_entry() for o in overrides], plan_columns=plan_columns, path=path)
         with connect(settings, read_only=False) as con:
             ensure_ops_schema(con)
-            save_field_maps(overrides, path, macro)
+            con.begin()  # the record and the files together: a failed write records nothing
             con.execute(
                 "insert into ops.field_map_edits (edit_id, sync, field, before, after, "
                 "edited_by, edited_at) values (?, ?, ?, ?, ?, ?, ?)",
@@ -529,6 +529,12 @@ def save_edit(
                     datetime.now(UTC).replace(tzinfo=None),
                 ],
             )
+            try:
+                save_field_maps(overrides, path, macro)
+            except OSError:
+                con.rollback()
+                raise
+            con.commit()
     return before, new
 
 

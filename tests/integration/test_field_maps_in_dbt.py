@@ -142,6 +142,11 @@ def test_the_plan_columns_are_read_from_the_compiled_plan(built):
 def test_only_the_planned_step_changes_and_only_with_overrides(built):
     before, after = built["compiled_before"], built["compiled_after"]
     assert "replace (" not in before and "as plan_row" not in before
+    # without a field map, the step as it has always read
+    assert (
+        "planned as (\n\n    select * from __dbt__cte__plan_infor__customers\n"
+        "    where reason_code is null\n\n),\n" in before
+    )
     head, tail = before.split("planned as (", 1), after.split("planned as (", 1)
     assert head[0] == tail[0]  # the plan's CTE as it was
     assert head[1].split("hashed as (", 1)[1] == tail[1].split("hashed as (", 1)[1]
