@@ -28,6 +28,7 @@ import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -438,17 +439,24 @@ def built_plan_columns(settings: Settings, syncs: Iterable[SyncDefinition]) -> d
     for sync in syncs:
         plan = "plan_" + sync.model.removeprefix("sync_")
         model = compiled / f"{sync.model}.sql"
-        if not model.exists():
-            continue
-        try:
-            tree = sqlglot.parse_one(model.read_text(), read="duckdb")
-        except sqlglot.errors.ParseError:
-            continue
-        ctes = {cte.alias_or_name: cte.this for cte in tree.find_all(exp.CTE)}
-        columns = _output_columns(ctes.get(f"__dbt__cte__{plan}"), ctes, depth=0)
-        if columns:
-            found[plan] = columns
+        if model.exists():
+            columns = _compiled_plan_columns(model, model.stat().st_mtime_ns, plan)
+            if columns:
+                found[plan] = list(columns)
     return found
+
+
+@lru_cache(maxsize=64)
+def _compiled_plan_columns(model: Path, modified: int, plan: str) -> tuple[str, ...] | None:
+    """The plan's columns from one compiled file (kept per file version: a page reads them on
+    every request, a build rewrites them)."""
+    try:
+        tree = sqlglot.parse_one(model.read_text(), read="duckdb")
+    except sqlglot.errors.ParseError:
+        return None
+    ctes = {cte.alias_or_name: cte.this for cte in tree.find_all(exp.CTE)}
+    columns = _output_columns(ctes.get(f"__dbt__cte__{plan}"), ctes, depth=0)
+    return tuple(columns) if columns else None
 
 
 def _output_columns(query: Any, ctes: dict[str, Any], depth: int) -> list[str] | None:
