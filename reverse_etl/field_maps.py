@@ -233,6 +233,11 @@ def check_entry(
             f"{where}: not a payload column of the sync (JSON columns of records aside); "
             f"choose one of {', '.join(plain)}"
         )
+    if field == sync.match_key:
+        raise FieldMapError(
+            f"{where}: {field} is the sync's match key, which finds the record in the target "
+            "and keys the ledger: change it in the plan model, not with a field map"
+        )
     kinds = [k for k in KINDS if k in entry]
     unknown = sorted(set(entry) - {"sync", "field", *KINDS})
     if len(kinds) != 1 or unknown:

@@ -202,7 +202,11 @@ def _field_maps_page(
                     }
                 )
             built = snap.has("sync", sync.model)
-            editable = [c for c in sync.columns if c not in sync.records and c != "lines"]
+            editable = [
+                c
+                for c in sync.columns
+                if c not in sync.records and c not in ("lines", sync.match_key)
+            ]
             plan = "plan_" + sync.model.removeprefix("sync_")
             maps.append(
                 {

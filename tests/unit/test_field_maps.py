@@ -112,6 +112,8 @@ def test_a_constant_cannot_open_a_jinja_tag_in_dbts_copy():
          "field ITNO: not a payload column"),
         ({"sync": "freshbooks_invoices", "field": "lines", "rename": {"column": "x"}},
          "not a payload column"),
+        ({"sync": "freshbooks_clients", "field": "email", "constant": {"value": "x"}},
+         "email is the sync's match key"),
         ({"sync": "freshbooks_clients", "field": "fname", "uppercase": {}},
          "exactly one transformation of rename, lookup"),
         ({"sync": "freshbooks_clients", "field": "fname", "rename": {"column": "nickname"}},
@@ -134,7 +136,7 @@ def test_a_constant_cannot_open_a_jinja_tag_in_dbts_copy():
         ({"sync": "freshbooks_clients", "field": "fname", "constant": {}},
          "constant missing value; it takes value, type (optional)"),
     ],
-    ids=["sync", "field", "json-column", "kind", "plan-column", "identifier", "seed",
+    ids=["sync", "field", "json-column", "match-key", "kind", "plan-column", "identifier", "seed",
          "seed-column", "type", "part", "concat", "parameters"],
 )  # fmt: skip
 def test_an_override_it_cannot_apply_is_refused_with_the_fix(entry, message):
