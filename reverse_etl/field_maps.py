@@ -79,7 +79,8 @@ HEADER = """\
 # `python -m reverse_etl.field_maps` (dbt reads dbt_project/macros/sync/sync_field_maps.sql);
 # the next `ledgerlink transform` or `ledgerlink sync` applies it.
 #
-# Each entry: sync, field (a payload column of the sync), and one transformation:
+# Each entry: sync, field (a payload column of the sync, not its match key), and one
+# transformation:
 #   rename:      {column}                             another column of the plan model
 #   lookup:      {seed, key, value, column}           the seed's `value` where its `key` = column
 #   concat:      {columns: [..], separator}           the columns joined (missing ones skipped)
