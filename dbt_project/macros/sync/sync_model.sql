@@ -1,7 +1,8 @@
 {#- The sync models, built from the one declaration of each sync (reverse_etl/syncs.yml, given
     to dbt by the generated `sync_declarations` macro): a sync model is its plan's rows that
     passed every check, with the content hash of the declared payload, minus what the ledger
-    shows pushed. -#}
+    shows pushed. A field a field map names (reverse_etl/field_maps.yml) is computed by it in
+    place of the plan's own value, before the hash and the M3 length tests read it. -#}
 
 {#- One sync's declaration by its name in syncs.yml. -#}
 {% macro sync_declaration(sync_name) -%}
