@@ -130,6 +130,19 @@ create table if not exists ops.payload_edits (
     edited_by varchar not null,
     edited_at timestamp not null
 );
+
+-- A field map (reverse_etl/field_maps.yml) added, changed or removed in the console: the
+-- override before and after (JSON; null where there was none), who and when. Git keeps the
+-- file's history; this keeps who in the deployment asked for it.
+create table if not exists ops.field_map_edits (
+    edit_id varchar primary key,
+    sync varchar not null,
+    field varchar not null,
+    before varchar,
+    after varchar,
+    edited_by varchar not null,
+    edited_at timestamp not null
+);
 """
 
 

@@ -1,7 +1,8 @@
 """Sync declarations, read from `syncs.yml` beside this module: the one place each sync is declared.
 
 dbt reads them from `dbt_project/macros/sync/sync_declarations.sql`, which
-`python -m reverse_etl.definitions` writes from `syncs.yml` (a test checks that it is current).
+`python -m reverse_etl.definitions` writes from `syncs.yml` (a test checks that it is current),
+with dbt's copy of the field maps (`field_maps.py`).
 """
 
 from __future__ import annotations
@@ -185,5 +186,8 @@ def dbt_macro() -> str:
 
 
 if __name__ == "__main__":
+    from reverse_etl import field_maps  # it reads the syncs: its dbt copy follows them
+
     DBT_MACRO.write_text(dbt_macro())
-    print(f"wrote {DBT_MACRO}", file=sys.stderr)
+    field_maps.DBT_MACRO.write_text(field_maps.dbt_macro())
+    print(f"wrote {DBT_MACRO} and {field_maps.DBT_MACRO}", file=sys.stderr)

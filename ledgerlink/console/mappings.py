@@ -1,11 +1,13 @@
 """Mappings, low-code: each mapping table as an editable grid, checked against the Infor
 tenant's codes and previewed against what is planned before it is saved; and each sync's field
-map (source -> transformation -> target field), read-only until the syncs declare their fields."""
+map (source -> transformation -> target field), where an operator adds, changes or removes a
+field map (reverse_etl/field_maps.yml: a simple transformation in place of the plan's value)."""
 
 from __future__ import annotations
 
 import json
 import re
+from pathlib import Path
 from typing import Any
 
 from fastapi import APIRouter, HTTPException, Request
@@ -17,12 +19,11 @@ from ledgerlink.connectors.infor.reference import TenantReference
 from ledgerlink.console import web
 from ledgerlink.console.enrichment import enrichment_fields
 from ledgerlink.console.reading import snapshot
-from ledgerlink.dbt import build_target
+from ledgerlink.dbt import PROJECT_DIR, SEEDS_DIR, build_target
 from ledgerlink.errors import LedgerlinkError
 from ledgerlink.settings import Settings
-from reverse_etl import mapping_dry_run, mapping_edits, operator_actions
+from reverse_etl import field_maps, mapping_dry_run, mapping_edits, operator_actions
 from reverse_etl.mapping_edits import TABLES
-from reverse_etl.operations import BEFORE_VALUES, LEADING_COLUMNS
 from reverse_etl.runner import select_syncs
 from reverse_etl.tenant_check import check_mapping_rows
 
@@ -168,24 +169,128 @@ def source_of(description: str, target: str) -> str:
     return "Infor M3" if target == "freshbooks" else "FreshBooks"
 
 
-@router.get("/field-maps", response_class=HTMLResponse)
-def field_maps(request: Request) -> HTMLResponse:
+def _field_map_entry(form: dict[str, Any]) -> dict[str, Any]:
+    """The override as posted: the parameters of the chosen kind that were filled in (text as
+    typed: a separator may be a space)."""
+    kind = str(form.get("kind") or "")
+    required, optional = field_maps.PARAMETERS.get(kind, ((), ()))
+    parameters = {
+        name: form[f"p_{name}"]
+        for name in (*required, *optional)
+        if str(form.get(f"p_{name}") or "") != ""
+    }
+    entry: dict[str, Any] = {"sync": form.get("sync", ""), "field": form.get("field", "")}
+    if kind:
+        entry[kind] = parameters
+    return entry
+
+
+def _field_maps_page(
+    request: Request, status_code: int = 200, problem: str = "", posted: dict | None = None
+) -> HTMLResponse:
     config = web.settings(request)
     docs = _column_docs(config)
+    try:
+        overrides = {(o.sync, o.field): o for o in field_maps.load_field_maps()}
+    except field_maps.FieldMapError as exc:
+        overrides, problem = {}, problem or str(exc)
     maps = []
+    syncs = select_syncs(None, config.systems)
+    plan_columns = field_maps.built_plan_columns(config, syncs)
     with snapshot(config) as snap:
-        for sync in select_syncs(None, config.systems):
-            columns = snap.columns("sync", sync.model) if snap.has("sync", sync.model) else []
-            fields = [
-                {
-                    "target": column,
-                    "transformation": docs.get(sync.model, {}).get(column.lower(), ""),
-                }
-                for column in columns
-                if column not in LEADING_COLUMNS and column != BEFORE_VALUES
+        for sync in syncs:
+            fields = []
+            for column in sync.columns:  # the declaration's payload, in the hash's order
+                doc = docs.get(sync.model, {}).get(column.lower(), "")
+                override = overrides.get((sync.name, column))
+                fields.append(
+                    {
+                        "target": column,
+                        "transformation": override.describe() if override else doc,
+                        "source": (
+                            _override_source(override) if override else source_of(doc, sync.target)
+                        ),
+                        "override": override,
+                    }
+                )
+            built = snap.has("sync", sync.model)
+            editable = [
+                c
+                for c in sync.columns
+                if c not in sync.records and c not in ("lines", sync.match_key)
             ]
-            for item in fields:
-                item["source"] = source_of(item["transformation"], sync.target)
-            maps.append({"sync": sync, "fields": fields})
+            plan = "plan_" + sync.model.removeprefix("sync_")
+            maps.append(
+                {
+                    "sync": sync,
+                    "fields": fields,
+                    "editable": editable,
+                    "plan": plan,
+                    "plan_columns": plan_columns.get(plan, []),
+                    "built": built,
+                }
+            )
         extra = enrichment_fields(snap)
-    return web.render(request, "field_maps.html", snapshot=snap, maps=maps, enrichment=extra)
+    return web.render(
+        request,
+        "field_maps.html",
+        status_code=status_code,
+        snapshot=snap,
+        maps=maps,
+        enrichment=extra,
+        kinds=field_maps.KINDS,
+        parameters=field_maps.PARAMETERS,
+        cast_types=list(field_maps.CAST_TYPES),
+        seeds=sorted(p.stem for p in SEEDS_DIR.glob("*.csv")),
+        path=_shown_path(field_maps.FIELD_MAPS_FILE),
+        problem=problem,
+        posted=posted or {},
+    )
+
+
+def _shown_path(path: Path) -> str:
+    try:
+        return str(path.relative_to(PROJECT_DIR.parent))
+    except ValueError:
+        return str(path)
+
+
+def _override_source(override: field_maps.FieldOverride) -> str:
+    p = override.parameters
+    if override.kind == "lookup":
+        return f"plan {p['column']}, mapping {p['seed']}"
+    if override.kind == "constant":
+        return "a constant"
+    return "plan " + ", ".join(dict.fromkeys(override.source_columns))
+
+
+@router.get("/field-maps", response_class=HTMLResponse)
+def field_maps_view(request: Request) -> HTMLResponse:
+    return _field_maps_page(request)
+
+
+@router.post("/field-maps", response_class=HTMLResponse)
+async def field_maps_post(request: Request) -> Response:
+    """`do=save`: add or change the override of one field; `do=remove`: drop it. Checked, then
+    written to the project's field_maps.yml (and dbt's copy) and kept in ops.field_map_edits;
+    the next transform or sync plans with it."""
+    person, form = await web.acting(request)
+    config = web.settings(request)
+    sync, field = str(form.get("sync") or ""), str(form.get("field") or "")
+    entry = None if form.get("do") == "remove" else _field_map_entry(form)
+    plan_columns = field_maps.built_plan_columns(config, select_syncs(None, config.systems))
+    try:
+        before, after = await run_in_threadpool(
+            field_maps.save_edit, config, sync, field, entry, person.name, plan_columns
+        )
+    except LedgerlinkError as exc:
+        return _field_maps_page(request, 422, str(exc), posted=form)
+    done = after.describe() if after else "removed (the plan's own value again)"
+    if before is not None and after is not None:
+        done += f" (was {before.describe()})"
+    return web.redirect(
+        request,
+        "/field-maps",
+        f"{sync}.{field}: {done}; saved to {_shown_path(field_maps.FIELD_MAPS_FILE)}. "
+        "The next `ledgerlink transform` or `ledgerlink sync` applies it",
+    )

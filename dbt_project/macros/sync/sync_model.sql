@@ -1,7 +1,8 @@
 {#- The sync models, built from the one declaration of each sync (reverse_etl/syncs.yml, given
     to dbt by the generated `sync_declarations` macro): a sync model is its plan's rows that
     passed every check, with the content hash of the declared payload, minus what the ledger
-    shows pushed. -#}
+    shows pushed. A field a field map names (reverse_etl/field_maps.yml) is computed by it in
+    place of the plan's own value, before the hash and the M3 length tests read it. -#}
 
 {#- One sync's declaration by its name in syncs.yml. -#}
 {% macro sync_declaration(sync_name) -%}
@@ -47,14 +48,24 @@
 {% macro sync_model(sync_name, extra_columns=[]) -%}
 {%- set sync = sync_declaration(sync_name) -%}
 {%- set payload = sync_payload_columns(sync) -%}
+{%- set overrides = sync_field_overrides(sync_name, sync) -%}
 {%- do config(enabled=sync_runs_here(sync)) -%}
 with
 
 planned as (
-
+{% if overrides %}
+    -- field maps (reverse_etl/field_maps.yml) in place of the plan's own columns
+    select * replace (
+        {%- for override in overrides %}
+        {{ override.sql }} as {{ adapter.quote(override.field) }}{{ ',' if not loop.last }}
+        {%- endfor %}
+    )
+    from {{ ref(sync_plan_name(sync)) }} as plan_row
+    where reason_code is null
+{% else %}
     select * from {{ ref(sync_plan_name(sync)) }}
     where reason_code is null
-
+{% endif %}
 ),
 
 hashed as (
@@ -100,6 +111,33 @@ final as (
 )
 
 select * from final
+{%- endmacro %}
+
+{#- The field maps of a sync (reverse_etl/field_maps.yml, given to dbt by the generated
+    `sync_field_maps` macro; the variable `ledgerlink_field_maps`, in the same shape, stands in
+    for it to try a map without saving it): each its SQL over the plan's row, with a lookup's
+    seed as a ref. The plan columns it reads were checked when it was saved (the plans are
+    ephemeral: dbt has no table to check them against); one that has gone since fails the
+    build on DuckDB's own "no column" error, naming it. -#}
+{% macro sync_field_overrides(sync_name, sync) -%}
+    {%- set declared = var('ledgerlink_field_maps', none) -%}
+    {%- set declared = sync_field_maps() if declared is none else declared -%}
+    {%- set overrides = [] -%}
+    {%- for override in declared.get(sync_name, []) -%}
+        {%- if override.field not in sync.columns or override.field in sync.records -%}
+            {{ exceptions.raise_compiler_error(
+                "reverse_etl/field_maps.yml: sync " ~ sync_name ~ ", field " ~ override.field
+                ~ ": not a payload column of the sync; choose one of "
+                ~ sync.columns | join(', ') ~ ", then run `python -m reverse_etl.field_maps`"
+            ) }}
+        {%- endif -%}
+        {%- set sql = override.sql -%}
+        {%- if override.seed -%}
+            {%- set sql = sql | replace('@seed@', ref(override.seed) | string) -%}
+        {%- endif -%}
+        {%- do overrides.append({'field': override.field, 'sql': sql}) -%}
+    {%- endfor -%}
+    {{ return(overrides) }}
 {%- endmacro %}
 
 {#- The fields of each M3 record in a JSON column of a sync (`lines`). -#}
