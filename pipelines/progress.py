@@ -4,7 +4,8 @@ dlt counts rows and its own steps; the requests a connector makes are ours to co
 client a source builds gets an httpx `response` hook (`with_hook`) that calls
 `RequestCounting.on_response`; the counting collector passes the requests on to the collector
 it wraps as the `Requests` counter. Token refreshes go through the token managers' own clients,
-so they are not counted.
+so they are not counted. A call the HTTP policy retries counts once (its retries happen inside
+the client's transport); one sent again with a new token after a 401 counts twice.
 
 A parallelized resource reads in dlt's worker threads, and dlt's collectors are not
 thread-safe (nor are they meant to be updated between steps): a request is only added to a
