@@ -22,34 +22,55 @@ from ledgerlink.log import get_logger
 from ledgerlink.settings import Settings
 from ledgerlink.warehouse import writer_lock
 from pipelines.entities import PARENTS, check_disabled_entities, enabled_entities
+from pipelines.progress import RequestCounting, ResponseHook
 from pipelines.skipping import Skipped
 
 log = get_logger("ledgerlink.extract")
 
-SourceFactory = Callable[..., Any]  # (settings, client_factory=None, skipped=None) -> dlt source
+# (settings, client_factory=None, skipped=None, on_request=None) -> dlt source
+SourceFactory = Callable[..., Any]
 
 
 def _freshbooks(
-    settings: Settings, client_factory: Any = None, skipped: Skipped | None = None
+    settings: Settings,
+    client_factory: Any = None,
+    skipped: Skipped | None = None,
+    on_request: ResponseHook | None = None,
 ) -> Any:
     from pipelines.freshbooks import make_source
 
     entities = enabled_entities(settings, "freshbooks")
-    return make_source(settings, client_factory, entities=entities, skipped=skipped)
+    return make_source(
+        settings, client_factory, entities=entities, skipped=skipped, on_request=on_request
+    )
 
 
-def _infor(settings: Settings, client_factory: Any = None, skipped: Skipped | None = None) -> Any:
+def _infor(
+    settings: Settings,
+    client_factory: Any = None,
+    skipped: Skipped | None = None,
+    on_request: ResponseHook | None = None,
+) -> Any:
     from pipelines.infor import make_source
 
     entities = enabled_entities(settings, "infor")
-    return make_source(settings, client_factory, entities=entities, skipped=skipped)
+    return make_source(
+        settings, client_factory, entities=entities, skipped=skipped, on_request=on_request
+    )
 
 
-def _shop(settings: Settings, client_factory: Any = None, skipped: Skipped | None = None) -> Any:
+def _shop(
+    settings: Settings,
+    client_factory: Any = None,
+    skipped: Skipped | None = None,
+    on_request: ResponseHook | None = None,
+) -> Any:
     from pipelines.shop import make_source
 
     entities = enabled_entities(settings, "shop")
-    return make_source(settings, client_factory, entities=entities, skipped=skipped)
+    return make_source(
+        settings, client_factory, entities=entities, skipped=skipped, on_request=on_request
+    )
 
 
 # Each builds a fresh dlt source of the entities LEDGERLINK_DISABLED_ENTITIES leaves on.
@@ -140,15 +161,20 @@ def extract(
     source has its own pipeline and state, so a full refresh of one leaves the others'
     cursors alone. An entity the account does not serve is skipped (`ExtractResult.skipped`);
     a source that serves none of its entities fails.
+
+    With a `progress` collector, each source's step also counts the HTTP requests its
+    connector makes (`Requests`); without one, the clients are left as they are.
     """
     results = []
     for name in sources_to_extract(settings, sources):
         started = time.perf_counter()
-        pipeline = pipeline_for(settings, name, progress)
+        counting = RequestCounting(progress) if progress is not None else None
+        pipeline = pipeline_for(settings, name, counting)
         skipped = Skipped(name)
         with writer_lock(settings, f"extract {name}", publish=False):
             try:
-                source = SOURCES[name](settings, skipped=skipped)
+                on_request = counting.on_response if counting is not None else None
+                source = SOURCES[name](settings, skipped=skipped, on_request=on_request)
                 info = pipeline.run(
                     source,
                     loader_file_format="parquet",

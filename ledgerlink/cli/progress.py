@@ -20,6 +20,8 @@ from rich.file_proxy import FileProxy
 from rich.progress import BarColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
 from rich.text import Text
 
+from pipelines.progress import REQUESTS
+
 if TYPE_CHECKING:
     from ledgerlink.dbt import DbtProgress
     from orchestration.in_process import RunProgress
@@ -29,7 +31,8 @@ PLAIN_PERIOD_SECONDS = 2.0  # a plain line at most this often per step (and when
 RUN_PERIOD_SECONDS = 10.0  # a Dagster run's plain line: runs take minutes, not seconds
 FLAGGED_LINES = ("warn", "fail", "error", "skip")  # the dbt statuses a progress line counts
 FLAGGED_STYLES = {"warn": "yellow", "fail": "red", "error": "red"}
-# dlt's own counters (resources, files, items, jobs); every other counter is a table's rows
+# dlt's own counters (resources, files, items, jobs); REQUESTS counts the source's HTTP
+# requests; every other counter is a table's rows
 DLT_COUNTERS = ("Resources", "Files", "Items", "Jobs")
 
 
@@ -44,7 +47,8 @@ class CliProgress:
         self._runs: dict[str, TaskID] = {}
 
     def extract(self) -> Collector | None:
-        """dlt's collector for a pipeline: rows per table and dlt's own counters per step."""
+        """dlt's collector for a pipeline: rows per table, dlt's own counters and the source's
+        HTTP requests per step."""
         if not self.enabled:
             return None
         if self.bars is None:
@@ -261,7 +265,8 @@ class RunLines:
 
 class BarCollector(Collector):
     """dlt's progress as bars: per step (`Extract freshbooks`, `Normalize ...`, `Load ...`) a
-    bar for each of its counters, rows for a table, `Resources` or `Jobs` done out of total.
+    bar for each of its counters, rows for a table, `Resources` or `Jobs` done out of total,
+    and while a source extracts, the HTTP requests its connector made (`Requests`).
     The step's bars go when it ends; the command's summary lists the rows loaded."""
 
     def __init__(self, bars: Progress) -> None:
@@ -292,7 +297,9 @@ class BarCollector(Collector):
             self.totals[key] = (self.totals[key] or 0) + inc_total
         count, total = self.counts[key], self.totals[key]
         shown = f"{count:,}" + (f"/{total:,}" if total else "")
-        if name not in DLT_COUNTERS:
+        if name == REQUESTS:
+            shown += " requests"
+        elif name not in DLT_COUNTERS:
             shown += " rows"
         self.bars.update(
             task,

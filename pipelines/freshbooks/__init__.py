@@ -29,6 +29,7 @@ from pipelines.freshbooks.settings import (
     SCHEMA_CONTRACT,
     Entity,
 )
+from pipelines.progress import ResponseHook, with_hook
 from pipelines.skipping import Skipped
 
 ClientFactory = Callable[[], FreshBooksClient]
@@ -76,12 +77,13 @@ def make_source(
     *,
     entities: Sequence[str] = ENTITY_NAMES,
     skipped: Skipped | None = None,
+    on_request: ResponseHook | None = None,
 ) -> Any:
     """A fresh source per run (a dlt source object cannot run twice) of `entities`;
-    `client_factory` replaces the client built from settings."""
-    source = freshbooks_source(
-        client_factory or (lambda: FreshBooksClient.from_settings(settings)), entities, skipped
-    )
+    `client_factory` replaces the client built from settings, and `on_request` is called after
+    each answer its API client gets (token refreshes aside)."""
+    factory = client_factory or (lambda: FreshBooksClient.from_settings(settings))
+    source = freshbooks_source(with_hook(factory, on_request, lambda c: c.http), entities, skipped)
     # Keep timestamps as FreshBooks sends them: dlt would read the naive US/Eastern strings as
     # UTC. Staging converts them, with the right zone, once.
     source.schema.remove_type_detection("iso_timestamp")

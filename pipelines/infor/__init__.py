@@ -38,6 +38,7 @@ from pipelines.infor.settings import (
     PAGE_SIZE,
     SCHEMA_CONTRACT,
 )
+from pipelines.progress import ResponseHook, with_hook
 from pipelines.skipping import Skipped
 
 ClientFactory = Callable[[], InforClient]
@@ -364,11 +365,14 @@ def make_source(
     *,
     entities: Sequence[str] = ENTITY_NAMES,
     skipped: Skipped | None = None,
+    on_request: ResponseHook | None = None,
 ) -> Any:
     """A fresh source per run (a dlt source object cannot run twice) of `entities`;
-    `client_factory` replaces the client built from settings."""
+    `client_factory` replaces the client built from settings, and `on_request` is called after
+    each answer its API client gets (token refreshes aside)."""
+    factory = client_factory or (lambda: InforClient.from_settings(settings))
     return infor_source(
-        client_factory or (lambda: InforClient.from_settings(settings)),
+        with_hook(factory, on_request, lambda c: c.m3.http),  # not the ION token client
         cono=settings.infor_cono,
         divi=settings.infor_divi,
         entities=entities,

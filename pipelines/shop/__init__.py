@@ -14,6 +14,7 @@ from dlt.extract.resource import DltResource
 
 from ledgerlink.connectors.shop import ShopClient
 from ledgerlink.settings import Settings
+from pipelines.progress import ResponseHook, with_hook
 from pipelines.shop.helpers import latest_instant
 from pipelines.shop.settings import CURSOR, ENTITIES, ENTITY_NAMES, SCHEMA_CONTRACT
 from pipelines.skipping import Skipped
@@ -60,9 +61,10 @@ def make_source(
     *,
     entities: Sequence[str] = ENTITY_NAMES,
     skipped: Skipped | None = None,
+    on_request: ResponseHook | None = None,
 ) -> Any:
     """A fresh source per run (a dlt source object cannot run twice) of `entities`;
-    `client_factory` replaces the client built from settings."""
-    return shop_source(
-        client_factory or (lambda: ShopClient.from_settings(settings)), entities, skipped
-    )
+    `client_factory` replaces the client built from settings, and `on_request` is called after
+    each answer its API client gets (token refreshes aside)."""
+    factory = client_factory or (lambda: ShopClient.from_settings(settings))
+    return shop_source(with_hook(factory, on_request, lambda c: c.http), entities, skipped)

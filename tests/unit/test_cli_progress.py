@@ -1,12 +1,14 @@
 """The CLI's progress: bars on a terminal, the plain lines elsewhere, log lines above the bars
-with their secrets masked, and dlt's rows counted per table."""
+with their secrets masked, and dlt's rows counted per table beside a source's HTTP requests."""
 
 from __future__ import annotations
 
 import io
 import sys
+import threading
 from dataclasses import dataclass
 
+import httpx
 import pytest
 import typer
 from dlt.common.runtime.collector import LogCollector
@@ -15,6 +17,7 @@ from rich.console import Console
 from ledgerlink.cli.progress import BarCollector, showing
 from ledgerlink.dbt import DbtProgress
 from ledgerlink.log import configure_logging, get_logger
+from pipelines.progress import RequestCounting, with_hook
 from reverse_etl.runner import Progress as PushProgress
 
 
@@ -163,3 +166,64 @@ def test_the_dlt_collector_counts_rows_per_table_and_shows_them():
     assert "Extract freshbooks: invoices" in out and "125 rows" in out
     assert "Extract freshbooks: Resources" in out and "1/3" in out
     assert progress.bars.tasks == []  # a step's bars go when it ends
+
+
+def answering_client() -> httpx.Client:
+    """A client whose every request is answered at once, without a network."""
+    return httpx.Client(
+        base_url="http://api.test", transport=httpx.MockTransport(lambda _: httpx.Response(200))
+    )
+
+
+def requests_in_threads(client: httpx.Client, threads: int, each: int) -> None:
+    """`threads` threads making `each` requests at once, as dlt's workers do for parallelized
+    resources; back when all are answered."""
+
+    def work() -> None:
+        for _ in range(each):
+            client.get("/page")
+
+    workers = [threading.Thread(target=work) for _ in range(threads)]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join()
+
+
+def test_the_bars_show_the_requests_a_source_makes_beside_its_rows():
+    console = terminal()
+    with showing(console=console) as progress:
+        bars = progress.extract()
+        counting = RequestCounting(bars)
+        client = with_hook(answering_client, counting.on_response, lambda c: c)()
+        with counting("Extract freshbooks"):
+            counting.update("Resources", 0, 2)
+            for _ in range(3):  # on the step's own thread: shown at once
+                client.get("/page")
+            counting.update("invoices", 100)
+            assert bars.counts == {"Resources": 0, "Requests": 3, "invoices": 100}
+            requests_in_threads(client, threads=8, each=50)
+            counting.update("invoices", 25)  # the workers' requests come with dlt's next update
+            assert bars.counts["Requests"] == 403
+            progress.bars.refresh()
+            out = written(console)
+    assert "Extract freshbooks: Requests" in out and "403 requests" in out
+    assert "403 rows" not in out and "125 rows" in out
+    assert progress.bars.tasks == []
+
+
+def test_the_plain_lines_show_the_requests_when_the_step_ends():
+    console = not_a_terminal()
+    with showing(console=console) as progress:
+        counting = RequestCounting(progress.extract())
+        client = with_hook(answering_client, counting.on_response, lambda c: c)()
+        with counting("Extract shop"):
+            counting.update("Resources", 0, 3)
+            requests_in_threads(client, threads=8, each=25)
+            counting.update("Resources", 3)
+    last = written(console).split(" Extract shop ")[-1]
+    assert "Requests: 200 " in last and "Resources: 3/3 " in last
+
+
+def test_without_a_collector_the_clients_have_no_hook():
+    assert with_hook(answering_client, None, lambda c: c) is answering_client
