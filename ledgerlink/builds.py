@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from functools import cache
@@ -23,6 +24,7 @@ import yaml
 
 from ledgerlink.dbt import (
     PROJECT_DIR,
+    DbtProgress,
     DbtRun,
     build_models,
     dbt_vars,
@@ -54,7 +56,12 @@ class BuildState:
         return sorted(n for n in names if self.sources.get(n) != last.sources.get(n))
 
 
-def build_changed(settings: Settings, *, check: bool = False) -> DbtRun | None:
+def build_changed(
+    settings: Settings,
+    *,
+    check: bool = False,
+    progress: Callable[[DbtProgress], None] | None = None,
+) -> DbtRun | None:
     """`dbt build` of what the sources changed since the last clean build (everything when
     the project, the mapping tables, the variables or the day changed, or no clean build is
     recorded); None when nothing changed, and dbt is not started at all."""
@@ -65,7 +72,7 @@ def build_changed(settings: Settings, *, check: bool = False) -> DbtRun | None:
         if changed == []:
             return None
         selectors = [f"source:{name}+" for name in changed or []]
-        run = build_models(settings, *selectors, check=check)
+        run = build_models(settings, *selectors, check=check, progress=progress)
         if run.returncode == 0:  # warnings at most: what it read is built
             record_clean_build(settings, now)
         return run

@@ -328,6 +328,7 @@ def build_models(
     full_refresh: bool = False,
     with_tests: bool = True,
     check: bool = True,
+    progress: Callable[[DbtProgress], None] | None = None,
 ) -> DbtRun:
     """`dbt build` of the selected nodes (all by default) on the warehouse, failing on errors
     (unless `check` is off: the caller reads `DbtRun.not_built`): the ledger's tables first (dbt
@@ -342,7 +343,7 @@ def build_models(
         args.append("--full-refresh")
     with writer_lock(settings, "dbt build"):
         prepare_warehouse(settings)
-        return run_dbt(settings, *args, check=check)
+        return run_dbt(settings, *args, check=check, progress=progress)
 
 
 def prepare_warehouse(settings: Settings) -> None:

@@ -14,7 +14,7 @@ import typer
 
 from ledgerlink.builds import build_changed
 from ledgerlink.cli.common import INTERRUPTED_EXIT_CODE, run_guarded, settings, table
-from ledgerlink.cli.progress import showing
+from ledgerlink.cli.progress import CliProgress, showing
 from ledgerlink.errors import LedgerlinkError
 from ledgerlink.settings import Settings
 from ledgerlink.warehouse import writer_lock
@@ -192,6 +192,7 @@ def run_sync(
     before_first_push: Callable[[], object] | None = None,
     on_pass: PassCallback | None = None,
     on_progress: ProgressCallback | None = None,
+    progress: CliProgress | None = None,
 ) -> PushReport:
     """Extract -> dbt build -> push, again while a pass writes something: what one pass wrote
     can make more ready (a shop order's new FreshBooks invoice becomes an Infor order in the
@@ -207,10 +208,14 @@ def run_sync(
     dbt_failures: list[str] = []
     with writer_lock(config, "sync"):  # one writer from the first extract to the last push
         for number in range(1, MAX_SYNC_PASSES + 1):
-            results = extract(config, full_refresh=full_refresh and number == 1)
+            results = extract(
+                config,
+                full_refresh=full_refresh and number == 1,
+                progress=progress.extract() if progress else None,
+            )
             # A failing test holds exactly the pushes whose sync models it kept from building;
             # one on a mart no push reads is reported, and the pushes go on.
-            built = build_changed(config)
+            built = build_changed(config, progress=progress.dbt() if progress else None)
             syncs = select_syncs(select, config.systems)
             unbuilt = built.not_built([sync.model for sync in syncs]) if built else {}
             held |= {sync.name: unbuilt[sync.model] for sync in syncs if sync.model in unbuilt}
@@ -269,6 +274,7 @@ def sync_command(
                 full_refresh=full_refresh,
                 on_pass=show_pass if shown else None,
                 on_progress=progress.push(),
+                progress=progress,
             )
     except PushInterrupted as exc:
         raise report_interrupt(exc, "sync") from None
