@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import fcntl
 import os
+import pickle
 import shutil
 import socket
 import threading
@@ -135,7 +137,30 @@ def built_world(
     sandbox: dict, sandbox_home: Path, tmp_path_factory: pytest.TempPathFactory
 ) -> BuiltWorld:
     """The seeded world, authorized, extracted and built with every dbt test once per session;
-    a module that starts there calls `start_from_built` instead of doing it all again."""
+    a module that starts there calls `start_from_built` instead of doing it all again.
+
+    Under xdist the workers' sandboxes hold the same seeded world, so the first worker to need
+    it builds it and leaves a copy (its home, the build's results and its emulators' snapshot
+    files) in the run's shared temporary folder; the others load those snapshot files into
+    their own emulators and start from that copy."""
+    if not os.environ.get("PYTEST_XDIST_WORKER"):
+        return _build_world(sandbox, sandbox_home, tmp_path_factory)
+    shared = tmp_path_factory.getbasetemp().parent / "built-world"
+    with open(shared.with_suffix(".lock"), "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # one worker builds while the others wait for it
+        if (shared / RUN_FILE).exists():
+            return _adopt_world(shared, sandbox, sandbox_home)
+        world = _build_world(sandbox, sandbox_home, tmp_path_factory)
+        _share_world(world, shared, sandbox_home)
+        return world
+
+
+RUN_FILE = "run.pickle"  # written last: the shared copy is whole once it is there
+
+
+def _build_world(
+    sandbox: dict, sandbox_home: Path, tmp_path_factory: pytest.TempPathFactory
+) -> BuiltWorld:
     for url in sandbox["urls"].values():
         reset_emulator(url)
     folder = tmp_path_factory.mktemp("built-world")
@@ -150,6 +175,30 @@ def built_world(
     world = BuiltWorld(settings.home, run)
     for url in sandbox["urls"].values():
         httpx.post(f"{url}/_sandbox/snapshots/{world.snapshot}", timeout=60).raise_for_status()
+    return world
+
+
+def _snapshot_files(sandbox_home: Path, world: BuiltWorld) -> Path:
+    """Where the session sandbox's emulators keep the built world's snapshot files."""
+    return runner.SandboxPaths(sandbox_home).folder / "snapshots" / world.snapshot
+
+
+def _share_world(world: BuiltWorld, shared: Path, sandbox_home: Path) -> None:
+    shutil.copytree(world.home, shared / "home")
+    shutil.copytree(_snapshot_files(sandbox_home, world), shared / "snapshots")
+    partial = shared / f"{RUN_FILE}.partial"
+    partial.write_bytes(pickle.dumps(world.run))
+    partial.replace(shared / RUN_FILE)
+
+
+def _adopt_world(shared: Path, sandbox: dict, sandbox_home: Path) -> BuiltWorld:
+    """The world another worker built: its emulators' data (tokens included) becomes this
+    sandbox's snapshot, and its home is the one modules copy."""
+    world = BuiltWorld(shared / "home", pickle.loads((shared / RUN_FILE).read_bytes()))
+    shutil.copytree(shared / "snapshots", _snapshot_files(sandbox_home, world), dirs_exist_ok=True)
+    for url in sandbox["urls"].values():  # as the building worker's emulators were then
+        restore = f"{url}/_sandbox/snapshots/{world.snapshot}/restore"
+        httpx.post(restore, timeout=60).raise_for_status()
     return world
 
 

@@ -2,6 +2,10 @@
 .venv/bin/activate` put `.venv/bin` on PATH: in a temporary home, in README's order, on the
 sandbox README's own `ledgerlink sandbox up` starts.
 
+The shell's environment holds what a user's may: the sandbox's APIs answered as fast as they
+can (the request rates `ledgerlink demo` uses), not at the real APIs' default limits. The
+commands are the same; they wait less.
+
 README shows a command's options in brackets and alternatives as `a|b`. A line runs without its
 optional parts, or with the ones CHOSEN picks for a test; each alternative runs as its own
 command. What a test cannot run is in SKIPPED with the reason, or starts with `docker` (a
@@ -55,6 +59,8 @@ SKIPPED = {
 NEEDS_DOCKER = re.compile(r"^docker ")
 # Servers run in the background until the test ends; the commands after them use them.
 SERVERS = {"ledgerlink webhooks serve"}
+# The request rates of `ledgerlink demo`: the sandbox need not be held to the real APIs' limits.
+FAST = {"FRESHBOOKS_RATE_LIMIT": "500", "INFOR_RATE_LIMIT": "500", "SHOP_RATE_LIMIT": "500"}
 # Commands that only make sense in the project folder (the rest run in the temporary home).
 IN_PROJECT = re.compile(r"^make ")
 
@@ -110,6 +116,7 @@ def shell(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict]:
         for key, value in os.environ.items()
         if not key.startswith(("FRESHBOOKS_", "INFOR_", "SHOP_", "LEDGERLINK_", "DAGSTER_"))
     }
+    env |= FAST
     env["PATH"] = f"{VENV_BIN}{os.pathsep}{os.defpath}"
     env["VIRTUAL_ENV"] = str(VENV_BIN.parent)
     state = {"folder": folder, "env": env, "port": free_port(), "servers": []}

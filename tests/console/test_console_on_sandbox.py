@@ -17,12 +17,12 @@ from pathlib import Path
 
 import httpx
 import pytest
-from conftest import chromium, reset_emulator, settings_for_home
+from conftest import chromium, settings_for_home, start_from_built
 from console_support import console_at, csrf_of, logged_in
 
-from ledgerlink.connectors.freshbooks import FreshBooksClient, FreshBooksTokenManager
+from ledgerlink.builds import forget_last_build
+from ledgerlink.connectors.freshbooks import FreshBooksClient
 from ledgerlink.connectors.freshbooks.client import Search
-from ledgerlink.connectors.freshbooks.oauth import authorize_headless
 from ledgerlink.connectors.infor import InforClient
 from ledgerlink.console import auth
 from ledgerlink.warehouse import read_snapshot
@@ -70,11 +70,13 @@ def hammer(url: str, token: str, stop: threading.Event, seen: Counter, published
 
 
 @pytest.fixture(scope="module")
-def world(sandbox: dict, module_settings, tmp_path_factory):
+def world(built_world, sandbox: dict, module_settings, tmp_path_factory):
+    """From the session's extracted and built world, with no clean build recorded: the sync
+    below extracts what is new and builds the whole project, tests included, while the console
+    serves pages."""
     settings = module_settings
-    for url in sandbox["urls"].values():
-        reset_emulator(url)
-    authorize_headless(settings, FreshBooksTokenManager(settings))
+    start_from_built(built_world, sandbox, settings)
+    forget_last_build(settings)
     emails = crm_export(settings)
     with console_at(settings) as url:
         stop, seen, published = threading.Event(), Counter(), set()

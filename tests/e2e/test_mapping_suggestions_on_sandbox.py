@@ -1,4 +1,4 @@
-"""The planted unmapped expense category on a small sandbox, as an operator meets it: `ledgerlink
+"""The planted unmapped expense category on the sandbox, as an operator meets it: `ledgerlink
 mapping suggest` proposes the right GL account with its evidence, `mapping accept` writes that row
 alone into the deployment's mapping folder, and the next build and push post the expense (its
 journal leaves the rejects)."""
@@ -7,20 +7,17 @@ from __future__ import annotations
 
 import csv
 import json
-import os
 import shutil
-from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
 import pytest
-from conftest import start_variant
+from conftest import start_from_built
 from typer.testing import CliRunner
 
 from ledgerlink.cli import app
 from ledgerlink.dbt import SEEDS_DIR
-from sandbox import runner
 from sandbox.generator import UNMAPPED_EXPENSE_CATEGORY
 
 FILE = "expense_category_gl_accounts.csv"
@@ -50,28 +47,15 @@ class Deployment:
 
 
 @pytest.fixture(scope="module")
-def deployment(tmp_path_factory) -> Iterator[Deployment]:
-    folder = tmp_path_factory.mktemp("mapping-suggestions")
-    home, mappings = folder / ".ledgerlink", folder / "mappings"
-    mappings.mkdir()
+def deployment(built_world, sandbox: dict, module_settings, tmp_path_factory) -> Deployment:
+    """The session's world authorized, extracted, built and planned (the expense waits in the
+    rejects, nothing is written), with the deployment's own copy of the mapping folder."""
+    start_from_built(built_world, sandbox, module_settings)
+    mappings = tmp_path_factory.mktemp("mappings")
     shutil.copy(SEEDS_DIR / FILE, mappings)
-    start_variant(home, scale=0.1)
-    with pytest.MonkeyPatch.context() as monkeypatch:
-        monkeypatch.chdir(folder)  # no .env of the checkout
-        for key in list(os.environ):
-            if key.startswith(("FRESHBOOKS_", "INFOR_", "SHOP_", "LEDGERLINK_")):
-                monkeypatch.delenv(key)
-        env = {"LEDGERLINK_HOME": str(home), "LEDGERLINK_MAPPINGS_DIR": str(mappings), **FAST}
-        deployed = Deployment(home, mappings, env)
-        try:
-            code, output = deployed.run("auth", "freshbooks", "--headless")
-            assert code == 0, output
-            # extract, build and plan: the expense waits in the rejects (nothing is written)
-            code, output = deployed.run("sync", "--dry-run")
-            assert code in (0, 1), output
-            yield deployed
-        finally:
-            runner.stop(home)
+    home = module_settings.home
+    env = {"LEDGERLINK_HOME": str(home), "LEDGERLINK_MAPPINGS_DIR": str(mappings), **FAST}
+    return Deployment(home, mappings, env)
 
 
 def held_categories(deployment: Deployment) -> list[tuple]:

@@ -198,7 +198,7 @@ def test_a_write_that_times_out_but_lands_is_found_in_the_same_run(
         body = {"email": email, "first_name": "Slow", "last_name": f"Write{n}"}
         httpx.post(f"{shop_url}/_sandbox/shop/orders", json=body, timeout=10).raise_for_status()
     extract(module_settings)
-    build_models(module_settings, with_tests=False)
+    build_models(module_settings, "+sync_freshbooks__clients", with_tests=False)  # its plan
     impatient = module_settings.model_copy(
         update={"http_timeout_seconds": 0.3, "push_settle_seconds": 1.5}
     )
@@ -244,7 +244,7 @@ def test_dry_run_shows_field_changes_and_writes_nothing(converged, module_settin
     with FreshBooksClient.from_settings(module_settings) as freshbooks:
         freshbooks.update("clients", int(client_id), {"email": new_mail})
     extract(module_settings)
-    build_models(module_settings, with_tests=False)
+    build_models(module_settings, "+sync_infor__customers", with_tests=False)  # its plan
 
     report = run_push(module_settings, ["infor_customers"], dry_run=True)
     print_report(report)

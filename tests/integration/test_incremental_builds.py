@@ -7,12 +7,11 @@ import shutil
 from pathlib import Path
 
 import pytest
+from conftest import start_from_built
 from typer.testing import CliRunner
 
-from ledgerlink.builds import build_changed, current_state, project_digest
+from ledgerlink.builds import build_changed, current_state, forget_last_build, project_digest
 from ledgerlink.cli import app
-from ledgerlink.connectors.freshbooks import FreshBooksTokenManager
-from ledgerlink.connectors.freshbooks.oauth import authorize_headless
 from ledgerlink.dbt import SEEDS_DIR
 from ledgerlink.warehouse import connect
 from pipelines.extract import extract
@@ -26,10 +25,10 @@ def models(run) -> set[str]:
 
 
 def test_a_build_selects_what_the_changed_tables_feed_and_nothing_when_none_changed(
-    settings, monkeypatch
+    built_world, sandbox, settings, monkeypatch
 ):
-    authorize_headless(settings, FreshBooksTokenManager(settings))
-    extract(settings)
+    start_from_built(built_world, sandbox, settings)  # authorized and extracted
+    forget_last_build(settings)  # no clean build recorded: the next one is the first
     monkeypatch.setenv("LEDGERLINK_HOME", str(settings.home))
     whole = CliRunner().invoke(app, ["transform", "--quiet"])
     assert whole.exit_code == 0, whole.output
