@@ -294,6 +294,8 @@ def run_dbt(
         ensure_source_tables(settings)
         returncode = _run_until_done(command, settings, log, echo, progress)
     results = json.loads(results_file.read_text())["results"] if results_file.exists() else []
+    if results:
+        _keep_latest_results(settings, results, whole=args[:1] == ("build",) and not _selects(args))
     run = DbtRun(command=command, returncode=returncode, results=results, log=log, target=target)
     if check and returncode != 0:
         failed = ", ".join(r["unique_id"].split(".")[2] for r in run.failures()[:5]) or "see output"
@@ -315,6 +317,35 @@ def build_target(settings: Settings) -> Path:
         target.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(PARSE_TARGET / state.name, state)
     return target
+
+
+def latest_results_path(settings: Settings) -> Path:
+    return settings.home / "dbt" / "latest_results.json"
+
+
+def latest_results(settings: Settings) -> list[dict[str, Any]]:
+    """Each model's and test's result from the last dbt run that ran it, whatever that run
+    selected (an incremental build runs a few; the rest keep their last result)."""
+    path = latest_results_path(settings)
+    return list(json.loads(path.read_text()).values()) if path.exists() else []
+
+
+def _selects(args: tuple[str, ...]) -> bool:
+    return any(a in ("--select", "-s", "--exclude", "--exclude-resource-type") for a in args)
+
+
+def _keep_latest_results(settings: Settings, results: list[dict], *, whole: bool) -> None:
+    """Merge a run's results into the latest per node, written in one rename: dbt writes its
+    own `run_results.json` in place, so a reader (the console) could meet half a file, and a
+    small build's file would hide every other test's findings. A whole build starts afresh, so a
+    test removed from the project goes too."""
+    path = latest_results_path(settings)
+    latest = {} if whole or not path.exists() else json.loads(path.read_text())
+    latest |= {result["unique_id"]: result for result in results}
+    partial = path.with_name(path.name + ".partial")
+    partial.parent.mkdir(parents=True, exist_ok=True)
+    partial.write_text(json.dumps(latest))
+    partial.replace(path)
 
 
 def dbt_log_path(settings: Settings) -> Path:

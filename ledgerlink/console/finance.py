@@ -20,7 +20,7 @@ from fastapi.responses import HTMLResponse, Response
 from ledgerlink.console import web
 from ledgerlink.console.charts import bars
 from ledgerlink.console.reading import Snapshot, snapshot
-from ledgerlink.dbt import build_target
+from ledgerlink.dbt import latest_results
 from ledgerlink.settings import Settings
 from ledgerlink.warehouse import SNAPSHOT_SCHEMAS
 
@@ -140,13 +140,9 @@ def download_findings(request: Request) -> Response:
 
 
 def anomaly_findings(snap: Snapshot, settings: Settings) -> list[dict[str, Any]]:
-    """The warn tests of the last dbt build that found rows, each with (some of) those rows."""
-    path = build_target(settings) / "run_results.json"
-    if not path.exists():
-        return []
-    results = json.loads(path.read_text())
+    """The warn tests that found rows when dbt last ran them, each with (some of) those rows."""
     findings = []
-    for result in results.get("results", []):
+    for result in latest_results(settings):
         if result.get("status") != "warn":
             continue
         name = result["unique_id"].split(".")[2]
@@ -158,10 +154,16 @@ def anomaly_findings(snap: Snapshot, settings: Settings) -> list[dict[str, Any]]
                 "failures": result.get("failures"),
                 "message": result.get("message"),
                 "rows": _rows_found(snap, result.get("compiled_code") or ""),
-                "generated_at": results.get("metadata", {}).get("generated_at"),
+                "generated_at": _finished_at(result),
             }
         )
     return findings
+
+
+def _finished_at(result: dict[str, Any]) -> str | None:
+    """When dbt finished running the test (the end of its last timing step)."""
+    timing = result.get("timing") or []
+    return timing[-1].get("completed_at") if timing else None
 
 
 def _tested_model(result: dict[str, Any]) -> str:

@@ -148,9 +148,12 @@ async def mapping_post(request: Request, file_name: str) -> Response:
 def _column_docs(settings: Settings) -> dict[str, dict[str, str]]:
     """model -> column -> description, from the last dbt build's manifest (dbt's own docs)."""
     path = build_target(settings) / "manifest.json"
-    if not path.exists():
+    try:
+        nodes = json.loads(path.read_text()).get("nodes", {})
+    except FileNotFoundError:
         return {}
-    nodes = json.loads(path.read_text()).get("nodes", {})
+    except ValueError:  # dbt is writing it (it writes in place): no descriptions this time
+        return {}
     return {
         node["name"]: {
             name.lower(): " ".join((column.get("description") or "").split())
