@@ -308,8 +308,8 @@ def run_dbt(
 
 def build_target(settings: Settings) -> Path:
     """Where dbt writes a home's artifacts: apart from the manifest Dagster reads (so a build
-    never leaves Dagster a half-written file), and apart from every other home's (a home's
-    console reads its own last run's results). A new one starts from the project's parse, so
+    never leaves Dagster a half-written file), and apart from every other home's (each home's
+    console reads its own results). A new one starts from the project's parse, so
     its first build parses only what differs."""
     target = settings.home / "dbt" / "target"
     state = target / "partial_parse.msgpack"
