@@ -36,7 +36,9 @@ create table if not exists ops.sync_runs (
     unchanged integer default 0,
     failed integer default 0,
     dead_lettered integer default 0,
-    superseded integer default 0
+    superseded integer default 0,
+    held_for_review integer default 0,
+    rejected integer default 0
 );
 
 create table if not exists ops.sync_records (
@@ -106,17 +108,36 @@ create table if not exists ops.sync_attempts (
     exchanges varchar                      -- JSON list of {method, url, request, status, response}
 );
 
--- What operators did, who and when: replay, discard (with the reason), edit, assign.
+-- What operators did, who and when: replay, discard (with the reason), edit, assign, approve,
+-- reject.
 create table if not exists ops.operator_actions (
     action_id varchar primary key,
     acted_at timestamp not null,
     actor varchar not null,
-    action varchar not null,               -- replay | discard | edit | assign
+    action varchar not null,               -- replay | discard | edit | assign | approve | reject
     intent_key varchar not null,
     target varchar not null,
     entity varchar not null,
     natural_key varchar not null,
     detail varchar                         -- JSON: the reason, the field and its values, the person
+);
+
+-- A record the pre-posting gate held for review (reverse_etl/anomaly_gate.py): why, in words a
+-- controller reads, the scores behind it, and who approved or rejected it, when and why. One row
+-- per held content (intent); its state is the record's (`ops.sync_records.status`).
+create table if not exists ops.review_holds (
+    intent_key varchar primary key,
+    target varchar not null,
+    entity varchar not null,
+    natural_key varchar not null,
+    payload varchar not null,              -- the row as planned, JSON
+    reasons varchar not null,              -- JSON list of sentences
+    scores varchar,                        -- JSON: the figures the reasons quote
+    held_at timestamp not null,
+    decision varchar,                      -- approved | rejected (null while held)
+    decided_by varchar,
+    decided_at timestamp,
+    decision_note varchar                  -- the reviewer's reason (required to reject)
 );
 
 -- A field of a dead letter's payload changed by an operator before a replay: the push sends
@@ -164,6 +185,8 @@ alter table ops.sync_runs add column if not exists not_allowed integer default 0
 alter table ops.sync_runs add column if not exists superseded integer default 0;
 alter table ops.dead_letters add column if not exists assigned_to varchar;
 alter table ops.dead_letters add column if not exists discard_reason varchar;
+alter table ops.sync_runs add column if not exists held_for_review integer default 0;
+alter table ops.sync_runs add column if not exists rejected integer default 0;
 """
 
 

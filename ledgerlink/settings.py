@@ -105,6 +105,9 @@ class Settings(BaseSettings):
     # how long a push waits before looking up records whose write ended without an answer
     # (a timeout, a dropped connection): the server may still be writing them
     push_settle_seconds: float = Field(default=5.0, ge=0)
+    # the pre-posting gate (`hold:` in reverse_etl/syncs.yml): off, every planned row is written
+    # without being scored
+    anomaly_gate: bool = True
 
     # webhook receiver (`ledgerlink webhooks serve`): where it listens, the public URL the
     # services post to, and how long a delivery is remembered: a repeat within the window (a

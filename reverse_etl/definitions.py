@@ -30,6 +30,25 @@ DBT_MACRO = (
 Payload = list[str] | dict[str, list[str] | dict[str, list[str]]]
 
 
+class HoldRules(BaseModel):
+    """When the pre-posting gate (`reverse_etl/anomaly_gate.py`) holds a row for review."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    # amount: robust z-score of the log amount against the customer's own history at least
+    # this, and the amount at least `amount_ratio` times their median (off when absent)
+    amount_z: float | None = Field(default=None, gt=0)
+    amount_ratio: float = Field(default=20.0, gt=1)
+    # fewer past records than this: the sync's whole population is the history instead
+    min_history: int = Field(default=5, ge=2)
+    # the same customer, amount and (fuzzily) reference within `duplicate_days` of a record
+    # already there or earlier in the batch
+    duplicates: bool = False
+    duplicate_days: int = Field(default=3, ge=0)
+    # a currency other than the customer's usual one or their M3 customer's
+    currency: bool = False
+
+
 class SyncDefinition(BaseModel):
     # A misspelt key would silently fall back to a default: refuse it instead.
     model_config = ConfigDict(extra="forbid")
@@ -48,6 +67,7 @@ class SyncDefinition(BaseModel):
     rate: float | None = Field(default=None, gt=0)
     concurrency: int = Field(default=4, gt=0)
     max_attempts: int = Field(default=3, gt=0)
+    hold: HoldRules | None = None  # the pre-posting gate's thresholds; none: not gated
     payload: Payload
 
     @model_validator(mode="after")

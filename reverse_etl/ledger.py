@@ -58,6 +58,8 @@ RUN_COUNTS = (
     "failed",
     "dead_lettered",
     "superseded",
+    "held_for_review",
+    "rejected",
 )
 # A running push beats every HEARTBEAT_SECONDS; without a beat for LEASE_SECONDS it has crashed.
 HEARTBEAT_SECONDS = 10.0
@@ -558,7 +560,7 @@ class Ledger:
         stale = [
             intent
             for intent in self.intents(target, entity).values()
-            if intent.status in states.OPEN and intent.key not in planned
+            if intent.status in (*states.OPEN, states.HELD_FOR_REVIEW) and intent.key not in planned
         ]
         for intent in stale:
             RECORD.move("supersede", intent.status, states.SUPERSEDED, intent.label)
@@ -852,6 +854,97 @@ class Ledger:
             [states.LETTER_OPEN, target, entity],
         ).fetchone()
         return int(row[0]) if row else 0
+
+    # --- the review queue (the pre-posting gate's holds) --------------------------------------
+    @_serialized
+    def hold(
+        self, key: str, payload: dict[str, Any], reasons: Iterable[str], scores: str = "{}"
+    ) -> None:
+        """The gate found this new intent unusual: it is held, with why, until a person
+        approves or rejects it; nothing of it is sent."""
+        intent = self.intent(key)
+        RECORD.move("hold", intent.status, states.HELD_FOR_REVIEW, intent.label)
+        reasons = list(reasons)
+        self._set_status(key, states.HELD_FOR_REVIEW, None, "held_for_review", "; ".join(reasons))
+        self.con.execute(
+            "insert or replace into ops.review_holds (intent_key, target, entity, natural_key, "
+            "payload, reasons, scores, held_at) values (?, ?, ?, ?, ?, ?, ?, ?)",
+            [
+                key, intent.target, intent.entity, intent.natural_key,
+                json.dumps(payload, default=str), json.dumps(reasons), scores, _now(),
+            ],
+        )  # fmt: skip
+
+    @_serialized
+    def held(self, status: str | None = states.HELD_FOR_REVIEW) -> list[dict[str, Any]]:
+        """Records the gate held, with their reasons and decisions, in the record state `status`
+        (held_for_review, approved, rejected, ...; all when None), oldest first."""
+        sql = (
+            "select h.*, r.status, r.target_id from ops.review_holds h "
+            "join ops.sync_records r using (intent_key)"
+        )
+        params: list[Any] = []
+        if status:
+            sql += " where r.status = ?"
+            params.append(status)
+        rows = _rows(self.con.execute(sql + " order by h.held_at, h.intent_key", params))
+        for row in rows:
+            row["reasons"] = json.loads(row["reasons"])
+        return rows
+
+    @_serialized
+    def find_held(self, prefix: str) -> dict[str, Any]:
+        """The one held record whose id starts with `prefix`, or a one-line error."""
+        prefix = prefix.strip().lower()
+        if len(prefix) < MIN_ID_PREFIX:
+            raise LedgerlinkError(
+                f"give at least {MIN_ID_PREFIX} characters of the held record's id, got "
+                f"{prefix!r} (`ledgerlink review list --all` shows the ids)"
+            )
+        matches = [row for row in self.held(None) if row["intent_key"].startswith(prefix)]
+        if not matches:
+            raise LedgerlinkError(
+                f"no held record id starts with {prefix!r}: `ledgerlink review list --all` "
+                "shows them"
+            )
+        if len(matches) > 1:
+            shown = ", ".join(f"{m['intent_key'][:12]} ({m['natural_key']})" for m in matches[:5])
+            raise LedgerlinkError(
+                f"{prefix!r} matches {len(matches)} held records: {shown}; give more of the id"
+            )
+        return matches[0]
+
+    @_serialized
+    def approve(self, key: str, actor: str = OPERATOR, note: str | None = None) -> Intent:
+        """Reviewer's action: the held record is to be written; the next push writes it once
+        (looking it up in the target first, as every write)."""
+        return self._decide(key, "approve", states.APPROVED, actor, note)
+
+    @_serialized
+    def reject(self, key: str, reason: str, actor: str = OPERATOR) -> Intent:
+        """Reviewer's action: the held content is never written (new content of the record is
+        a new intent, scored afresh)."""
+        if not reason.strip():
+            raise LedgerlinkError("say why the held record is rejected (it is kept with it)")
+        return self._decide(key, "reject", states.REJECTED, actor, reason.strip())
+
+    def _decide(self, key: str, event: str, target: str, actor: str, note: str | None) -> Intent:
+        try:
+            intent = self.intent(key)
+        except KeyError:
+            raise IllegalTransition(f"no held record {key[:12]}: nothing to {event}") from None
+        RECORD.move(event, intent.status, target, intent.label)
+        now = _now()
+        self.con.execute(
+            "update ops.sync_records set status = ? where intent_key = ?", [target, key]
+        )
+        self.con.execute(
+            "update ops.review_holds set decision = ?, decided_by = ?, decided_at = ?, "
+            "decision_note = ? where intent_key = ?",
+            [target, actor, now, note, key],
+        )
+        self._log_action(actor, event, intent, {"note": note})
+        return self.intent(key)
 
     # --- crosswalk ---------------------------------------------------------------------------
     @_serialized

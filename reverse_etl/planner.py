@@ -9,9 +9,16 @@ first rule that applies decides:
 - `dead_letter_open`  an open dead letter holds the record, whatever its content, until an
                       operator replays or discards it (`ledgerlink dlq`);
 - `discarded`         an operator discarded this content;
+- `held_for_review`   the pre-posting gate held this content and nobody has decided yet
+                      (`ledgerlink review`): it is not scored again, and not written;
+- `rejected`          a reviewer rejected this content: never written;
 - `waiting`           a parent record (`depends_on`) has no id in the target yet, and no earlier
                       sync of the same plan writes it: the row waits, visibly, for a later push;
 - write               `create`, `update` or `void`, the row's operation.
+
+Then the gate (`gate_decisions`, `reverse_etl/anomaly_gate.py`) scores the writes of new
+content in a sync that declares `hold:`, and turns the unusual ones into `held_for_review`,
+with their reasons; an approved row is written without being scored again.
 
 Planning only reads the ledger. A dry run plans every sync first, counting the parents that an
 earlier sync will write as written; a push plans each sync just before it runs, when those
@@ -21,10 +28,12 @@ parents are in the ledger.
 from __future__ import annotations
 
 from collections.abc import Collection
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from enum import StrEnum
 
-from reverse_etl import states
+import duckdb
+
+from reverse_etl import anomaly_gate, states
 from reverse_etl.definitions import SyncDefinition
 from reverse_etl.ledger import Intent, Ledger, intent_key
 from reverse_etl.operations import Operation
@@ -35,6 +44,8 @@ class Action(StrEnum):
     APPLIED = "applied"
     DEAD_LETTER_OPEN = "dead_letter_open"
     DISCARDED = "discarded"
+    HELD = "held_for_review"
+    REJECTED = "rejected"
     WAITING = "waiting"
     NOT_ALLOWED = "not_allowed"
 
@@ -53,6 +64,7 @@ class Decision:
     action: Action
     intent: Intent | None = None  # the ledger's intent for this content, if recorded before
     parent_ids: dict[str, str] = field(default_factory=dict)  # depends_on -> id in the target
+    finding: anomaly_gate.Finding | None = None  # why the gate holds it
 
     @property
     def key(self) -> str:
@@ -88,11 +100,45 @@ def plan_sync(
             action = Action.DEAD_LETTER_OPEN
         elif status == states.DISCARDED:
             action = Action.DISCARDED
+        elif status == states.HELD_FOR_REVIEW:
+            action = Action.HELD
+        elif status == states.REJECTED:
+            action = Action.REJECTED
         else:
             parent_ids = _parent_ids(ledger, sync, op, will_write)
             action = Action.WAITING if parent_ids is None else Action.WRITE
         decisions.append(Decision(op, action, intent, parent_ids or {}))
     return decisions
+
+
+def scored(decision: Decision) -> bool:
+    """Whether the gate scores this decision: a write of content not scored before (new, or
+    planned again after it was dropped); never one tried already, replayed or approved."""
+    if decision.action is not Action.WRITE:
+        return False
+    intent = decision.intent
+    return (
+        intent is None
+        or intent.status == states.SUPERSEDED
+        or (intent.status == states.PENDING and intent.attempts == 0)
+    )
+
+
+def gate_decisions(
+    con: duckdb.DuckDBPyConnection, sync: SyncDefinition, decisions: list[Decision]
+) -> list[Decision]:
+    """The decisions with the writes the sync's `hold:` rules find unusual turned into holds
+    (`Action.HELD`, with the finding); unchanged when the sync is not gated."""
+    if sync.hold is None:
+        return decisions
+    rows = [(d.key, d.op.row) for d in decisions if scored(d)]
+    findings = anomaly_gate.screen(con, sync, rows)
+    return [
+        replace(d, action=Action.HELD, finding=findings[d.key])
+        if d.key in findings and scored(d)
+        else d
+        for d in decisions
+    ]
 
 
 def _parent_ids(

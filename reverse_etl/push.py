@@ -40,6 +40,7 @@ def run_push(
             settle_seconds=settings.push_settle_seconds,
             # readers see the run as started (and, if this process dies, as crashed)
             on_run_started=lambda connection: publish_snapshot(settings, command, connection),
+            gate=settings.anomaly_gate,
         )
 
         def screen(chosen: list[SyncDefinition]) -> dict[str, str]:

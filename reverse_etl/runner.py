@@ -13,8 +13,9 @@ For each sync, in dependency order (customers before orders before receipts), th
 3. the write's outcome goes to the ledger; failures stay eligible until `max_attempts`, then
    become dead letters. A payload our own validation refuses never reaches the API: it is a
    dead letter at once, with the reason.
-Rows that wait for a parent record are recorded too (pending, visibly). Open intents the plan no
-longer holds are closed as superseded.
+Rows that wait for a parent record are recorded too (pending, visibly), and so are the rows the
+pre-posting gate holds for review (`held_for_review`, with the reasons; never sent until
+approved). Open or held intents the plan no longer holds are closed as superseded.
 
 Within a sync, up to `concurrency` records are in flight at once (each record's steps stay in
 order); the sync's own pace, where it sets one, and the connector's per-host limit keep the
@@ -50,7 +51,14 @@ from reverse_etl import exchanges, states
 from reverse_etl.definitions import SyncDefinition, in_dependency_order, load_syncs
 from reverse_etl.ledger import HEARTBEAT_SECONDS, RUN_COUNTS, Intent, Ledger, intent_key
 from reverse_etl.operations import BEFORE_VALUES, DIFFERS, Operation, Writer, onto_existing
-from reverse_etl.planner import PLAN_COLUMNS, Action, Decision, RecordRef, plan_sync
+from reverse_etl.planner import (
+    PLAN_COLUMNS,
+    Action,
+    Decision,
+    RecordRef,
+    gate_decisions,
+    plan_sync,
+)
 
 log = get_logger("ledgerlink.push")
 
@@ -106,6 +114,7 @@ class SyncReport:
     errors: list[str] = field(default_factory=list)
     samples: list[dict[str, Any]] = field(default_factory=list)
     dead_letters_open: int = 0  # after the push: what waits for `ledgerlink dlq replay`
+    holds: list[str] = field(default_factory=list)  # rows the gate held now, with why
     seconds: float = 0.0
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False, compare=False)
 
@@ -206,6 +215,11 @@ class RunRecorder:
             log.warning("could not record the end of run %s", self.run_id, exc_info=True)
 
 
+def _hold_line(decision: Decision) -> str:
+    assert decision.finding is not None
+    return f"{decision.op.natural_key}: {'; '.join(decision.finding.reasons)}"
+
+
 def one_line(exc: BaseException) -> str:
     text = str(exc).strip().splitlines()
     return text[0] if text else type(exc).__name__
@@ -269,8 +283,10 @@ class Pusher:
         on_progress: ProgressCallback | None = None,
         settle_seconds: float = SETTLE_SECONDS,
         on_run_started: Callable[[duckdb.DuckDBPyConnection], None] | None = None,
+        gate: bool = True,
     ) -> None:
         self.con = con
+        self.gate = gate  # off: no row is scored (the syncs' `hold:` rules are ignored)
         self.ledger = Ledger(con)
         self.writers = writers
         self.on_progress = on_progress
@@ -285,9 +301,13 @@ class Pusher:
         will_write: set[RecordRef] = set()
         for sync in (s for s in syncs if s.name not in held):
             report = SyncReport(sync.name)
-            decisions = plan_sync(self.ledger, sync, self._operations(sync), will_write)
+            decisions = self._gated(
+                sync, plan_sync(self.ledger, sync, self._operations(sync), will_write)
+            )
             for decision in decisions:
                 report.add(decision.column)
+                if decision.finding:
+                    report.holds.append(_hold_line(decision))
                 if decision.action is Action.WRITE:
                     will_write.add((sync.target, decision.op.natural_key))
                     if len(report.samples) < SAMPLE_SIZE:
@@ -339,18 +359,28 @@ class Pusher:
     def _push_sync(self, sync: SyncDefinition, run_id: str, report: SyncReport) -> None:
         started = time.monotonic()
         operations = self._operations(sync)
-        decisions = plan_sync(self.ledger, sync, operations)
+        decisions = self._gated(sync, plan_sync(self.ledger, sync, operations))
         for decision in decisions:
             report.add(decision.column)
         # The plan holds these without writing them: they stay their records' current intents.
         self.ledger.mark_planned(
             d.intent.key
             for d in decisions
-            if d.intent and d.action in (Action.APPLIED, Action.DISCARDED)
+            if d.intent
+            and d.action in (Action.APPLIED, Action.DISCARDED, Action.HELD, Action.REJECTED)
         )
         for decision in decisions:
             if decision.action is Action.WAITING:  # visible in the ledger while it waits
                 self._record_intent(sync, decision.op, run_id)
+            elif decision.finding:  # held by the gate now: recorded, never sent
+                intent = self._record_intent(sync, decision.op, run_id)
+                self.ledger.hold(
+                    intent.key,
+                    decision.op.payload(),
+                    decision.finding.reasons,
+                    decision.finding.scores_json(),
+                )
+                report.holds.append(_hold_line(decision))
         to_write = [d for d in decisions if d.action is Action.WRITE]
         writer = self.writers(sync.target) if to_write else None
         pace = TokenBucket(sync.rate) if sync.rate else None
@@ -402,6 +432,9 @@ class Pusher:
         report.dead_letters_open = self.ledger.open_dead_letter_count(sync.target, sync.entity)
         report.seconds = time.monotonic() - started
         log.info("pushed", extra={"sync": sync.name, "counts": dict(report.snapshot())})
+
+    def _gated(self, sync: SyncDefinition, decisions: list[Decision]) -> list[Decision]:
+        return gate_decisions(self.con, sync, decisions) if self.gate else decisions
 
     def _operations(self, sync: SyncDefinition) -> list[Operation]:
         """The sync model's rows, with the fields operators edited in their dead letters'

@@ -92,6 +92,9 @@ DEAD_LETTERED = "dead_lettered"
 REPLAYED = "replayed"
 DISCARDED = "discarded"
 SUPERSEDED = "superseded"
+HELD_FOR_REVIEW = "held_for_review"
+APPROVED = "approved"
+REJECTED = "rejected"
 
 RECORD = Machine(
     "record",
@@ -127,25 +130,52 @@ RECORD = Machine(
             SUPERSEDED,
             "no longer planned: newer content replaced it, or the target already held it",
         ),
+        State(
+            HELD_FOR_REVIEW,
+            "the pre-posting gate found it unusual (amount, duplicate, currency): not written "
+            "until a person approves it (`ledgerlink review`)",
+            needs_attention=True,
+        ),
+        State(
+            APPROVED,
+            "a person approved it after review: the next push writes it, looking it up first",
+            open=True,
+        ),
+        State(REJECTED, "a person rejected it after review: never written"),
     ),
     (
         # The plan holds this content: a new intent, or one the plan had dropped and holds again.
         Transition("plan", frozenset({None, SUPERSEDED}), frozenset({PENDING})),
+        # The pre-posting gate (`reverse_etl/anomaly_gate.py`) stops a new intent before its
+        # first write.
+        Transition("hold", frozenset({PENDING}), frozenset({HELD_FOR_REVIEW})),
         # Counted before the target is called, so that a crash mid-call is visible.
-        Transition("attempt", frozenset({PENDING, FAILED, REPLAYED}), frozenset({PENDING})),
+        Transition(
+            "attempt", frozenset({PENDING, FAILED, REPLAYED, APPROVED}), frozenset({PENDING})
+        ),
         Transition(
             "write",
-            frozenset({PENDING, FAILED, REPLAYED}),
+            frozenset({PENDING, FAILED, REPLAYED, APPROVED}),
             frozenset({CREATED, UPDATED, UNCHANGED}),
         ),
-        Transition("fail", frozenset({PENDING, FAILED, REPLAYED}), frozenset({FAILED})),
+        Transition("fail", frozenset({PENDING, FAILED, REPLAYED, APPROVED}), frozenset({FAILED})),
         Transition(
-            "dead_letter", frozenset({PENDING, FAILED, REPLAYED}), frozenset({DEAD_LETTERED})
+            "dead_letter",
+            frozenset({PENDING, FAILED, REPLAYED, APPROVED}),
+            frozenset({DEAD_LETTERED}),
         ),
-        Transition("supersede", frozenset({PENDING, FAILED, REPLAYED}), frozenset({SUPERSEDED})),
+        # A held record whose content changed, or that the plan dropped, is no longer held.
+        Transition(
+            "supersede",
+            frozenset({PENDING, FAILED, REPLAYED, APPROVED, HELD_FOR_REVIEW}),
+            frozenset({SUPERSEDED}),
+        ),
         # The operator's actions (`ledgerlink dlq replay|discard`).
         Transition("replay", frozenset({DEAD_LETTERED}), frozenset({REPLAYED})),
         Transition("discard", frozenset({DEAD_LETTERED}), frozenset({DISCARDED})),
+        # The reviewer's actions (`ledgerlink review approve|reject`).
+        Transition("approve", frozenset({HELD_FOR_REVIEW}), frozenset({APPROVED})),
+        Transition("reject", frozenset({HELD_FOR_REVIEW}), frozenset({REJECTED})),
     ),
 )
 WRITTEN = RECORD.where(written=True)

@@ -34,7 +34,15 @@ MAX_SYNC_PASSES = 4  # a new shop order needs client -> invoice -> customer -> o
 SHOWN_FIELDS = 8
 # Counts that describe where records stand after a pass, not what the pass did: a `sync` shows
 # them as its last pass left them, and adds up the others.
-STANDING = ("dead_letter_open", "discarded", "waiting", "not_allowed", "failed")
+STANDING = (
+    "dead_letter_open",
+    "discarded",
+    "waiting",
+    "not_allowed",
+    "failed",
+    "held_for_review",
+    "rejected",
+)
 
 
 class PushFailed(LedgerlinkError):
@@ -52,6 +60,7 @@ def combined(reports: list[PushReport]) -> PushReport:
             total.errors = sync.errors
             total.samples = total.samples or sync.samples
             total.dead_letters_open = sync.dead_letters_open
+            total.holds += sync.holds
             total.seconds += sync.seconds
     last = {s.sync: s for s in reports[-1].syncs}
     for name, total in by_sync.items():
@@ -92,6 +101,7 @@ def report_json(report: PushReport) -> str:
             "sync": s.sync,
             **{column: s.counts[column] for column in (*PLAN_COLUMNS, *OUTCOME_COLUMNS)},
             "dead_letters_open": s.dead_letters_open,
+            "holds": s.holds[:20],
             "errors": s.errors[:3],
             "seconds": round(s.seconds, 2),
             **({"samples": s.samples} if report.dry_run else {}),
@@ -125,6 +135,7 @@ def print_report(report: PushReport) -> None:
                 typer.echo(f"  {s.sync} {sample['operation']} {sample['natural_key']}:")
                 for name, (before, after) in list(sample["changes"].items())[:SHOWN_FIELDS]:
                     typer.echo(f"    {name}: {_shown(before)} -> {_shown(after)}")
+        print_holds(report)
         typer.echo("dry run: nothing was written")
         return
     typer.echo("\nwritten:")
@@ -132,10 +143,23 @@ def print_report(report: PushReport) -> None:
     for s in report.syncs:
         for error in s.errors[:3]:
             typer.echo(f"  {s.sync}: {error}")
+    print_holds(report)
     if report.total("dead_letter_open"):
         typer.echo(
             f"{report.total('dead_letter_open')} records are held by open dead letters: "
             "`ledgerlink dlq list`, then replay or discard them"
+        )
+
+
+def print_holds(report: PushReport) -> None:
+    """The rows the gate held in this run, with why, and what to do about them."""
+    for s in report.syncs:
+        for line in s.holds[:5]:
+            typer.echo(f"  held {s.sync} {line}")
+    if report.total("held_for_review"):
+        typer.echo(
+            f"{report.total('held_for_review')} records are held for review: "
+            "`ledgerlink review list`, then approve or reject them"
         )
 
 

@@ -12,6 +12,9 @@
         {"name": "replayed", "written": false, "open": true, "needs_attention": false},
         {"name": "discarded", "written": false, "open": false, "needs_attention": false},
         {"name": "superseded", "written": false, "open": false, "needs_attention": false},
+        {"name": "held_for_review", "written": false, "open": false, "needs_attention": true},
+        {"name": "approved", "written": false, "open": true, "needs_attention": false},
+        {"name": "rejected", "written": false, "open": false, "needs_attention": false},
     ]) }}
 {%- endmacro %}
 
