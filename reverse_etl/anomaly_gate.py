@@ -322,8 +322,10 @@ def history_table(con: duckdb.DuckDBPyConnection, kind: Kind) -> pa.Table:
         if kind.m3_customer
         else "null"
     )
+    # A cursor of its own: the push's connection may hold a result another step reads.
+    cursor = con.cursor()
     try:
-        return con.execute(
+        return cursor.sql(
             f"select cast({kind.source_key} as varchar) as source_key, "
             f"cast({kind.party} as varchar) as party, "
             f"cast({kind.amount} as decimal(18, 2)) as amount, "
@@ -332,12 +334,14 @@ def history_table(con: duckdb.DuckDBPyConnection, kind: Kind) -> pa.Table:
             f"cast({kind.reference} as varchar) as reference, "
             f"cast({m3} as varchar) as m3_currency "
             f"from {kind.mart} as records where {kind.where}"
-        ).fetch_arrow_table()
+        ).to_arrow_table()
     except duckdb.CatalogException as exc:
         raise LedgerlinkError(
             f"the pre-posting gate reads {kind.mart}, which is not built: run "
             "`ledgerlink transform` first"
         ) from exc
+    finally:
+        cursor.close()
 
 
 def screen(

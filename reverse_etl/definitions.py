@@ -38,7 +38,7 @@ class HoldRules(BaseModel):
     # amount: robust z-score of the log amount against the customer's own history at least
     # this, and the amount at least `amount_ratio` times their median (off when absent)
     amount_z: float | None = Field(default=None, gt=0)
-    amount_ratio: float = Field(default=20.0, gt=1)
+    amount_ratio: float = Field(default=50.0, gt=1)
     # fewer past records than this: the sync's whole population is the history instead
     min_history: int = Field(default=5, ge=2)
     # the same customer, amount and (fuzzily) reference within `duplicate_days` of a record

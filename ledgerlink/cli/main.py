@@ -6,7 +6,7 @@ from typing import Any
 
 import typer
 
-from ledgerlink.cli import auth, console, demo, dlq, mapping, sandbox, webhooks
+from ledgerlink.cli import auth, console, demo, dlq, mapping, review, sandbox, webhooks
 from ledgerlink.cli.check import check_command
 from ledgerlink.cli.common import (
     DEBUG_VARIABLE,
@@ -72,6 +72,7 @@ app.command("dbt", context_settings={"allow_extra_args": True, "ignore_unknown_o
     dbt_command
 )
 app.add_typer(dlq.app, name="dlq")
+app.add_typer(review.app, name="review")
 app.add_typer(mapping.app, name="mapping")
 app.add_typer(webhooks.app, name="webhooks")
 app.add_typer(console.app, name="console")

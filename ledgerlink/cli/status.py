@@ -12,7 +12,7 @@ from ledgerlink.settings import Settings
 from ledgerlink.warehouse import NoSnapshot, read_snapshot
 from ledgerlink.webhooks.inbox import Inbox
 from reverse_etl.ledger import recent_runs, record_state_counts
-from reverse_etl.states import LETTER_OPEN, SUCCEEDED
+from reverse_etl.states import HELD_FOR_REVIEW, LETTER_OPEN, SUCCEEDED
 from sandbox import runner
 
 RECENT_RUNS = 5
@@ -73,6 +73,8 @@ def _show_ledger(con: duckdb.DuckDBPyConnection, published_at: datetime) -> None
         f"\nopen dead letters: {open_letters}"
         + ("  (`ledgerlink dlq list`)" if open_letters else "")
     )
+    held = sum(n for _, _, state, n in records if state == HELD_FOR_REVIEW)
+    typer.echo(f"held for review: {held}" + ("  (`ledgerlink review list`)" if held else ""))
 
 
 def _age(seconds: float) -> str:
