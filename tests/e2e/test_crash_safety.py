@@ -34,6 +34,8 @@ def push_process(settings) -> subprocess.Popen:
         "FRESHBOOKS_RATE_LIMIT": "500",
         "INFOR_RATE_LIMIT": "500",
         "LOG_LEVEL": "WARNING",
+        # every planned write must land: the pre-posting gate's holds are not the subject here
+        "ANOMALY_GATE": "false",
     }
     command = [str(Path(sys.executable).with_name("ledgerlink")), "push"]
     return subprocess.Popen(

@@ -43,9 +43,14 @@ def cycle(settings) -> PushReport:
 
 
 def planned(settings) -> dict[str, int]:
+    """Rows each sync model still plans, leaving out those held for review (the planted
+    outlier invoice, see test_review_on_sandbox), which wait for a person."""
     with duckdb.connect(str(settings.warehouse), read_only=True) as con:
         return {
-            sync.model: con.execute(f"select count(*) from sync.{sync.model}").fetchone()[0]
+            sync.model: con.execute(
+                f"select count(*) from sync.{sync.model} where natural_key not in ("
+                "  select natural_key from ops.sync_records where status = 'held_for_review')"
+            ).fetchone()[0]
             for sync in select_syncs(None)
         }
 

@@ -118,7 +118,8 @@ class TestRealWorld:
         sync(deployment)
         failed = deployment.query(
             "select entity, natural_key, error_message from ops.sync_records "
-            "where status not in ('created', 'updated', 'unchanged')"
+            # the planted outlier invoice may be held for review: written it is not, failed neither
+            "where status not in ('created', 'updated', 'unchanged', 'held_for_review')"
         )
         assert failed == []
         # the tenant's mapping tables leave nothing unmapped but the category the sandbox plants

@@ -74,6 +74,12 @@ def drive(ledger: Ledger, run: str, entity: str, natural_key: str, path: Path, c
             ledger.replay(key)
         elif event == "discard":
             ledger.discard(key)
+        elif event == "hold":
+            ledger.hold(key, {"CUNO": natural_key}, ["amount 48,200.00 is 31x the median"])
+        elif event == "approve":
+            ledger.approve(key, "controller")
+        elif event == "reject":
+            ledger.reject(key, "not ours", "controller")
         else:
             raise AssertionError(f"the test does not know how to {event}: teach `drive`")
         assert ledger.intent(key).status == target, (natural_key, event)
