@@ -6,9 +6,10 @@ the M3 customers), never a model trained elsewhere. Per row, three checks:
 
 - amount: the robust z-score of the log amount against the same customer's other records
   (median and MAD), when it is at least `amount_z` and the amount at least `amount_ratio`
-  times their median. A customer with fewer than `min_history` other records is scored
-  against the sync's whole population instead. Only amounts above the usual are held: an
-  unusually small posting is not what a controller stops.
+  times their median. Only amounts above the usual are held: an
+  unusually small posting is not what a controller stops. A customer with fewer than
+  `min_history` other records is scored by their own median with the spread customers usually
+  have (the median customer's MAD); one with none against the sync's whole population.
 - duplicates: another record of the same customer with the same amount, dated within
   `duplicate_days`, whose reference is the same or nearly so (Jaro-Winkler), that is already
   in the warehouse or earlier in the same batch (the first of two twins is posted).
@@ -132,7 +133,7 @@ with
 others as (  -- each row's customer's other records: leave-one-out, so a row cannot hide itself
     select b.key, h.amount, ln(cast(h.amount as double)) as log_amount
     from batch b
-    join history h on h.party = b.party and h.source_key is distinct from b.source_key
+    join learned h on h.party = b.party and h.source_key is distinct from b.source_key
     where h.amount > 0
 ),
 own as (
@@ -147,26 +148,43 @@ own_spread as (
 population as (
     select count(*) as n, median(ln(cast(amount as double))) as centre,
         quantile_disc(amount, 0.5) as median_amount
-    from history where amount > 0
+    from learned where amount > 0
 ),
 population_spread as (
     select median(abs(ln(cast(h.amount as double)) - p.centre)) as mad
-    from history h, population p where h.amount > 0
+    from learned h, population p where h.amount > 0
 ),
-based as (  -- the customer's own history, or the population's when theirs is short
+party_centres as (
+    select party, median(ln(cast(amount as double))) as centre
+    from learned where amount > 0 group by party having count(*) >= $min_history
+),
+pooled_spread as (  -- how much one customer's amounts usually vary: the median customer's MAD
+    select median(mad) as mad from (
+        select median(abs(ln(cast(h.amount as double)) - p.centre)) as mad
+        from learned h join party_centres p using (party)
+        where h.amount > 0 group by p.party
+    )
+),
+based as (
+    -- the customer's own median and spread; with a short history their own median and the
+    -- spread customers usually have; with none, the whole population's
     select
         b.key, b.amount,
         coalesce(own.n, 0) as own_n,
-        coalesce(own.n, 0) >= $min_history as own_history,
         population.n as population_n,
-        if(own_history, own.centre, population.centre) as centre,
-        if(own_history, own_spread.mad, population_spread.mad) as mad,
-        if(own_history, own.median_amount, population.median_amount) as median_amount
+        coalesce(own.centre, population.centre) as centre,
+        case
+            when own_n >= $min_history then own_spread.mad
+            when own_n > 0 then coalesce(pooled_spread.mad, population_spread.mad)
+            else population_spread.mad
+        end as mad,
+        coalesce(own.median_amount, population.median_amount) as median_amount
     from batch b
     left join own using (key)
     left join own_spread using (key)
     cross join population
     cross join population_spread
+    cross join pooled_spread
     where b.amount > 0 and population.n > 0
 ),
 scored as (
@@ -177,7 +195,7 @@ scored as (
     from based
     where median_amount > 0
 )
-select key, amount, median_amount, own_n, own_history, population_n, z, ratio
+select key, amount, median_amount, own_n, population_n, z, ratio
 from scored
 where z >= $amount_z and ratio >= $amount_ratio
 """
@@ -212,7 +230,7 @@ with
 others as (
     select b.key, h.currency, count(*) as n
     from batch b
-    join history h on h.party = b.party and h.source_key is distinct from b.source_key
+    join learned h on h.party = b.party and h.source_key is distinct from b.source_key
     where h.currency is not null
     group by b.key, h.currency
 ),
@@ -236,14 +254,22 @@ def score(
     rules: HoldRules,
     noun: str = "record",
     party: str = "customer",
+    *,
+    learn_from_batch: bool = True,
 ) -> dict[str, Finding]:
     """Row key -> why it is held, for the rows of `batch` that `rules` hold (the others are
     absent). `history`: every record of the kind, the batch's own included (each row is left
-    out of its own history by its `source_key`)."""
+    out of its own history by its `source_key`). Amounts and currencies are learned from the
+    history, the batch's other rows included unless `learn_from_batch` is off (a first load has
+    no history but its batch); duplicates are looked for among all of it."""
     con = duckdb.connect()
     try:
         con.register("batch", batch.select(BATCH_SCHEMA.names).cast(BATCH_SCHEMA))
         con.register("history", history.select(HISTORY_SCHEMA.names).cast(HISTORY_SCHEMA))
+        con.execute(
+            "create temp view learned as select * from history"
+            + ("" if learn_from_batch else " anti join batch using (source_key)")
+        )
         reasons: dict[str, list[str]] = {}
         scores: dict[str, dict[str, Any]] = {}
         if rules.amount_z is not None:
@@ -257,23 +283,22 @@ def score(
                     "amount_ratio": rules.amount_ratio,
                 },
             ).fetchall()
-            for key, amount, median, own_n, own_history, population_n, z, ratio in rows:
-                if own_history:
+            for key, amount, median, own_n, population_n, z, ratio in rows:
+                if own_n:
                     basis = f"this {party}'s median {noun} of {_money(median)} over " + _plural(
                         own_n, noun
                     )
                 else:
-                    others = f"this {party} has {own_n} other{'' if own_n == 1 else 's'}"
                     basis = (
                         f"the median {noun} of {_money(median)} over all "
-                        f"{_plural(population_n, noun)} ({others})"
+                        f"{_plural(population_n, noun)} (this {party} has none before)"
                     )
                 reasons.setdefault(key, []).append(
                     f"amount {_money(amount)} is {_times(ratio)} {basis}"
                 )
                 scores.setdefault(key, {}).update(
                     amount=amount, median=median, ratio=round(ratio, 2), z=round(z, 2),
-                    history=own_n if own_history else population_n,
+                    history=own_n or population_n,
                 )  # fmt: skip
         if rules.duplicates:
             rows = con.execute(

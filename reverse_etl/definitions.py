@@ -39,7 +39,7 @@ class HoldRules(BaseModel):
     # this, and the amount at least `amount_ratio` times their median (off when absent)
     amount_z: float | None = Field(default=None, gt=0)
     amount_ratio: float = Field(default=50.0, gt=1)
-    # fewer past records than this: the sync's whole population is the history instead
+    # fewer past records than this: their own median, with the spread customers usually have
     min_history: int = Field(default=5, ge=2)
     # the same customer, amount and (fuzzily) reference within `duplicate_days` of a record
     # already there or earlier in the batch
