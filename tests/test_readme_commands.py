@@ -54,6 +54,10 @@ SKIPPED = {
     "ledgerlink dlq replay ID": "needs an open dead letter: tests/e2e/test_demo.py replays the "
     "demo's",
     "ledgerlink dlq discard ID": "needs an open dead letter, as `dlq replay` does",
+    "ledgerlink review show ID": "needs a held record: tests/e2e/test_review_on_sandbox.py "
+    "shows, approves and pushes the sandbox's planted outlier",
+    "ledgerlink review approve ID": "needs a held record, as `review show` does",
+    "ledgerlink review reject ID": "needs a held record, as `review show` does",
 }
 # The deployment's commands need a Docker engine; tests/deploy checks the files they read.
 NEEDS_DOCKER = re.compile(r"^docker ")
