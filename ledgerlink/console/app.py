@@ -9,7 +9,7 @@ from fastapi import FastAPI, HTTPException, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 
-from ledgerlink.console import enrichment, finance, health, letters, mappings, web
+from ledgerlink.console import enrichment, finance, health, letters, mappings, review, web
 from ledgerlink.console.auth import SESSION_COOKIE, SESSION_SECONDS, Gate
 from ledgerlink.errors import LedgerlinkError
 from ledgerlink.log import get_logger
@@ -129,6 +129,6 @@ def create_app(settings: Settings, *, root_path: str = "", secure_cookies: bool 
             request, "message.html", status_code=409, heading="Could not do that", text=str(exc)
         )
 
-    for module in (health, letters, finance, mappings, enrichment):
+    for module in (health, letters, review, finance, mappings, enrichment):
         app.include_router(module.router)
     return app
