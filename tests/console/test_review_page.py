@@ -1,6 +1,7 @@
 """The review page: the rows the pre-posting gate held, with their reasons; a reviewer rejects
 one with a reason (kept with who and when); a POST without the session's CSRF token is refused.
-The sandbox's planted outlier is held, approved and pushed in tests/e2e/test_review_on_sandbox.py."""
+The sandbox's planted outlier is held, approved and pushed in
+tests/e2e/test_review_on_sandbox.py."""
 
 from __future__ import annotations
 
