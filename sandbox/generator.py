@@ -589,7 +589,9 @@ class World:
                 )
             )
         if i == self.invoice_count // 2:
-            # Planted problem: an outlier amount, two orders of magnitude above the rest.
+            # Planted problem: an outlier amount, two orders of magnitude above the rest
+            # (INV-010101 in the default world): the pre-posting gate holds its Infor order for
+            # review, and dbt's invoice_amount_outliers warns of it.
             first = lines[0]
             lines[0] = replace(first, quantity=Decimal(900), unit_price=first.unit_price * 10)
         age_days = (self.anchor.date() - issued).days
