@@ -46,9 +46,22 @@ def outlier() -> str:
 
 
 @pytest.fixture(scope="module")
-def first_push(built_world, sandbox: dict, module_settings):
+def dry_run(built_world, sandbox: dict, module_settings):
     start_from_built(built_world, sandbox, module_settings)
+    return run_push(module_settings, SYNCS, dry_run=True)
+
+
+@pytest.fixture(scope="module")
+def first_push(dry_run, module_settings):
     return run_push(module_settings, SYNCS)
+
+
+def test_the_dry_run_shows_the_hold_and_records_nothing(dry_run, module_settings, outlier):
+    orders = next(s for s in dry_run.syncs if s.sync == "infor_customer_orders")
+    assert orders.counts["held_for_review"] == 1
+    assert [line.split(":")[0] for line in orders.holds] == [outlier]
+    with duckdb.connect(str(module_settings.warehouse), read_only=True) as con:
+        assert con.execute("select count(*) from ops.review_holds").fetchone() == (0,)
 
 
 def test_the_planted_outlier_is_held_with_its_reason_and_not_posted(
