@@ -44,10 +44,10 @@ class Action(StrEnum):
     APPLIED = "applied"
     DEAD_LETTER_OPEN = "dead_letter_open"
     DISCARDED = "discarded"
-    HELD = "held_for_review"
-    REJECTED = "rejected"
     WAITING = "waiting"
     NOT_ALLOWED = "not_allowed"
+    HELD = "held_for_review"
+    REJECTED = "rejected"
 
 
 WRITE_COLUMNS = ("create", "update", "void")
