@@ -27,7 +27,15 @@ from reverse_etl.definitions import SyncDefinition
 from reverse_etl.push import run_push
 from reverse_etl.runner import SyncReport, select_syncs
 
-STATUSES = ("created", "updated", "unchanged", "waiting", "failed", "dead_lettered")
+STATUSES = (
+    "created",
+    "updated",
+    "unchanged",
+    "waiting",
+    "failed",
+    "dead_lettered",
+    "held_for_review",  # the pre-posting gate: waits for `ledgerlink review`
+)
 CHECK = "all_records_written"
 
 
