@@ -177,7 +177,7 @@ def main() -> None:
         ("recall_duplicate", "  recall, duplicates"),
         ("recall_currency", "  recall, wrong currency"),
     ):
-        print(f"{label:<34}{gate[name]:>10.1%}{baseline[name]:>12.1%}")
+        print(f"{label:<34}{gate[name]:>10.2%}{baseline[name]:>12.2%}")
     print(
         f"time to score {len(outbound):,} outbound rows: {scored:.2f} s (goal <= 10 s), "
         f"{built + scored:.2f} s with building the Arrow tables"
