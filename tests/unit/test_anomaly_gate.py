@@ -193,8 +193,9 @@ def test_the_ledger_keeps_the_reasons_and_who_decided():
         (record,) = ledger.held()
         assert record["reasons"] == ["amount 9,000.00 is 60x ..."]
         assert ledger.find_held(intent.key[:6])["natural_key"] == "INV-1"
+        assert ledger.approve(intent.key, "controller").status == states.APPROVED
         with pytest.raises(IllegalTransition, match="approve does not apply"):
-            ledger.approve(intent.key, "controller") and ledger.approve(intent.key, "controller")
+            ledger.approve(intent.key, "controller")  # approved once: written once
         (decided,) = ledger.held(states.APPROVED)
         assert decided["decided_by"] == "controller" and decided["decided_at"] is not None
         with pytest.raises(IllegalTransition, match="reject does not apply"):
