@@ -1,7 +1,8 @@
-"""`ledgerlink mapping suggest|accept`: proposed rows for the values that hold records back.
+"""`ledgerlink mapping suggest|accept|reject`: proposed rows for the values that hold records back.
 
-Both read the readers' snapshot (never waiting for a sync); `suggest` writes nothing, `accept`
-adds rows to the deployment's mapping file (`reverse_etl/mapping_suggestions.py` does the work).
+All read the readers' snapshot (never waiting for a sync); `suggest` writes nothing, `accept`
+adds rows to the deployment's mapping file, `reject` records that a person said no
+(`reverse_etl/mapping_suggestions.py` does the work).
 """
 
 from __future__ import annotations
@@ -71,30 +72,71 @@ def suggest_command(
 @app.command("accept")
 @run_guarded
 def accept_command(
-    values: list[str] = typer.Argument(..., help="Values (or suggestion ids) to accept."),
+    values: list[str] = typer.Argument(None, help="Values (or suggestion ids) to accept."),
     kind: str = typer.Option(EXPENSE_CATEGORY, "--kind", help=KIND_HELP),
     force: bool = typer.Option(
         False, "--force", help="Accept even below LEDGERLINK_MAPPING_ACCEPT_MIN_CONFIDENCE."
     ),
+    auto: bool = typer.Option(
+        False,
+        "--auto",
+        help="Accept every suggestion from LEDGERLINK_MAPPING_AUTO_ACCEPT_CONFIDENCE on "
+        "(unset: none).",
+    ),
 ) -> None:
     """Add the suggested rows for VALUES to the mapping file (never replacing a row)."""
+    if not values and not auto:
+        raise LedgerlinkError("name the values (or ids) to accept, or give --auto")
     config, found = _suggestions(kind)
-    if not found:
+    if auto:
+        if config.mapping_auto_accept_confidence is None:
+            raise LedgerlinkError(
+                "LEDGERLINK_MAPPING_AUTO_ACCEPT_CONFIDENCE is not set: nothing is accepted "
+                "automatically (set it, e.g. 0.9, or accept by name)"
+            )
+        chosen, path = mapping_suggestions.auto_accept(config, found)
+        if path is None:
+            typer.echo(
+                f"no {kind} suggestion is {config.mapping_auto_accept_confidence:.2f} "
+                "confident: nothing accepted"
+            )
+            return
+    elif not found:
         raise LedgerlinkError(
             f"no {kind} blocks a sync: nothing to accept (`ledgerlink sync` rebuilds the list)"
         )
-    chosen, path = mapping_suggestions.accept(
-        config,
-        found,
-        values,
-        min_confidence=config.mapping_accept_min_confidence,
-        force=force,
-        actor=getpass.getuser(),
-    )
+    else:
+        chosen, path = mapping_suggestions.accept(
+            config,
+            found,
+            values,
+            min_confidence=config.mapping_accept_min_confidence,
+            force=force,
+            actor=getpass.getuser(),
+        )
     for s in chosen:
         proposed = ", ".join(f"{c}={v}" for c, v in s.row.items())
         typer.echo(f"added {s.value!r}: {proposed} (confidence {s.confidence:.2f})")
     typer.echo(
         f"written to {path}; recorded in {config.home / mapping_suggestions.ACCEPTED_LOG}\n"
         "`ledgerlink sync` rebuilds and posts the records it held back"
+    )
+
+
+@app.command("reject")
+@run_guarded
+def reject_command(
+    value: str = typer.Argument(..., help="Value (or suggestion id) to reject."),
+    kind: str = typer.Option(EXPENSE_CATEGORY, "--kind", help=KIND_HELP),
+    reason: str = typer.Option("", "--reason", help="Why, for the record."),
+) -> None:
+    """Record that a suggestion is wrong: it is not shown again until its evidence changes."""
+    config, found = _suggestions(kind)
+    rejected = mapping_suggestions.reject(
+        config, found, value, actor=getpass.getuser(), reason=reason
+    )
+    typer.echo(
+        f"rejected {rejected.value!r} -> {rejected.row}; recorded in "
+        f"{config.home / mapping_suggestions.REJECTED_LOG}. Map it by hand with "
+        "`ledgerlink console` (Mappings)"
     )

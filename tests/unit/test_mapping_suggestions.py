@@ -180,7 +180,7 @@ def test_vouchers_keyed_by_hand_with_the_same_text_are_history(warehouse, mappin
     ("args", "message"),
     [
         (["suggest"], "error: nothing to show yet"),
-        (["suggest", "--kind", "item"], "error: no suggestions for 'item' yet: use --kind"),
+        (["suggest", "--kind", "client"], "error: no suggestions for 'client' yet: use --kind"),
         (["accept", "Travel"], "error: nothing to show yet"),
     ],
 )
