@@ -1,8 +1,9 @@
-"""`ledgerlink mapping suggest|accept|reject`: proposed rows for the values that hold records back.
+"""`ledgerlink mapping suggest|accept|reject|fields`: proposed rows for the values that hold
+records back, and where a new source column could map.
 
-All read the readers' snapshot (never waiting for a sync); `suggest` writes nothing, `accept`
-adds rows to the deployment's mapping file, `reject` records that a person said no
-(`reverse_etl/mapping_suggestions.py` does the work).
+All read the readers' snapshot (never waiting for a sync); `suggest` and `fields` write nothing,
+`accept` adds rows to the deployment's mapping file, `reject` records that a person said no
+(`reverse_etl/mapping_suggestions.py` and `reverse_etl/field_suggestions.py` do the work).
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from ledgerlink.cli.common import run_guarded, settings
 from ledgerlink.errors import LedgerlinkError
 from ledgerlink.settings import Settings
 from ledgerlink.warehouse import read_snapshot
-from reverse_etl import mapping_suggestions
+from reverse_etl import field_suggestions, mapping_suggestions
 from reverse_etl.mapping_suggestions import EXPENSE_CATEGORY, KINDS
 
 app = typer.Typer(help="Suggested rows for the mapping tables.", no_args_is_help=True)
@@ -139,4 +140,39 @@ def reject_command(
         f"rejected {rejected.value!r} -> {rejected.row}; recorded in "
         f"{config.home / mapping_suggestions.REJECTED_LOG}. Map it by hand with "
         "`ledgerlink console` (Mappings)"
+    )
+
+
+@app.command("fields")
+@run_guarded
+def fields_command(
+    as_json: bool = typer.Option(False, "--json", help="The suggestions as JSON."),
+) -> None:
+    """Columns a raw table has that dbt's sources do not declare, and the M3 fields each could
+    map to (writes nothing: add the printed YAML to accept one)."""
+    config = settings()
+    with read_snapshot(config) as (con, _):
+        found = field_suggestions.suggest_fields(con)
+    if as_json:
+        typer.echo(json.dumps([asdict(f) for f in found], indent=2))
+        return
+    if not found:
+        typer.echo("every raw column is declared in dbt's sources: nothing to suggest")
+        return
+    for f in found:
+        typer.echo(f"{f.schema}.{f.table}.{f.column} ({f.data_type}): not declared in {f.source}")
+        if f.meaning:
+            typer.echo(f"    - {f.meaning}")
+        for t in f.targets:
+            length = f", length {t.length}" if t.length else ""
+            typer.echo(
+                f"    - {t.transaction} {t.name} {t.description!r} ({t.type}{length}; "
+                f"{t.score:.2f})"
+            )
+        typer.echo("    to declare it, add:")
+        for line in f.yaml.splitlines():
+            typer.echo(f"      {line}")
+    typer.echo(
+        "\nnothing written: declare a column in its sources YAML, use it in the staging model, "
+        "then map it (`ledgerlink console`, Field maps)"
     )
