@@ -8,11 +8,18 @@ contract (`ledgerlink/contracts/infor_m3_programs.json`): the column's name agai
 description and code (the same text similarity as the mapping suggestions), and whether the
 types agree. A new column of an Infor table is an M3 output field itself: the contract says what
 it is. Nothing is written: accepting is adding the printed YAML to the sources file.
+
+The sources declare only the columns the models read, so a raw table has many undeclared columns
+from its first load. A person acknowledges those once (`ledgerlink mapping fields
+--acknowledge` records them in `<home>/raw_columns_known.json`); from then on only a column
+that arrives later is suggested.
 """
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 
 import duckdb
@@ -21,6 +28,7 @@ import yaml
 from ledgerlink.contracts import load_contract
 from ledgerlink.dbt import PROJECT_DIR
 from ledgerlink.errors import LedgerlinkError
+from ledgerlink.settings import Settings
 from reverse_etl.mapping_suggestions import TextIndex
 
 STAGING_DIR = PROJECT_DIR / "models" / "staging"
@@ -37,6 +45,7 @@ FEEDS = {
     ("raw_freshbooks", "expenses"): ("GLS840MI/AddBatchHead", "GLS840MI/AddBatchLineFld"),
 }
 SHOWN = 3
+KNOWN_FILE = "raw_columns_known.json"
 NUMERIC = ("TINYINT", "SMALLINT", "INTEGER", "BIGINT", "HUGEINT", "DOUBLE", "FLOAT", "DECIMAL")
 
 
@@ -121,12 +130,42 @@ def _type_agrees(data_type: str, m3_type: str) -> bool:
     return numeric == (m3_type == "number")
 
 
+def known_columns(settings: Settings) -> set[str]:
+    """`schema.table.column` of the undeclared columns a person acknowledged."""
+    path = settings.home / KNOWN_FILE
+    try:
+        return set(json.loads(path.read_text(encoding="utf-8"))["columns"])
+    except FileNotFoundError:
+        return set()
+    except (ValueError, KeyError, TypeError) as exc:
+        raise LedgerlinkError(
+            f"{path} is not a list of known columns ({exc}): delete it and run "
+            "`ledgerlink mapping fields --acknowledge` again"
+        ) from exc
+
+
+def acknowledge(settings: Settings, found: list[FieldSuggestion], actor: str) -> Path:
+    """Record the columns suggested now as known: they are not suggested again."""
+    path = settings.home / KNOWN_FILE
+    columns = known_columns(settings) | {f"{f.schema}.{f.table}.{f.column}" for f in found}
+    now = datetime.now(UTC).isoformat(timespec="seconds")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    entry = {"columns": sorted(columns), "acknowledged_at": now, "actor": actor}
+    path.write_text(json.dumps(entry, indent=1) + "\n", encoding="utf-8")
+    return path
+
+
 def suggest_fields(
-    con: duckdb.DuckDBPyConnection, staging_dir: Path = STAGING_DIR
+    con: duckdb.DuckDBPyConnection,
+    known: set[str] | frozenset[str] = frozenset(),
+    staging_dir: Path = STAGING_DIR,
 ) -> list[FieldSuggestion]:
+    """Each undeclared, unacknowledged raw column and where it could map."""
     declared = declared_sources(staging_dir)
     found = []
     for schema, table, column, data_type in new_columns(con, declared):
+        if f"{schema}.{table}.{column}" in known:
+            continue
         source, path, _ = declared[schema, table]
         suggestion = FieldSuggestion(source, path, schema, table, column, data_type)
         suggestion.yaml = (

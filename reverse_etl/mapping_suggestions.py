@@ -594,7 +594,11 @@ def item_suggestions(
             *(
                 [f"its FreshBooks SKU is {sku!r}"]
                 if sku
-                else ["no FreshBooks item of this name has a SKU: give it one in FreshBooks"]
+                else [
+                    "no active FreshBooks item of this name has a SKU (it may be deleted), "
+                    "and the crosswalk is keyed by SKU: restore the item or give it a SKU in "
+                    "FreshBooks, then sync"
+                ]
             ),
             *(f"line description: {t!r}" for t in texts),
             *best.reasons,
@@ -695,7 +699,9 @@ def accept(
     ]
     if unfilled:
         raise LedgerlinkError(
-            f"suggestion for {unfilled[0].value!r} has no key: edit the mapping by hand"
+            f"suggestion for {unfilled[0].value!r} has no "
+            f"{' / '.join(mapping_edits.TABLES[unfilled[0].file].keys)}: see its evidence for "
+            "what to do first, or edit the mapping by hand"
         )
     path = None
     for file_name, (columns, before, after) in proposed_rows(settings, chosen).items():

@@ -147,17 +147,29 @@ def reject_command(
 @run_guarded
 def fields_command(
     as_json: bool = typer.Option(False, "--json", help="The suggestions as JSON."),
+    acknowledge: bool = typer.Option(
+        False, "--acknowledge", help="Record the columns listed now as known: not shown again."
+    ),
 ) -> None:
-    """Columns a raw table has that dbt's sources do not declare, and the M3 fields each could
-    map to (writes nothing: add the printed YAML to accept one)."""
+    """Columns a raw table has that dbt's sources do not declare (and no one acknowledged),
+    and the M3 fields each could map to (add the printed YAML to accept one)."""
     config = settings()
     with read_snapshot(config) as (con, _):
-        found = field_suggestions.suggest_fields(con)
+        found = field_suggestions.suggest_fields(con, field_suggestions.known_columns(config))
+    if acknowledge:
+        path = field_suggestions.acknowledge(config, found, getpass.getuser())
+        typer.echo(
+            f"{len(found)} undeclared column{'s' if len(found) != 1 else ''} recorded as known "
+            f"in {path}: only columns that arrive later are suggested"
+        )
+        return
     if as_json:
         typer.echo(json.dumps([asdict(f) for f in found], indent=2))
         return
     if not found:
-        typer.echo("every raw column is declared in dbt's sources: nothing to suggest")
+        typer.echo(
+            "every raw column is declared in dbt's sources or acknowledged: nothing to suggest"
+        )
         return
     for f in found:
         typer.echo(f"{f.schema}.{f.table}.{f.column} ({f.data_type}): not declared in {f.source}")
@@ -173,6 +185,7 @@ def fields_command(
         for line in f.yaml.splitlines():
             typer.echo(f"      {line}")
     typer.echo(
-        "\nnothing written: declare a column in its sources YAML, use it in the staging model, "
-        "then map it (`ledgerlink console`, Field maps)"
+        f"\n{len(found)} undeclared column{'s' if len(found) != 1 else ''}; nothing written: "
+        "declare one in its sources YAML, use it in the staging model, then map it "
+        "(`ledgerlink console`, Field maps); `--acknowledge` records those you leave as known"
     )

@@ -9,11 +9,15 @@ import json
 import re
 import shutil
 
+import duckdb
 import pytest
 from conftest import start_from_built
 from console_support import console_at, csrf_of, logged_in
+from typer.testing import CliRunner
 
+from ledgerlink.cli import app
 from ledgerlink.dbt import SEEDS_DIR
+from ledgerlink.warehouse import snapshot_path
 from reverse_etl import mapping_edits
 from reverse_etl.mapping_suggestions import ACCEPTED_LOG, REJECTED_LOG
 from sandbox.generator import UNMAPPED_EXPENSE_CATEGORY
@@ -84,3 +88,34 @@ def test_an_operator_rejects_then_accepts_a_suggestion(settings):
     assert accepted["id"] == ident and accepted["evidence"] and accepted["forced"]
     assert "<td>suggested</td>" in grid and "<td>person</td>" in grid
     assert (SEEDS_DIR / FILE).read_text() == seeded  # the project's seed is not touched
+
+
+def test_the_commands_read_the_same_snapshot_for_items_and_new_columns(settings):
+    env = {"LEDGERLINK_HOME": str(settings.home), "LEDGERLINK_MAPPINGS_DIR": ""}
+    result = CliRunner().invoke(app, ["mapping", "suggest", "--kind", "item", "--json"], env=env)
+    assert result.exit_code == 0, result.output
+    found = json.loads(result.output)
+    # lines of items deleted in FreshBooks: the name still says which Infor item they sell
+    assert found, "the world has lines whose FreshBooks item was deleted"
+    with duckdb.connect(str(snapshot_path(settings)), read_only=True) as con:
+        names = dict(con.execute("select item_number, item_name from marts.dim_items").fetchall())
+    for suggestion in found:
+        assert names[suggestion["row"]["m3_item_number"]] == suggestion["value"]
+        if not suggestion["row"]["freshbooks_sku"]:
+            assert any("restore the item" in e for e in suggestion["evidence"])
+    result = CliRunner().invoke(
+        app, ["mapping", "accept", found[0]["id"], "--kind", "item", "--force"], env=env
+    )
+    if not found[0]["row"]["freshbooks_sku"]:  # the crosswalk is keyed by SKU
+        assert result.exit_code == 1
+        assert "has no freshbooks_sku: see its evidence" in result.output
+    # the columns the sources never declared, once acknowledged, are not suggested again
+    result = CliRunner().invoke(app, ["mapping", "fields", "--json"], env=env)
+    assert result.exit_code == 0, result.output
+    undeclared = json.loads(result.output)
+    assert all(not f["column"].startswith("_dlt") for f in undeclared)
+    result = CliRunner().invoke(app, ["mapping", "fields", "--acknowledge"], env=env)
+    assert result.exit_code == 0 and f"{len(undeclared)} undeclared columns" in result.output
+    result = CliRunner().invoke(app, ["mapping", "fields"], env=env)
+    assert result.exit_code == 0, result.output
+    assert "every raw column is declared in dbt's sources" in result.output

@@ -34,6 +34,7 @@ def test_only_undeclared_columns_of_declared_tables_are_suggested():
     assert all(t.transaction == "OIS100MI/AddBatchHead" for t in only.targets)
     assert "CUOR" in [t.name for t in only.targets]  # the customer's order number
     assert len(only.targets) == 3
+    assert suggest_fields(con, known={"raw_freshbooks.invoices.purchase_order"}) == []
 
 
 def test_a_new_number_column_prefers_number_fields_of_the_transactions_it_feeds():
