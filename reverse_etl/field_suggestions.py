@@ -20,6 +20,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from functools import cache
 from pathlib import Path
 
 import duckdb
@@ -121,8 +122,15 @@ def _m3_fields(transactions: tuple[str, ...], side: str) -> list[tuple[str, dict
     return found
 
 
-def _all_write_transactions() -> tuple[str, ...]:
-    return tuple(dict.fromkeys(t for feeds in FEEDS.values() for t in feeds))
+@cache
+def _m3_outputs() -> dict[str, tuple[str, dict]]:
+    """M3 field code -> the first transaction (by name) that returns it, and its contract."""
+    found: dict[str, tuple[str, dict]] = {}
+    for program, body in sorted(load_contract("infor_m3_programs")["programs"].items()):
+        for transaction, spec in sorted(body.get("transactions", {}).items()):
+            for item in spec.get("outputs", []):
+                found.setdefault(item["name"], (f"{program}/{transaction}", item))
+    return found
 
 
 def _type_agrees(data_type: str, m3_type: str) -> bool:
@@ -163,6 +171,7 @@ def suggest_fields(
     """Each undeclared, unacknowledged raw column and where it could map."""
     declared = declared_sources(staging_dir)
     found = []
+    indexes: dict[tuple[str, ...], TextIndex] = {}
     for schema, table, column, data_type in new_columns(con, declared):
         if f"{schema}.{table}.{column}" in known:
             continue
@@ -174,22 +183,23 @@ def suggest_fields(
         )
         if schema == "raw_infor":
             code = column.upper()
-            every = [
-                f"{p}/{t}"
-                for p, body in load_contract("infor_m3_programs")["programs"].items()
-                for t in body.get("transactions", {})
-            ]
-            known = [(n, f) for n, f in _m3_fields(tuple(every), "outputs") if f["name"] == code]
-            if known:
-                where, item = known[0]
+            if code in _m3_outputs():
+                where, item = _m3_outputs()[code]
                 suggestion.meaning = (
                     f"M3 field {code}: {item.get('description', '')!r} ({where}, "
                     f"{item.get('type', 'string')}, length {item.get('length')})"
                 )
             found.append(suggestion)
             continue
-        fields = _m3_fields(FEEDS.get((schema, table), _all_write_transactions()), "inputs")
-        index = TextIndex([f"{f.get('description', '')} {f['name']}" for _, f in fields] + [column])
+        feeds = FEEDS.get((schema, table), ())
+        if not feeds:  # shop and CRM tables reach Infor through FreshBooks or enrichment
+            suggestion.meaning = "no Infor transaction reads this table directly"
+            found.append(suggestion)
+            continue
+        fields = _m3_fields(feeds, "inputs")
+        if feeds not in indexes:  # one per set of fields; a column's own text barely moves it
+            indexes[feeds] = TextIndex(f"{f.get('description', '')} {f['name']}" for _, f in fields)
+        index = indexes[feeds]
         words = column.replace("_", " ")
         scored = []
         for transaction, item in fields:
