@@ -98,6 +98,31 @@ def suggestions_view(request: Request) -> HTMLResponse:
     )
 
 
+def _act_on_suggestion(settings: Settings, form: dict[str, Any], actor: str) -> str:
+    """What the suggestions form asks, done; the notice to show."""
+    kind, wanted = str(form.get("kind") or ""), str(form.get("id") or "")
+    mapping_suggestions.file_for(kind)
+    with snapshot(settings) as snap:
+        found = mapping_suggestions.suggest(settings, snap.con, kind)
+    if form.get("do") == "reject":
+        done = mapping_suggestions.reject(
+            settings, found, wanted, actor=actor, reason=str(form.get("reason") or "")
+        )
+        return f"rejected {done.value!r}: it is not suggested again until its evidence changes"
+    chosen, path = mapping_suggestions.accept(
+        settings,
+        found,
+        [wanted],
+        min_confidence=settings.mapping_accept_min_confidence,
+        force=form.get("force") == "1",
+        actor=actor,
+    )
+    return (
+        f"added {chosen[0].value!r} to {path}; rebuild (Mappings, {chosen[0].file}) or the "
+        "next sync plans with it"
+    )
+
+
 @router.post("/suggestions")
 async def suggestions_post(request: Request) -> Response:
     """`do=accept`: add the suggestion's row as `ledgerlink mapping accept` does (`force` when
@@ -105,31 +130,8 @@ async def suggestions_post(request: Request) -> Response:
     so it is not shown again until its evidence changes."""
     person, form = await web.acting(request)
     config = web.settings(request)
-    kind, wanted = str(form.get("kind") or ""), str(form.get("id") or "")
     try:
-        mapping_suggestions.file_for(kind)
-        with snapshot(config) as snap:
-            found = mapping_suggestions.suggest(config, snap.con, kind)
-        if form.get("do") == "reject":
-            done = mapping_suggestions.reject(
-                config, found, wanted, actor=person.name, reason=str(form.get("reason") or "")
-            )
-            notice = (
-                f"rejected {done.value!r}: it is not suggested again until its evidence changes"
-            )
-        else:
-            chosen, path = mapping_suggestions.accept(
-                config,
-                found,
-                [wanted],
-                min_confidence=config.mapping_accept_min_confidence,
-                force=form.get("force") == "1",
-                actor=person.name,
-            )
-            notice = (
-                f"added {chosen[0].value!r} to {path}; rebuild (Mappings, {chosen[0].file}) or "
-                "the next sync plans with it"
-            )
+        notice = await run_in_threadpool(_act_on_suggestion, config, form, person.name)
     except LedgerlinkError as exc:
         return web.redirect(request, "/suggestions", str(exc), problem=True)
     return web.redirect(request, "/suggestions", notice)
