@@ -65,6 +65,8 @@ KINDS = {
 }
 ACCEPTED_LOG = "mapping_suggestions.jsonl"
 REJECTED_LOG = "mapping_rejections.jsonl"
+# a mapped item counts for its Infor item only when its text is this close (see Evidence)
+ITEM_TWIN = 0.9
 # how many records wait: a count, not evidence about the mapping (it does not revive a rejection)
 WAITING = re.compile(r"^\d+ \S+ waits? ")
 
@@ -133,6 +135,9 @@ class Evidence:
     history: Counter[str] = field(default_factory=Counter)  # target code -> postings
     history_notes: dict[str, str] = field(default_factory=dict)  # target code -> in words
     mapped: dict[str, str] = field(default_factory=dict)  # mapped name -> target code
+    # a mapped name counts from this similarity on: for items, a near twin already mapped is
+    # most often another model of the same product, not the same item under another SKU
+    mapped_from: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -158,6 +163,8 @@ def rank(value: str, targets: list[Target], evidence: Evidence, index: TextIndex
             if code != target.code:
                 continue
             similar = index.similarity(value, name)
+            if similar < evidence.mapped_from:
+                continue
             if similar > by_name:
                 by_name = similar
             if similar >= NAME_SIMILARITY:
@@ -571,7 +578,7 @@ def item_suggestions(
         sku, texts = asked[value]
         if sku.lower() in taken and sku:
             continue  # the crosswalk has a row for it: a person's, never replaced here
-        past = Evidence(mapped=mapped)
+        past = Evidence(mapped=mapped, mapped_from=ITEM_TWIN)
         for name, _, text, number, known, n in lines:
             if known and number and (name == value or (text and text in texts)):
                 past.history[number] += n
