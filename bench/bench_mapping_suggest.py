@@ -12,7 +12,11 @@ scores them on an in-memory warehouse holding only what the fold leaves visible.
 the same questions: exact name match against the account descriptions, and the closest
 description by `difflib` ratio. Payment methods: each row of the project's payment method table
 is hidden in turn and suggested from the others (against an exact and a `difflib` match of the
-names mapped). Figures are for comparison on one machine, never absolute.
+names mapped). Items: the products the generator draws are Infor's item master (number,
+name ITDS, description FUDS, as the emulator seeds MMS200MI); each fold hides half of them behind
+FreshBooks SKUs Infor does not know, renamed as above (name and line description), and keeps the
+other half in the item crosswalk. Baselines: exact and `difflib` match of the item's name
+against the item master's names. Figures are for comparison on one machine, never absolute.
 """
 
 from __future__ import annotations
@@ -30,6 +34,7 @@ import duckdb
 from reverse_etl.mapping_suggestions import (
     Suggestion,
     expense_category_suggestions,
+    item_suggestions,
     normalise,
     payment_method_suggestions,
 )
@@ -204,6 +209,80 @@ def payment_methods() -> Tally:
     return len(rows), tally, seconds
 
 
+def item_warehouse(
+    world: World, hidden: dict[str, tuple[str, str, str]], skus: dict[str, str]
+) -> duckdb.DuckDBPyConnection:
+    """Infor's item master, FreshBooks' invoice lines (hidden items unknown in Infor) and the
+    orders they hold back."""
+    con = duckdb.connect()
+    con.execute("create schema sync; create schema marts; create schema intermediate")
+    con.execute(
+        "create table marts.dim_items (item_number varchar, item_name varchar, "
+        "item_description varchar, is_in_infor boolean, is_blocked boolean)"
+    )
+    con.executemany(
+        "insert into marts.dim_items values (?, ?, ?, true, false)",
+        [(p.sku, p.name[:30], p.description[:60]) for p in world.products],
+    )
+    con.execute(
+        "create table intermediate.int_invoice_lines_mapped (item_name varchar, sku varchar, "
+        "description varchar, m3_item_number varchar, is_known_in_infor boolean)"
+    )
+    lines = []
+    for p in world.products:
+        if p.sku in hidden:
+            sku, name, text = hidden[p.sku]
+            lines += [(name, sku, text, sku, False)] * 3
+        else:
+            lines += [(p.name, skus[p.sku], p.description, p.sku, True)] * 3
+    con.executemany(
+        "insert into intermediate.int_invoice_lines_mapped values (?, ?, ?, ?, ?)", lines
+    )
+    con.execute("create table sync.sync_rejects (reason_code varchar, reason varchar)")
+    con.executemany(
+        "insert into sync.sync_rejects values ('unknown_item', ?)",
+        [[f'invoice line item "{name}" not known in Infor'] for _, name, _ in hidden.values()],
+    )
+    return con
+
+
+def items(seed: int, folds: int, scale: float) -> Tally:
+    world = World(seed=42, scale=scale)
+    names = {p.sku: p.name[:30] for p in world.products}
+    tally: dict[str, Counter[str]] = defaultdict(Counter)
+    asked, seconds = 0, 0.0
+    for how in RENAMINGS:
+        for fold in range(folds):
+            rng = random.Random(f"{seed}:item:{how}:{fold}")
+            # FreshBooks SKUs differ from Infor's numbers: what the crosswalk is for
+            skus = {p.sku: f"FB{rng.randrange(10**5, 10**6)}" for p in world.products}
+            hidden: dict[str, tuple[str, str, str]] = {}
+            for p in rng.sample(world.products, len(world.products) // 2):
+                name = rename(p.name, how, rng)
+                if any(name == n for _, n, _ in hidden.values()):
+                    continue  # FreshBooks names one item once
+                hidden[p.sku] = (skus[p.sku], name, rename(p.description, how, rng))
+            columns = ["freshbooks_sku", "m3_item_number"]
+            visible = [
+                {"freshbooks_sku": skus[p.sku], "m3_item_number": p.sku}
+                for p in world.products
+                if p.sku not in hidden
+            ]
+            con = item_warehouse(world, hidden, skus)
+            started = time.perf_counter()
+            found = {s.value: s for s in item_suggestions(con, columns, visible)}
+            seconds += time.perf_counter() - started
+            for answer, (_, value, _) in hidden.items():
+                asked += 1
+                guesses = {
+                    "service": ranked(found.get(value), "m3_item_number"),
+                    "exact": exact_baseline(value, names),
+                    "fuzzy": fuzzy_baseline(value, names),
+                }
+                score(tally, value, answer, guesses)
+    return asked, tally, seconds
+
+
 def _ratio(a: str, b: str) -> float:
     return difflib.SequenceMatcher(None, normalise(a), normalise(b)).ratio()
 
@@ -238,7 +317,13 @@ def main() -> None:
     )
     tally = payment_methods()
     report(f"payment method: {tally[0]} rows, each held out in turn", tally)
-    print("items: not scored (the item crosswalk has no suggestions yet)")
+    tally = items(args.seed, args.folds, args.scale)
+    report(
+        f"item -> Infor item: {tally[0]} held-out items, {len(RENAMINGS)} renamings x "
+        f"{args.folds} folds (seed {args.seed})",
+        tally,
+    )
+    print("client -> customer group: not scored (no mapping of clients: rules give the type)")
 
 
 if __name__ == "__main__":

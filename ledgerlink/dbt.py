@@ -17,6 +17,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import cache
+from itertools import pairwise
 from pathlib import Path
 from typing import Any
 
@@ -37,6 +38,10 @@ FINISHED_NODE = re.compile(r"\b(\d+) of (\d+) (OK|PASS|WARN|ERROR|FAIL|SKIP)\b")
 ANSI_CODE = re.compile(r"\x1b\[[0-9;]*m")
 DOTTED_FILL = re.compile(r" \.+ | \[")  # between a node's description and its timing
 FLAGGED_STATUSES = ("warn", "fail", "error")
+# Builds on the data (transform, sync, Dagster) leave out dbt's unit tests: they check the SQL on
+# fixed inputs, so their outcome cannot change with the data, and dbt advises running them in
+# development and CI only: `ledgerlink dbt test --select test_type:unit` and `make test` run them.
+WITHOUT_UNIT_TESTS = ("--exclude-resource-type", "unit_test")
 
 
 class DbtFailed(LedgerlinkError):
@@ -331,7 +336,10 @@ def latest_results(settings: Settings) -> list[dict[str, Any]]:
 
 
 def _selects(args: tuple[str, ...]) -> bool:
-    return any(a in ("--select", "-s", "--exclude", "--exclude-resource-type") for a in args)
+    """Whether `args` build less than every node that depends on the data."""
+    narrowing = {"--select", "-s", "--exclude", "--resource-type", "--resource-types"}
+    excluded = {b for a, b in pairwise(args) if a == "--exclude-resource-type"}
+    return any(a in narrowing for a in args) or bool(excluded - {"unit_test"})
 
 
 def _keep_latest_results(settings: Settings, results: list[dict], *, whole: bool) -> None:
@@ -365,9 +373,9 @@ def build_models(
     (unless `check` is off: the caller reads `DbtRun.not_built`): the ledger's tables first (dbt
     reads them), then models, seeds, snapshots and, unless `with_tests` is off (loops that only
     need the models refreshed), their tests."""
-    args = ["build"]
+    args = ["build", *WITHOUT_UNIT_TESTS]
     if not with_tests:
-        args += ["--exclude-resource-type", "test", "--exclude-resource-type", "unit_test"]
+        args += ["--exclude-resource-type", "test"]
     for selector in selectors:
         args += ["--select", selector]
     if full_refresh:

@@ -136,6 +136,11 @@ class Settings(BaseSettings):
     mapping_accept_min_confidence: float = Field(
         default=0.4, ge=0.0, le=1.0, validation_alias="LEDGERLINK_MAPPING_ACCEPT_MIN_CONFIDENCE"
     )
+    # `ledgerlink mapping accept --auto` accepts, with no person, suggestions at least this
+    # confident; unset (the default), nothing is ever accepted automatically
+    mapping_auto_accept_confidence: float | None = Field(
+        default=None, ge=0.0, le=1.0, validation_alias="LEDGERLINK_MAPPING_AUTO_ACCEPT_CONFIDENCE"
+    )
 
     log_level: str = "INFO"
     log_format: str = "text"

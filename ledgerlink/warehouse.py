@@ -165,6 +165,13 @@ def _copy(con: duckdb.DuckDBPyConnection, source: str, into: str, purpose: str) 
             f'create table "{into}"."{schema}"."{table}" as '
             f'select * from "{source}"."{schema}"."{table}"'
         )
+    # the raw tables' columns (not their rows): what a source sent that dbt does not declare yet
+    con.execute(
+        f'create table "{into}".main.raw_columns as select schema_name, table_name, '
+        "column_name, data_type from duckdb_columns() where database_name = ? "
+        "and schema_name like 'raw\\_%' escape '\\'",
+        [source],
+    )
     con.execute(
         f'create table "{into}".main.snapshot_info as select ?::timestamptz as published_at, '
         "?::varchar as published_by",

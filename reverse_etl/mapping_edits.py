@@ -5,15 +5,23 @@ The tables stay dbt seeds (CSV files in git, or the deployment's own copies in
 next build. Before saving, `preview` shows which records the change touches, from the readers'
 snapshot: the pending rows of the sync models that carry a changed key or value (and how their
 fields change), the open dead letters among them, and the held rows that name the key.
+
+Every row has an origin: `person` (typed by someone), `rule` (a table of rules, kept by hand) or
+`suggested` (accepted from `mapping_suggestions`). It lives in a sidecar, `mapping_origins.json`
+beside the deployment's mapping files, keyed by table and row key, and not as a column: the seeds
+are read with `select *` by the dbt models and edited as grids, where an extra column would be a
+value a person could change by mistake. A row the sidecar does not name has its table's origin.
 """
 
 from __future__ import annotations
 
 import csv
 import io
+import json
 import os
 import tempfile
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -26,6 +34,8 @@ from ledgerlink.settings import Settings
 from reverse_etl import states
 
 PREVIEW_KEYS_SHOWN = 10
+ORIGINS = ("person", "rule", "suggested")
+ORIGINS_FILE = "mapping_origins.json"
 
 
 @dataclass(frozen=True)
@@ -47,6 +57,7 @@ class Table:
     file: str
     keys: tuple[str, ...]  # the columns that identify a row
     feeds: tuple[Feed, ...] = ()
+    origin: str = "person"  # of a row the origins sidecar does not name
 
 
 TABLES: dict[str, Table] = {
@@ -107,7 +118,7 @@ TABLES: dict[str, Table] = {
                      {"m3_item_number": "lines: ITNO"}, value_column="m3_item_number"),
             ),
         ),
-        Table("client_type_rules.csv", ("rule_order",)),
+        Table("client_type_rules.csv", ("rule_order",), origin="rule"),
     )
 }  # fmt: skip
 
@@ -160,20 +171,83 @@ def shape_problems(
     return problems
 
 
-def save_table(settings: Settings, file_name: str, columns: list[str], rows: list[dict]) -> Path:
-    """Write the table in one rename (dbt never reads half a file)."""
+def save_table(
+    settings: Settings,
+    file_name: str,
+    columns: list[str],
+    rows: list[dict],
+    *,
+    origin: str = "person",
+    actor: str = "",
+    note: str = "",
+) -> Path:
+    """Write the table in one rename (dbt never reads half a file), and record `origin` for
+    each row it adds or changes (a removed row's origin goes with it)."""
+    if origin not in ORIGINS:
+        raise ValueError(f"origin must be one of {ORIGINS}, not {origin!r}")
     path = editable_file(settings, file_name)
+    before = read_table(settings, file_name)[1] if path.exists() else []
     out = io.StringIO()
     writer = csv.DictWriter(out, fieldnames=columns, lineterminator="\n")
     writer.writeheader()
     for row in rows:
         writer.writerow({c: (row.get(c) or "").strip() for c in columns})
+    _write_whole(path, out.getvalue())
+    found = changes(file_name, before, rows)
+    if found:
+        origins = read_origins(settings)
+        table = origins.setdefault(file_name, {})
+        now = datetime.now(UTC).isoformat(timespec="seconds")
+        for change in found:
+            table.pop(change.key.lower(), None)
+            if change.kind != "removed":
+                entry = {"origin": origin, "actor": actor, "at": now}
+                table[change.key.lower()] = entry | ({"note": note} if note else {})
+        _write_whole(origins_file(settings), json.dumps(origins, indent=1, sort_keys=True) + "\n")
+    return path
+
+
+def _write_whole(path: Path, text: str) -> None:
     fd, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
     with os.fdopen(fd, "w", encoding="utf-8") as handle:
-        handle.write(out.getvalue())
+        handle.write(text)
     os.chmod(temporary, path.stat().st_mode & 0o777 if path.exists() else 0o644)
     os.replace(temporary, path)
-    return path
+
+
+def row_key(file_name: str, row: dict[str, str]) -> str:
+    return " | ".join((row.get(k) or "").strip() for k in TABLES[file_name].keys)
+
+
+def origins_file(settings: Settings) -> Path:
+    """The origins sidecar: beside the deployment's own mapping files, else the project's seeds
+    (dbt loads only the `.csv` files of its seed folder)."""
+    if settings.mappings_dir is not None and settings.mappings_dir.is_dir():
+        return settings.mappings_dir / ORIGINS_FILE
+    return SEEDS_DIR / ORIGINS_FILE
+
+
+def read_origins(settings: Settings) -> dict[str, dict[str, dict[str, str]]]:
+    """table file -> lower-cased row key -> {origin, actor, at[, note]}."""
+    path = origins_file(settings)
+    try:
+        found = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        return {}
+    except ValueError as exc:
+        raise LedgerlinkError(
+            f"{path} is not valid JSON ({exc}): fix it by hand, or delete it (rows then count "
+            "as set by a person)"
+        ) from exc
+    return found if isinstance(found, dict) else {}
+
+
+def origin_of(
+    file_name: str, row: dict[str, str], origins: dict[str, dict[str, dict[str, str]]]
+) -> str:
+    """Who set a row: as the sidecar records it, else its table's default."""
+    entry = origins.get(file_name, {}).get(row_key(file_name, row).lower())
+    return entry["origin"] if entry else TABLES[file_name].origin
 
 
 @dataclass

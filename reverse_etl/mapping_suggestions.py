@@ -14,13 +14,24 @@ all read from the warehouse and the mapping files on this machine (nothing is se
 A gateway or payment type with no Infor payment method (`unmapped_payment_method`) is scored
 on the names already mapped alone: M3's method codes carry no text to compare with.
 
+An invoice line item Infor does not know (`unknown_item`) gets an `item_crosswalk` row from its
+FreshBooks SKU to an active item of Infor's item master (MMS200MI, `marts.dim_items`), scored on
+the item's SKU, name and line descriptions against each item's number, name (ITDS) and
+description (FUDS); history is the items that lines with the same name or description were
+posted as before; the rows already mapped are the FreshBooks items of the crosswalk's SKUs.
+A client type with no customer group is not suggested: a client reaches its group through the
+rules of `client_type_rules`, which a person writes.
+
 History counts in proportion to how much of it there is and how consistently it points one way,
 so a vendor seen once does not outweigh a clear name; when history is ample and consistent it
 outweighs the name. Ties break on the target's number, so the output is deterministic.
 
-Accepting writes through `mapping_edits.save_table` and only adds rows for keys the table does
-not have: a row a person or rule set is never changed. Each acceptance is recorded in
-`<home>/mapping_suggestions.jsonl` (see `record_acceptance` for why a file and not `ops`).
+Accepting writes through `mapping_edits.save_table` (origin `suggested`) and only adds rows for
+keys the table does not have: a row a person or rule set is never changed. Each acceptance is
+recorded in `<home>/mapping_suggestions.jsonl` (see `record_acceptance` for why a file and not
+`ops`); each rejection in `<home>/mapping_rejections.jsonl`, and a rejected suggestion is not
+shown again until its evidence changes. Nothing is accepted without a person unless
+`LEDGERLINK_MAPPING_AUTO_ACCEPT_CONFIDENCE` is set, and then only from that confidence on.
 """
 
 from __future__ import annotations
@@ -46,11 +57,18 @@ from reverse_etl import mapping_edits
 
 EXPENSE_CATEGORY = "expense_category"
 PAYMENT_METHOD = "payment_method"
+ITEM = "item"
 KINDS = {
     EXPENSE_CATEGORY: "expense_category_gl_accounts.csv",
     PAYMENT_METHOD: "payment_methods.csv",
+    ITEM: "item_crosswalk.csv",
 }
 ACCEPTED_LOG = "mapping_suggestions.jsonl"
+REJECTED_LOG = "mapping_rejections.jsonl"
+# a mapped item counts for its Infor item only when its text is this close (see Evidence)
+ITEM_TWIN = 0.9
+# how many records wait: a count, not evidence about the mapping (it does not revive a rejection)
+WAITING = re.compile(r"^\d+ \S+ waits? ")
 
 # How much history weighs against names: its share of the score grows with the number of past
 # postings, up to HISTORY_WEIGHT once HISTORY_FULL_SUPPORT postings all point to one account.
@@ -117,6 +135,9 @@ class Evidence:
     history: Counter[str] = field(default_factory=Counter)  # target code -> postings
     history_notes: dict[str, str] = field(default_factory=dict)  # target code -> in words
     mapped: dict[str, str] = field(default_factory=dict)  # mapped name -> target code
+    # a mapped name counts from this similarity on: for items, a near twin already mapped is
+    # most often another model of the same product, not the same item under another SKU
+    mapped_from: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -142,6 +163,8 @@ def rank(value: str, targets: list[Target], evidence: Evidence, index: TextIndex
             if code != target.code:
                 continue
             similar = index.similarity(value, name)
+            if similar < evidence.mapped_from:
+                continue
             if similar > by_name:
                 by_name = similar
             if similar >= NAME_SIMILARITY:
@@ -392,8 +415,26 @@ def suggest(
     """Suggestions for every value of `kind` blocking a sync, from the readers' snapshot."""
     columns, rows = mapping_edits.read_table(settings, file_for(kind))
     if kind == PAYMENT_METHOD:
-        return payment_method_suggestions(con, columns, rows)
-    return expense_category_suggestions(con, columns, rows)
+        found = payment_method_suggestions(con, columns, rows)
+    elif kind == ITEM:
+        found = item_suggestions(con, columns, rows)
+    else:
+        found = expense_category_suggestions(con, columns, rows)
+    rejected = rejected_fingerprints(settings)
+    return [s for s in found if fingerprint(s) not in rejected]
+
+
+def suggest_all(
+    settings: Settings, con: duckdb.DuckDBPyConnection
+) -> dict[str, list[Suggestion] | str]:
+    """Per kind, its suggestions, or why there are none (the warehouse lacks what it reads)."""
+    found: dict[str, list[Suggestion] | str] = {}
+    for kind in KINDS:
+        try:
+            found[kind] = suggest(settings, con, kind)
+        except LedgerlinkError as exc:
+            found[kind] = str(exc)
+    return found
 
 
 def blocked_payment_values(con: duckdb.DuckDBPyConnection) -> dict[tuple[str, str], int]:
@@ -464,6 +505,127 @@ def payment_method_suggestions(
                 ],
                 alternatives=[
                     {"target": s.code, "description": s.code, "score": s.score}
+                    for s in ranked[1 : 1 + SHOWN_ALTERNATIVES]
+                ],
+                blocked_records=count,
+            )
+        )
+    return found
+
+
+def blocked_items(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
+    """Invoice line item names Infor does not know, and how many orders each holds back."""
+    rows = con.execute(
+        "select regexp_extract(reason, 'line item \"(.*)\" not known in Infor', 1) as item, "
+        "count(*) from sync.sync_rejects where reason_code = 'unknown_item' "
+        "group by item order by item"
+    ).fetchall()
+    return {item: count for item, count in rows if item}
+
+
+def item_text(*parts: str | None) -> str:
+    """What an item is called, in one text: number or SKU, name, descriptions (each once)."""
+    return " ".join(dict.fromkeys(p.strip() for p in parts if p and p.strip()))
+
+
+def item_suggestions(
+    con: duckdb.DuckDBPyConnection, columns: list[str], rows: list[dict[str, str]]
+) -> list[Suggestion]:
+    """An Infor item for each FreshBooks item Infor does not know, keyed by its SKU."""
+    file_name = KINDS[ITEM]
+    _need(
+        _tables(con),
+        ("sync", "sync_rejects"),
+        ("marts", "dim_items"),
+        ("intermediate", "int_invoice_lines_mapped"),
+    )
+    taken = {r.get("freshbooks_sku", "").strip().lower() for r in rows}
+    master = con.execute(
+        "select item_number, coalesce(item_name, item_number), coalesce(item_description, '') "
+        "from marts.dim_items where is_in_infor and not is_blocked order by item_number"
+    ).fetchall()
+    targets = [Target(n, item_text(n, name, text)) for n, name, text in master]
+    names = {n: item_text(name, text) for n, name, text in master}
+    lines = con.execute(
+        "select item_name, sku, description, m3_item_number, is_known_in_infor, count(*) "
+        "from intermediate.int_invoice_lines_mapped where item_name is not null "
+        "group by all order by all"
+    ).fetchall()
+    # the crosswalk's rows, as the FreshBooks items they map (their SKU, name and descriptions)
+    mapped_skus = {
+        r["freshbooks_sku"].strip().lower(): r["m3_item_number"].strip()
+        for r in rows
+        if r.get("freshbooks_sku", "").strip() and r.get("m3_item_number", "").strip()
+    }
+    mapped: dict[str, str] = {}
+    for name, sku, text, _, _, _ in lines:
+        if sku and sku.lower() in mapped_skus:
+            mapped[item_text(sku, name, text)] = mapped_skus[sku.lower()]
+    blocked = blocked_items(con)
+    asked = {}
+    for value in blocked:
+        own = [line for line in lines if line[0] == value and not line[4]]
+        sku = next((line[1] for line in own if line[1]), "")
+        texts = Counter({line[2]: line[5] for line in own if line[2]})
+        asked[value] = (sku, [t for t, _ in texts.most_common(2)])
+    index = TextIndex(
+        [t.description for t in targets]
+        + list(mapped)
+        + [item_text(sku, v, *texts) for v, (sku, texts) in asked.items()]
+    )
+    found = []
+    for value, count in blocked.items():
+        sku, texts = asked[value]
+        if sku.lower() in taken and sku:
+            continue  # the crosswalk has a row for it: a person's, never replaced here
+        past = Evidence(mapped=mapped, mapped_from=ITEM_TWIN)
+        for name, _, text, number, known, n in lines:
+            if known and number and (name == value or (text and text in texts)):
+                past.history[number] += n
+                said = f"{n} invoice line{'s' if n != 1 else ''} {name!r}"
+                if name != value:
+                    said += f" ({text!r})"
+                note = past.history_notes.get(number, "")
+                past.history_notes[number] = (
+                    f"{note}, {said}" if note else f"posted as Infor item {number} before: {said}"
+                )
+        ranked = rank(item_text(sku, value, *texts), targets, past, index)
+        if not ranked or ranked[0].score <= 0:
+            continue
+        best = ranked[0]
+        row = {c: "" for c in columns} | {"freshbooks_sku": sku, "m3_item_number": best.code}
+        evidence = [
+            f"proposed: {best.code} {names[best.code]}",
+            f"{count} order{'s wait' if count != 1 else ' waits'} for the item {value!r}, "
+            f"which Infor does not know",
+            *(
+                [f"its FreshBooks SKU is {sku!r}"]
+                if sku
+                else [
+                    "no active FreshBooks item of this name has a SKU (it may be deleted), "
+                    "and the crosswalk is keyed by SKU: restore the item or give it a SKU in "
+                    "FreshBooks, then sync"
+                ]
+            ),
+            *(f"line description: {t!r}" for t in texts),
+            *best.reasons,
+            *(
+                f"against: {past.history_notes[code]}"
+                for code in sorted(past.history)
+                if code != best.code and code in past.history_notes
+            ),
+        ]
+        found.append(
+            Suggestion(
+                id=suggestion_id(ITEM, value, row),
+                kind=ITEM,
+                file=file_name,
+                value=value,
+                row=row,
+                confidence=confidence(ranked),
+                evidence=evidence,
+                alternatives=[
+                    {"target": s.code, "description": names[s.code], "score": s.score}
                     for s in ranked[1 : 1 + SHOWN_ALTERNATIVES]
                 ],
                 blocked_records=count,
@@ -544,7 +706,9 @@ def accept(
     ]
     if unfilled:
         raise LedgerlinkError(
-            f"suggestion for {unfilled[0].value!r} has no key: edit the mapping by hand"
+            f"suggestion for {unfilled[0].value!r} has no "
+            f"{' / '.join(mapping_edits.TABLES[unfilled[0].file].keys)}: see its evidence for "
+            "what to do first, or edit the mapping by hand"
         )
     path = None
     for file_name, (columns, before, after) in proposed_rows(settings, chosen).items():
@@ -556,7 +720,10 @@ def accept(
             raise LedgerlinkError(
                 f"{file_name} would not be valid: {problems[0][2]}; fix it by hand"
             )
-        path = mapping_edits.save_table(settings, file_name, columns, after)
+        path = mapping_edits.save_table(
+            settings, file_name, columns, after, origin="suggested", actor=actor,
+            note=", ".join(s.id for s in chosen if s.file == file_name),
+        )  # fmt: skip
     if path is None:
         raise LedgerlinkError(
             "nothing to add: the mapping already has a row for each value (a row a person "
@@ -583,3 +750,64 @@ def record_acceptance(
             entry = {"accepted_at": now, "actor": actor, "written_to": str(path), "forced": forced}
             handle.write(json.dumps(entry | asdict(s), sort_keys=True) + "\n")
     return log
+
+
+def fingerprint(suggestion: Suggestion) -> str:
+    """What a rejection is of: the value, the row proposed and the evidence for it (not how
+    many records wait), so new evidence shows the suggestion again."""
+    basis = [e for e in suggestion.evidence if not WAITING.match(e)]
+    text = json.dumps([suggestion.kind, suggestion.value, suggestion.row, basis], sort_keys=True)
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+def reject(
+    settings: Settings, suggestions: list[Suggestion], wanted: str, *, actor: str, reason: str = ""
+) -> Suggestion:
+    """Record that a person rejected a suggestion (by value or id): it is not shown again for
+    that value until its evidence changes."""
+    match = [
+        s for s in suggestions if wanted in (s.id, s.value) or wanted.lower() == s.value.lower()
+    ]
+    if not match:
+        raise LedgerlinkError(
+            f"no suggestion for {wanted!r}: run `ledgerlink mapping suggest` to see them"
+        )
+    log = settings.home / REJECTED_LOG
+    log.parent.mkdir(parents=True, exist_ok=True)
+    now = datetime.now(UTC).isoformat(timespec="seconds")
+    with os.fdopen(open_private(log), "a", encoding="utf-8") as handle:
+        entry = {"rejected_at": now, "actor": actor, "reason": reason}
+        entry |= {"fingerprint": fingerprint(match[0])} | asdict(match[0])
+        handle.write(json.dumps(entry, sort_keys=True) + "\n")
+    return match[0]
+
+
+def rejected_fingerprints(settings: Settings) -> set[str]:
+    log = settings.home / REJECTED_LOG
+    if not log.exists():
+        return set()
+    found = set()
+    for number, line in enumerate(log.read_text(encoding="utf-8").splitlines(), 1):
+        if not line.strip():
+            continue
+        try:
+            found.add(json.loads(line)["fingerprint"])
+        except (ValueError, KeyError, TypeError) as exc:
+            raise LedgerlinkError(
+                f"{log} line {number} is not a rejection ({exc}): fix or delete that line"
+            ) from exc
+    return found
+
+
+def auto_accept(
+    settings: Settings, suggestions: list[Suggestion]
+) -> tuple[list[Suggestion], Path | None]:
+    """Accept, with no person, the suggestions at or above
+    `LEDGERLINK_MAPPING_AUTO_ACCEPT_CONFIDENCE`; none when it is unset (the default)."""
+    threshold = settings.mapping_auto_accept_confidence
+    if threshold is None:
+        return [], None
+    sure = [s for s in suggestions if s.confidence >= threshold and all(s.row.values())]
+    if not sure:
+        return [], None
+    return accept(settings, sure, [s.id for s in sure], min_confidence=threshold, actor="auto")

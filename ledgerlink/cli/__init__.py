@@ -1,6 +1,6 @@
-"""The `ledgerlink` command line. `app` is loaded on first use, so that code importing one
-command's module (the Dagster code location imports `ledgerlink.cli.push`) does not import
-every other command with it."""
+"""The `ledgerlink` command line. `app` is loaded on first use, and each command's module when
+that command runs (`ledgerlink/cli/main.py`), so that importing one module of the package does
+not import every command with it."""
 
 from __future__ import annotations
 

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 
 import typer
 
-from ledgerlink.cli.common import settings, table
+from ledgerlink.cli.common import run_guarded, settings, table
 from ledgerlink.cli.progress import showing
 from ledgerlink.connectors.freshbooks import FreshBooksTokenManager
 from ledgerlink.connectors.freshbooks.oauth import authorize_headless
@@ -103,6 +103,13 @@ def demo(
     )
     seconds = round(time.perf_counter() - started)
     typer.echo(f"\ndemo took {seconds // 60}m{seconds % 60:02d}s")
+
+
+demo_command = run_guarded(
+    demo,
+    interrupted="the sandbox may still run: `ledgerlink sandbox down` stops it; "
+    "`ledgerlink sync` finishes what the demo started",
+)
 
 
 def _progress(line: str) -> None:

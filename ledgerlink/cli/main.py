@@ -2,25 +2,76 @@
 
 from __future__ import annotations
 
+import importlib
+from dataclasses import dataclass, field
 from typing import Any
 
 import typer
+from typer.core import TyperCommand, TyperGroup
 
-from ledgerlink.cli import auth, console, demo, dlq, mapping, review, sandbox, webhooks
-from ledgerlink.cli.check import check_command
 from ledgerlink.cli.common import (
     DEBUG_VARIABLE,
     INTERRUPTED_EXIT_CODE,
     exit_soon_if_stuck,
-    run_guarded,
     set_invocation,
 )
-from ledgerlink.cli.config import config_command
-from ledgerlink.cli.dbt_command import dbt_command
-from ledgerlink.cli.extract import extract_command
-from ledgerlink.cli.push import push_command, sync_command
-from ledgerlink.cli.status import status_command
-from ledgerlink.cli.transform import transform_command
+
+
+@dataclass(frozen=True)
+class Command:
+    """Where a command (a function, or a `typer.Typer` of subcommands) is defined."""
+
+    module: str
+    attribute: str
+    context_settings: dict[str, Any] = field(default_factory=dict)
+
+
+# Each command's module is imported when that command runs (and all of them for `--help`): a
+# command loads only the libraries it uses, so `ledgerlink status` need not import dlt, dbt and
+# the web frameworks first. In the order `--help` lists them.
+COMMANDS: dict[str, Command] = {
+    "extract": Command("ledgerlink.cli.extract", "extract_command"),
+    "transform": Command("ledgerlink.cli.transform", "transform_command"),
+    "push": Command("ledgerlink.cli.push", "push_command"),
+    "sync": Command("ledgerlink.cli.push", "sync_command"),
+    "status": Command("ledgerlink.cli.status", "status_command"),
+    "check": Command("ledgerlink.cli.check", "check_command"),
+    "config": Command("ledgerlink.cli.config", "config_command"),
+    "dbt": Command(
+        "ledgerlink.cli.dbt_command",
+        "dbt_command",
+        {"allow_extra_args": True, "ignore_unknown_options": True},
+    ),
+    "demo": Command("ledgerlink.cli.demo", "demo_command"),
+    "sandbox": Command("ledgerlink.cli.sandbox", "app"),
+    "auth": Command("ledgerlink.cli.auth", "app"),
+    "dlq": Command("ledgerlink.cli.dlq", "app"),
+    "review": Command("ledgerlink.cli.review", "app"),
+    "mapping": Command("ledgerlink.cli.mapping", "app"),
+    "webhooks": Command("ledgerlink.cli.webhooks", "app"),
+    "console": Command("ledgerlink.cli.console", "app"),
+}
+
+
+class LazyCommands(TyperGroup):
+    """The top-level commands, each built from its module on first use."""
+
+    def list_commands(self, ctx: typer.Context) -> list[str]:
+        return list(COMMANDS)
+
+    def get_command(self, ctx: typer.Context, cmd_name: str) -> TyperCommand | TyperGroup | None:
+        where = COMMANDS.get(cmd_name)
+        if where is None:
+            return None
+        found = getattr(importlib.import_module(where.module), where.attribute)
+        if isinstance(found, typer.Typer):
+            command: TyperCommand | TyperGroup = typer.main.get_group(found)
+        else:
+            single = typer.Typer()
+            single.command(cmd_name, context_settings=where.context_settings)(found)
+            command = typer.main.get_command(single)
+        command.name = cmd_name
+        return command
 
 
 class LedgerlinkApp(typer.Typer):
@@ -39,6 +90,7 @@ class LedgerlinkApp(typer.Typer):
 app = LedgerlinkApp(
     name="ledgerlink",
     help="Keep FreshBooks and Infor M3 in step through a DuckDB warehouse.",
+    cls=LazyCommands,
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
@@ -58,30 +110,5 @@ def main(
     """Keep FreshBooks and Infor M3 in step through a DuckDB warehouse."""
     set_invocation(context.invoked_subcommand, debug=debug)
 
-
-app.add_typer(sandbox.app, name="sandbox")
-app.add_typer(auth.app, name="auth")
-app.command("extract")(extract_command)
-app.command("transform")(transform_command)
-app.command("push")(push_command)
-app.command("sync")(sync_command)
-app.command("status")(status_command)
-app.command("check")(check_command)
-app.command("config")(config_command)
-app.command("dbt", context_settings={"allow_extra_args": True, "ignore_unknown_options": True})(
-    dbt_command
-)
-app.add_typer(dlq.app, name="dlq")
-app.add_typer(review.app, name="review")
-app.add_typer(mapping.app, name="mapping")
-app.add_typer(webhooks.app, name="webhooks")
-app.add_typer(console.app, name="console")
-app.command("demo")(
-    run_guarded(
-        demo.demo,
-        interrupted="the sandbox may still run: `ledgerlink sandbox down` stops it; "
-        "`ledgerlink sync` finishes what the demo started",
-    )
-)
 
 __all__ = ["app"]

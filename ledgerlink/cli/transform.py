@@ -11,7 +11,7 @@ import typer
 from ledgerlink.builds import record_clean_build, state_before_build
 from ledgerlink.cli.common import run_guarded, settings, so_far
 from ledgerlink.cli.progress import showing
-from ledgerlink.dbt import DbtFailed, DbtRun, prepare_warehouse, run_dbt
+from ledgerlink.dbt import WITHOUT_UNIT_TESTS, DbtFailed, DbtRun, prepare_warehouse, run_dbt
 from ledgerlink.warehouse import writer_lock
 
 # dbt's statuses in run_results.json, in the order the summary names them
@@ -65,6 +65,9 @@ def transform_command(
     verbose: bool = typer.Option(False, "--verbose", "-v", help="Stream dbt's own output."),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress lines, only the summary."),
     as_json: bool = typer.Option(False, "--json", help="The summary as one JSON object."),
+    unit_tests: bool = typer.Option(
+        False, "--unit-tests", help="Run dbt's unit tests too (they check the SQL, not the data)."
+    ),
 ) -> None:
     """Run `dbt build`: staging, intermediate, marts, sync models, their tests and snapshots.
 
@@ -74,7 +77,7 @@ def transform_command(
     """
     config = settings()
     so_far(left="the models dbt finished are kept; `ledgerlink transform` runs the build again")
-    args = ["build"]
+    args = ["build", *([] if unit_tests else WITHOUT_UNIT_TESTS)]
     for selector in select or []:
         args += ["--select", selector]
     if full_refresh:

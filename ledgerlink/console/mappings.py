@@ -1,7 +1,8 @@
 """Mappings, low-code: each mapping table as an editable grid, checked against the Infor
 tenant's codes and previewed against what is planned before it is saved; and each sync's field
 map (source -> transformation -> target field), where an operator adds, changes or removes a
-field map (reverse_etl/field_maps.yml: a simple transformation in place of the plan's value)."""
+field map (reverse_etl/field_maps.yml: a simple transformation in place of the plan's value); and
+the suggested rows for the values that hold records back, which a person accepts or rejects."""
 
 from __future__ import annotations
 
@@ -22,7 +23,13 @@ from ledgerlink.console.reading import snapshot
 from ledgerlink.dbt import PROJECT_DIR, SEEDS_DIR, build_target
 from ledgerlink.errors import LedgerlinkError
 from ledgerlink.settings import Settings
-from reverse_etl import field_maps, mapping_dry_run, mapping_edits, operator_actions
+from reverse_etl import (
+    field_maps,
+    mapping_dry_run,
+    mapping_edits,
+    mapping_suggestions,
+    operator_actions,
+)
 from reverse_etl.mapping_edits import TABLES
 from reverse_etl.runner import select_syncs
 from reverse_etl.tenant_check import check_mapping_rows
@@ -67,6 +74,69 @@ def mapping_list(request: Request) -> HTMLResponse:
     return web.render(request, "mappings.html", tables=tables)
 
 
+def _origins(settings: Settings, file_name: str, rows: list[dict[str, str]]) -> list[str]:
+    """Who set each row (blank for an empty one)."""
+    known = mapping_edits.read_origins(settings)
+    return [
+        mapping_edits.origin_of(file_name, row, known) if any(row.values()) else "" for row in rows
+    ]
+
+
+# --- suggestions ---------------------------------------------------------------------------------
+@router.get("/suggestions", response_class=HTMLResponse)
+def suggestions_view(request: Request) -> HTMLResponse:
+    config = web.settings(request)
+    with snapshot(config) as snap:
+        found = mapping_suggestions.suggest_all(config, snap.con)
+    return web.render(
+        request,
+        "suggestions.html",
+        kinds=found,
+        files=mapping_suggestions.KINDS,
+        min_confidence=config.mapping_accept_min_confidence,
+        auto=config.mapping_auto_accept_confidence,
+    )
+
+
+def _act_on_suggestion(settings: Settings, form: dict[str, Any], actor: str) -> str:
+    """What the suggestions form asks, done; the notice to show."""
+    kind, wanted = str(form.get("kind") or ""), str(form.get("id") or "")
+    mapping_suggestions.file_for(kind)
+    with snapshot(settings) as snap:
+        found = mapping_suggestions.suggest(settings, snap.con, kind)
+    if form.get("do") == "reject":
+        done = mapping_suggestions.reject(
+            settings, found, wanted, actor=actor, reason=str(form.get("reason") or "")
+        )
+        return f"rejected {done.value!r}: it is not suggested again until its evidence changes"
+    chosen, path = mapping_suggestions.accept(
+        settings,
+        found,
+        [wanted],
+        min_confidence=settings.mapping_accept_min_confidence,
+        force=form.get("force") == "1",
+        actor=actor,
+    )
+    return (
+        f"added {chosen[0].value!r} to {path}; rebuild (Mappings, {chosen[0].file}) or the "
+        "next sync plans with it"
+    )
+
+
+@router.post("/suggestions")
+async def suggestions_post(request: Request) -> Response:
+    """`do=accept`: add the suggestion's row as `ledgerlink mapping accept` does (`force` when
+    the person accepts one below the configured confidence); `do=reject`: record the rejection,
+    so it is not shown again until its evidence changes."""
+    person, form = await web.acting(request)
+    config = web.settings(request)
+    try:
+        notice = await run_in_threadpool(_act_on_suggestion, config, form, person.name)
+    except LedgerlinkError as exc:
+        return web.redirect(request, "/suggestions", str(exc), problem=True)
+    return web.redirect(request, "/suggestions", notice)
+
+
 @router.get("/mappings/{file_name}", response_class=HTMLResponse)
 def mapping_grid(request: Request, file_name: str) -> HTMLResponse:
     if file_name not in TABLES:
@@ -81,6 +151,7 @@ def mapping_grid(request: Request, file_name: str) -> HTMLResponse:
         description=mapping_edits.description(file_name),
         columns=columns,
         rows=rows + [dict.fromkeys(columns, "") for _ in range(EMPTY_ROWS)],
+        origins=_origins(config, file_name, rows),
         problems={},
         preview=None,
         dry_run=None,
@@ -121,7 +192,7 @@ async def mapping_post(request: Request, file_name: str) -> Response:
         except LedgerlinkError as exc:
             note = f"no dry run: {exc}"
     if form.get("do") == "save" and not problems and found:
-        path = mapping_edits.save_table(config, file_name, columns, after)
+        path = mapping_edits.save_table(config, file_name, columns, after, actor=person.name)
         return web.redirect(
             request,
             f"/mappings/{file_name}",
@@ -137,6 +208,7 @@ async def mapping_post(request: Request, file_name: str) -> Response:
         description=mapping_edits.description(file_name),
         columns=columns,
         rows=after + [dict.fromkeys(columns, "") for _ in range(EMPTY_ROWS)],
+        origins=_origins(config, file_name, after),
         problems=problems,
         preview=previewed,
         dry_run=tried,

@@ -22,6 +22,7 @@ from dagster_dbt import (
 
 from ledgerlink.dbt import (
     PROJECT_DIR,
+    WITHOUT_UNIT_TESTS,
     DbtFailed,
     dbt_environment,
     ensure_source_tables,
@@ -152,7 +153,7 @@ def dbt_models_for(settings: Settings) -> AssetsDefinition:
             ensure_source_tables(run_settings)
             with dbt_settings(run_settings):
                 invocation = dbt.cli(
-                    ["build", *vars_argument(run_settings)],
+                    ["build", *WITHOUT_UNIT_TESTS, *vars_argument(run_settings)],
                     context=context,
                     raise_on_error=False,
                     target_path=DAGSTER_TARGET,

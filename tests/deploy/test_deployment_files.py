@@ -169,9 +169,11 @@ def click_command(program: str) -> click.Command:
 def resolve(argv: list[str]) -> tuple[click.Command, list[str]]:
     """The (sub)command argv names and the arguments left for it."""
     command, rest = click_command(argv[0]), argv[1:]
-    # duck-typed: typer's groups and click's both keep their subcommands in `commands`
-    while rest and rest[0] in getattr(command, "commands", {}):
-        command, rest = command.commands[rest[0]], rest[1:]
+    while rest and hasattr(command, "get_command"):  # a group: typer's (lazy) or click's
+        subcommand = command.get_command(command.context_class(command), rest[0])
+        if subcommand is None:
+            break
+        command, rest = subcommand, rest[1:]
     return command, rest
 
 

@@ -32,6 +32,8 @@ def test_the_build_passes(built: DbtRun):
     assert failed == {}
     assert built.returncode == 0
     assert sum(1 for r in built.results if r["unique_id"].startswith("model.")) >= 50
+    # a whole `dbt build` runs the unit tests that the builds on the data leave out
+    assert sum(1 for r in built.results if r["unique_id"].startswith("unit_test.")) >= 20
 
 
 def test_each_planted_problem_is_caught_by_its_test(built: DbtRun, module_settings):

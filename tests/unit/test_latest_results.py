@@ -5,7 +5,13 @@ from __future__ import annotations
 
 import json
 
-from ledgerlink.dbt import _keep_latest_results, latest_results, latest_results_path
+from ledgerlink.dbt import (
+    WITHOUT_UNIT_TESTS,
+    _keep_latest_results,
+    _selects,
+    latest_results,
+    latest_results_path,
+)
 from ledgerlink.settings import load_settings
 
 
@@ -33,3 +39,9 @@ def test_a_small_build_updates_its_nodes_and_keeps_the_others(tmp_path):
 
 def test_no_results_yet_reads_as_none(tmp_path):
     assert latest_results(load_settings(ledgerlink_home=tmp_path)) == []
+
+
+def test_a_build_without_unit_tests_is_still_whole_but_a_selected_one_is_not():
+    assert not _selects(("build", *WITHOUT_UNIT_TESTS))
+    assert _selects(("build", *WITHOUT_UNIT_TESTS, "--select", "fct_invoices+"))
+    assert _selects(("build", *WITHOUT_UNIT_TESTS, "--exclude-resource-type", "test"))

@@ -19,12 +19,15 @@ from ledgerlink.settings import load_settings
 from reverse_etl import mapping_edits
 from reverse_etl.mapping_suggestions import (
     ACCEPTED_LOG,
+    REJECTED_LOG,
     Evidence,
     Target,
     TextIndex,
     accept,
+    auto_accept,
     confidence,
     rank,
+    reject,
     suggest,
 )
 
@@ -180,7 +183,7 @@ def test_vouchers_keyed_by_hand_with_the_same_text_are_history(warehouse, mappin
     ("args", "message"),
     [
         (["suggest"], "error: nothing to show yet"),
-        (["suggest", "--kind", "item"], "error: no suggestions for 'item' yet: use --kind"),
+        (["suggest", "--kind", "client"], "error: no suggestions for 'client' yet: use --kind"),
         (["accept", "Travel"], "error: nothing to show yet"),
     ],
 )
@@ -214,3 +217,131 @@ def test_a_new_gateway_or_payment_type_gets_the_method_of_similar_names(tmp_path
     assert found["E-Transfer"].row["payment_source"] == "type"
     assert found["E-Transfer"].row["payment_method"] == "BT"
     assert any("'Bank Transfer'" in line for line in found["E-Transfer"].evidence)
+
+
+# --- items Infor does not know -------------------------------------------------------------------
+@pytest.fixture
+def item_warehouse() -> duckdb.DuckDBPyConnection:
+    """Two steel chairs in Infor's item master told apart by their model, an adapter already in
+    the crosswalk, and FreshBooks lines: one item Infor does not know (SKU FB-9)."""
+    con = duckdb.connect()
+    con.execute("create schema sync; create schema marts; create schema intermediate")
+    con.execute(
+        "create table marts.dim_items as select * from (values "
+        "('CHA-1003', 'Steel Chair', 'Steel chair, model 1003', true, false),"
+        "('CHA-1004', 'Steel Chair', 'Steel chair, model 1004', true, false),"
+        "('CHA-1005', 'Steel Chair', 'Steel chair, model 1005', true, true),"
+        "('ADA-1000', 'Standard Adapter', 'Standard adapter, model 1000', true, false)"
+        ") as t(item_number, item_name, item_description, is_in_infor, is_blocked)"
+    )
+    con.execute(
+        "create table intermediate.int_invoice_lines_mapped as select * from (values "
+        "('Chair (steel)', 'FB-9', 'Steel chair, model 1004', 'FB-9', false),"
+        "('Chair (steel)', 'FB-9', 'Steel chair, model 1004', 'FB-9', false),"
+        "('Adapter', 'FB-1', 'Standard adapter', 'ADA-1000', true)"
+        ") as t(item_name, sku, description, m3_item_number, is_known_in_infor)"
+    )
+    con.execute("create table sync.sync_rejects (reason_code varchar, reason varchar)")
+    con.executemany(
+        "insert into sync.sync_rejects values ('unknown_item', ?)",
+        [['invoice line item "Chair (steel)" not known in Infor']] * 2,
+    )
+    return con
+
+
+@pytest.fixture
+def item_mappings(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    folder = tmp_path / "mappings"
+    folder.mkdir()
+    (folder / "item_crosswalk.csv").write_text("freshbooks_sku,m3_item_number\nFB-1,ADA-1000\n")
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("LEDGERLINK_MAPPINGS_DIR", str(folder))
+    return load_settings(ledgerlink_home=tmp_path / ".ledgerlink")
+
+
+def test_an_unknown_item_gets_the_infor_item_its_description_names(item_warehouse, item_mappings):
+    (only,) = suggest(item_mappings, item_warehouse, "item")
+    assert only.value == "Chair (steel)" and only.file == "item_crosswalk.csv"
+    assert only.row == {"freshbooks_sku": "FB-9", "m3_item_number": "CHA-1004"}  # model 1004
+    assert only.evidence[0] == "proposed: CHA-1004 Steel Chair Steel chair, model 1004"
+    assert "2 orders wait for the item 'Chair (steel)', which Infor does not know" in only.evidence
+    assert "line description: 'Steel chair, model 1004'" in only.evidence
+    assert all(a["target"] != "CHA-1005" for a in only.alternatives)  # blocked in Infor
+    assert only.alternatives[0]["target"] == "CHA-1003"
+
+
+def test_lines_with_the_same_description_posted_before_are_item_history(
+    item_warehouse, item_mappings
+):
+    item_warehouse.execute(
+        "insert into intermediate.int_invoice_lines_mapped select 'Seat', 'FB-2', "
+        "'Steel chair, model 1004', 'CHA-1003', true from range(12)"
+    )
+    (only,) = suggest(item_mappings, item_warehouse, "item")
+    assert only.row["m3_item_number"] == "CHA-1003"
+    assert any("posted as Infor item CHA-1003 before: 12 invoice lines 'Seat'" in e
+               for e in only.evidence)  # fmt: skip
+
+
+def test_an_item_whose_sku_the_crosswalk_has_is_left_to_its_row(item_warehouse, item_mappings):
+    (item_mappings.mappings_dir / "item_crosswalk.csv").write_text(
+        "freshbooks_sku,m3_item_number\nFB-1,ADA-1000\nfb-9,CHA-9999\n"
+    )
+    assert suggest(item_mappings, item_warehouse, "item") == []
+
+
+def test_accepting_an_item_adds_its_crosswalk_row_as_suggested(item_warehouse, item_mappings):
+    found = suggest(item_mappings, item_warehouse, "item")
+    accept(item_mappings, found, ["Chair (steel)"], min_confidence=0.0, actor="ann")
+    _, rows = mapping_edits.read_table(item_mappings, "item_crosswalk.csv")
+    assert rows == [
+        {"freshbooks_sku": "FB-1", "m3_item_number": "ADA-1000"},
+        {"freshbooks_sku": "FB-9", "m3_item_number": "CHA-1004"},
+    ]
+    origins = mapping_edits.read_origins(item_mappings)
+    assert mapping_edits.origin_of("item_crosswalk.csv", rows[0], origins) == "person"
+    entry = origins["item_crosswalk.csv"]["fb-9"]
+    assert entry["origin"] == "suggested" and entry["actor"] == "ann"
+    assert entry["note"] == found[0].id
+
+
+# --- rejections and automatic acceptance ---------------------------------------------------------
+def test_a_rejected_suggestion_stays_hidden_until_its_evidence_changes(warehouse, mappings):
+    (only,) = suggest(mappings, warehouse)
+    reject(mappings, [only], "Crypto Fees", actor="bob", reason="these are bank charges")
+    (entry,) = [
+        json.loads(line) for line in (mappings.home / REJECTED_LOG).read_text().splitlines()
+    ]
+    assert entry["actor"] == "bob" and entry["rejected_at"] and entry["value"] == "Crypto Fees"
+    assert entry["reason"] == "these are bank charges"
+    assert suggest(mappings, warehouse) == []
+    # more records waiting is not new evidence
+    warehouse.execute(
+        "insert into sync.sync_rejects values ('unmapped_expense_category', "
+        "'expense category \"Crypto Fees\" has no GL account mapping')"
+    )
+    assert suggest(mappings, warehouse) == []
+    # finance keys vouchers with that text: new evidence, the suggestion is back
+    warehouse.execute(
+        "create table marts.fct_gl_journal_lines as select 'Crypto fees' as voucher_text, "
+        "'6600' as account_number, 100.00 as debit_amount from range(12)"
+    )
+    (again,) = suggest(mappings, warehouse)
+    assert again.value == "Crypto Fees"
+
+
+def test_nothing_is_accepted_automatically_unless_a_confidence_is_set(
+    warehouse, mappings, monkeypatch
+):
+    found = suggest(mappings, warehouse)
+    assert mappings.mapping_auto_accept_confidence is None
+    assert auto_accept(mappings, found) == ([], None)
+    monkeypatch.setenv("LEDGERLINK_MAPPING_AUTO_ACCEPT_CONFIDENCE", "0.99")
+    strict = load_settings(ledgerlink_home=mappings.home)
+    assert found[0].confidence < 0.99
+    assert auto_accept(strict, found) == ([], None)
+    monkeypatch.setenv("LEDGERLINK_MAPPING_AUTO_ACCEPT_CONFIDENCE", str(found[0].confidence))
+    (chosen,), path = auto_accept(load_settings(ledgerlink_home=mappings.home), found)
+    assert chosen.value == "Crypto Fees" and path is not None
+    origins = mapping_edits.read_origins(mappings)
+    assert origins["expense_category_gl_accounts.csv"]["crypto fees"]["actor"] == "auto"

@@ -1,28 +1,56 @@
 """The token bucket keeps to its rate; backoff is bounded full jitter honouring Retry-After."""
 
-import time
-
 import httpx
+import pytest
 
+from ledgerlink.http import ratelimit
 from ledgerlink.http.ratelimit import TokenBucket
 from ledgerlink.http.retry import RetryPolicy, retry_after_seconds
 
 
-def test_bucket_paces_requests_to_its_rate():
-    bucket = TokenBucket(rate=20, burst=1)
-    started = time.monotonic()
-    for _ in range(11):
-        bucket.acquire()
-    elapsed = time.monotonic() - started
-    assert 0.45 <= elapsed < 0.9  # 10 intervals of 50 ms after the first token
+class Clock:
+    """The bucket's clock: `sleep` moves it on at once, so pacing is instant. The tests' rates
+    and pauses are powers of two, whose sums floats hold exactly (a real clock always moves on;
+    this one must not stall a hair short of the next token)."""
+
+    def __init__(self) -> None:
+        self.now = 0.0
+
+    def monotonic(self) -> float:
+        return self.now
+
+    def sleep(self, seconds: float) -> None:
+        self.now += seconds
 
 
-def test_pause_holds_every_caller():
-    bucket = TokenBucket(rate=1000)
-    bucket.pause(0.2)
-    started = time.monotonic()
+@pytest.fixture
+def clock(monkeypatch: pytest.MonkeyPatch) -> Clock:
+    fake = Clock()
+    monkeypatch.setattr(ratelimit, "time", fake)
+    return fake
+
+
+def test_bucket_paces_requests_to_its_rate(clock: Clock):
+    bucket = TokenBucket(rate=16, burst=1)
+    started = clock.now
+    waits = [bucket.acquire() for _ in range(11)]
+    assert waits[0] == 0  # the first token is there
+    assert clock.now - started == 10 / 16  # then one interval each
+    assert waits[1:] == [1 / 16] * 10
+
+
+def test_a_burst_goes_at_once_then_paces(clock: Clock):
+    bucket = TokenBucket(rate=8, burst=3)
+    assert [bucket.acquire() for _ in range(3)] == [0, 0, 0]
+    assert bucket.acquire() == 1 / 8
+
+
+def test_pause_holds_every_caller(clock: Clock):
+    bucket = TokenBucket(rate=1024)
+    bucket.pause(0.25)
+    started = clock.now
     bucket.acquire()
-    assert time.monotonic() - started >= 0.19
+    assert clock.now - started == 0.25 + 1 / 1024  # the pause, then an empty bucket's interval
 
 
 def test_backoff_is_full_jitter_and_capped():

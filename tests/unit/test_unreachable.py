@@ -4,7 +4,6 @@ that does not exist, an address that is not http(s). The rest still are."""
 from __future__ import annotations
 
 import socket
-import time
 
 import httpx
 import pytest
@@ -55,11 +54,9 @@ def test_a_closed_port_on_this_machine_fails_at_once_naming_the_setting():
     client = build_client(
         "shop", url, DEFAULTS, inner_transport=transport, url_setting="SHOP_API_URL"
     )
-    started = time.monotonic()
     with pytest.raises(ServiceUnreachable) as caught:
         client.get("/admin/api/orders.json")
-    assert time.monotonic() - started < 1
-    assert transport.tries == 1
+    assert transport.tries == 1  # no retry, no backoff: a refused connection is final
     assert str(caught.value) == (
         f"shop: cannot connect to {url} (connection refused: nothing listens on that port); "
         "check SHOP_API_URL, or start the sandbox with `ledgerlink sandbox up` if that is what "
