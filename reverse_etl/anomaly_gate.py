@@ -1,7 +1,7 @@
 """The pre-posting gate: score each row a push is about to write, and hold the unusual ones.
 
 A sync declares what holds a row (`hold:` in `syncs.yml`, see `HoldRules`); the history each
-row is scored against is what the warehouse already holds (the mart the row comes from, and
+row is scored against is what the warehouse already holds (the model the row's plan reads, and
 the M3 customers), never a model trained elsewhere. Per row, three checks:
 
 - amount: the robust z-score of the log amount against the same customer's other records
@@ -62,21 +62,30 @@ class Kind:
     reference: str
     m3_customer: str | None = None  # the M3 customer number, for its currency
     where: str = "true"
+    join: str = ""  # where a column comes from another model
 
 
-# The syncs that post money, by name. A sync with `hold:` must be here.
+# The syncs that post money, by name. A sync with `hold:` must be here. Each reads the
+# intermediate model its plan reads: a run that builds the path to the pushes builds it (the
+# marts are built apart, and may not be yet). Columns are SQL on it (`records`).
+CUSTOMER_KEY = "records.account_id || '|' || records.client_id"  # as the marts' customer_key
 KINDS = {
     "infor_customer_orders": Kind(
-        "invoice", "customer", "marts.fct_invoices", "invoice_key", "customer_key", "amount",
-        "currency_code", "issued_on", "invoice_number", "infor_customer_number", "not is_deleted",
+        "invoice", "customer", "intermediate.int_invoices_linked", "invoice_key", CUSTOMER_KEY,
+        "records.amount", "records.currency_code", "records.issued_on", "records.invoice_number",
+        "customer_number", "not records.is_deleted",
     ),
     "infor_cash_receipts": Kind(
-        "payment", "customer", "marts.fct_payments", "payment_key", "customer_key", "amount",
-        "currency_code", "paid_on", "invoice_number", None, "not is_deleted",
+        "payment", "customer", "intermediate.int_payments_mapped", "payment_key", CUSTOMER_KEY,
+        "records.amount", "records.currency_code", "records.paid_on", "invoices.invoice_number",
+        None, "not records.is_deleted",
+        "left join intermediate.int_invoices_linked as invoices "
+        "on invoices.account_id = records.account_id and invoices.invoice_id = records.invoice_id",
     ),
     "infor_gl_journals": Kind(
-        "expense", "category", "marts.fct_expenses", "expense_key", "category_name", "amount",
-        "currency_code", "incurred_on", "gl_account", None, "not is_deleted",
+        "expense", "category", "intermediate.int_expenses_mapped", "expense_key",
+        "records.category_name", "records.amount", "records.currency_code",
+        "records.incurred_on", "records.gl_account", None, "not records.is_deleted",
     ),
 }  # fmt: skip
 
@@ -358,7 +367,7 @@ def history_table(con: duckdb.DuckDBPyConnection, kind: Kind) -> pa.Table:
             f"cast({kind.on} as date) as on_date, "
             f"cast({kind.reference} as varchar) as reference, "
             f"cast({m3} as varchar) as m3_currency "
-            f"from {kind.mart} as records where {kind.where}"
+            f"from {kind.mart} as records {kind.join} where {kind.where}"
         ).to_arrow_table()
     except duckdb.CatalogException as exc:
         raise LedgerlinkError(
