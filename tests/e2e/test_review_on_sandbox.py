@@ -1,7 +1,7 @@
 """The pre-posting gate on the sandbox: the invoice the world plants as an amount outlier is
-held for review with its reason instead of becoming an Infor order; approved with `--push`, it
-is posted exactly once, and a push after that plans nothing new (the ledger's tests cover an
-approval that waits for the next push)."""
+held for review with its reason instead of becoming an Infor order; approved with `--push` (the
+approval, then the push service run as the next push would run it), it is posted exactly once,
+and a push after that plans nothing new."""
 
 from __future__ import annotations
 
