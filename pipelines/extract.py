@@ -6,6 +6,7 @@ import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import dlt
@@ -131,10 +132,13 @@ def _off_reason(settings: Settings, name: str) -> str:
     )
 
 
-def pipeline_for(settings: Settings, source: str, progress: Any = None) -> dlt.Pipeline:
+def pipeline_for(
+    settings: Settings, source: str, progress: Any = None, *, working_dir: Path | None = None
+) -> dlt.Pipeline:
+    """The dlt pipeline of `source`; its state lives in `<home>/dlt` (or `working_dir`)."""
     pipeline = dlt.pipeline(
         pipeline_name=f"ledgerlink_{source}",
-        pipelines_dir=str(settings.home / "dlt"),
+        pipelines_dir=str(working_dir or settings.home / "dlt"),
         destination=dlt.destinations.duckdb(str(settings.warehouse)),
         dataset_name=f"raw_{source}",
         progress=progress

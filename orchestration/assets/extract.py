@@ -5,7 +5,10 @@ sources name them, so the lineage runs from each raw table into staging. Every r
 fresh source and pipeline from the run's settings (a dlt source object runs once).
 """
 
+import tempfile
 from collections.abc import Iterator
+from functools import cache
+from pathlib import Path
 from typing import Any
 
 from dagster import (
@@ -60,13 +63,25 @@ class NotConnected:
         raise RuntimeError("this dlt source only describes assets; runs build a connected one")
 
 
+@cache
+def _describing_dir() -> Path:
+    return Path(tempfile.mkdtemp(prefix="ledgerlink-dlt-described-"))
+
+
+def describing_pipeline(settings: Settings, source: str) -> Any:
+    """The pipeline that only describes a source's assets, its dlt state in a folder of this
+    process: loading the code location (every Dagster process and test worker does) must not
+    write the deployment's dlt state, which an extract may be saving at that moment."""
+    return pipeline_for(settings, source, working_dir=_describing_dir())
+
+
 def extract_assets(source: str, described_with: Settings) -> AssetsDefinition:
     """The raw tables of one source (its enabled entities); the source and pipeline given here
     only describe the assets: runs build their own from the run's settings."""
 
     @dlt_assets(
         dlt_source=SOURCES[source](described_with, NotConnected),
-        dlt_pipeline=pipeline_for(described_with, source),
+        dlt_pipeline=describing_pipeline(described_with, source),
         name=f"extract_{source}",
         dagster_dlt_translator=RawTableTranslator(),
         pool=WAREHOUSE_POOL,
@@ -107,7 +122,7 @@ def enrichment_assets(enrichment: Enrichment, described_with: Settings) -> Asset
 
     @dlt_assets(
         dlt_source=make_source(enrichment, enrichment.path(described_with)),
-        dlt_pipeline=pipeline_for(described_with, enrichment.name),
+        dlt_pipeline=describing_pipeline(described_with, enrichment.name),
         name=f"extract_{enrichment.name}",
         dagster_dlt_translator=RawTableTranslator(),
         pool=WAREHOUSE_POOL,
